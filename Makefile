@@ -1,0 +1,38 @@
+# One-line recipes; CI calls the same ones (`make test`).
+PYTHON ?= $(shell for candidate in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/python3.12 python3.13 python3 ; do \
+	if command -v $$candidate >/dev/null 2>&1 && $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then echo $$candidate; break; fi; done)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: install run test test-fast lint demo clean
+
+$(BIN)/python:
+	@test -n "$(PYTHON)" || (echo "Python 3.11 or newer is needed (3.12 preferred)"; exit 1)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/trustcare db upgrade
+	$(BIN)/streamlit run server.py --server.port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q tests/unit tests/integration
+
+lint: install
+	$(BIN)/ruff check .
+
+demo: install
+	TRUSTCARE_DATABASE_URL=sqlite:///var/demo.db $(BIN)/trustcare seed-demo
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

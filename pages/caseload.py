@@ -1,0 +1,86 @@
+"""The counselor's caseload: their couples, a search, and adding a couple."""
+
+import pandas as pd
+import streamlit as st
+
+from trustcare.models import COUPLE_STATUSES
+from trustcare.services import couples
+from trustcare.services.errors import ServiceError
+from trustcare.ui import state
+from trustcare.ui.forms import show_problems
+
+context = state.get_context()
+actor = state.current_actor(context)
+
+st.title("Caseload")
+status_col, search_col = st.columns([1, 2])
+status = status_col.selectbox(
+    "Status", ["all", *COUPLE_STATUSES], index=1, format_func=str.capitalize
+)
+search = search_col.text_input("Search by couple label or partner name", max_chars=80)
+
+with context.work(actor) as uow:
+    caseload = couples.list_caseload(uow, status=None if status == "all" else status, search=search)
+rows = caseload.rows
+
+if not rows:
+    if caseload.total == 0:
+        st.info("Your caseload is empty. Add your first couple below.")
+    else:
+        st.info("No couples match this search and status.")
+else:
+    table = pd.DataFrame(
+        {
+            "Couple": [row.label for row in rows],
+            "Partners": [row.partners for row in rows],
+            "Status": [row.status.capitalize() for row in rows],
+            "Sessions": [row.sessions for row in rows],
+            "Last session": [row.last_session for row in rows],
+        }
+    )
+    event = st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        on_select="rerun",
+        selection_mode="single-row",
+        key="caseload_table",
+        column_config={"Last session": st.column_config.DateColumn(format="YYYY-MM-DD")},
+    )
+    selected = event.selection.rows if event else []
+    st.caption(f"{len(rows)} couple(s). Select a row, or pick a couple below, to open the record.")
+    pick_col, open_col = st.columns([3, 1], vertical_alignment="bottom")
+    by_id = {row.couple_id: row for row in rows}
+    choice = pick_col.selectbox(
+        "Open a couple's record",
+        list(by_id),
+        format_func=lambda couple_id: f"{by_id[couple_id].label} ({by_id[couple_id].partners})",
+        key="open_couple_choice",
+    )
+    if selected:
+        st.switch_page("pages/couple.py", query_params={"couple": rows[selected[0]].couple_id})
+    if open_col.button("Open record", type="primary"):
+        st.switch_page("pages/couple.py", query_params={"couple": choice})
+
+with st.expander("Add a couple", expanded=caseload.total == 0), st.form("add_couple"):
+    label = st.text_input("Couple label (how you name them in your caseload)", max_chars=80)
+    first, second = st.columns(2)
+    name_1 = first.text_input("Partner 1 name", max_chars=80)
+    contact_1 = first.text_input("Partner 1 contact (optional email or phone)", max_chars=254)
+    name_2 = second.text_input("Partner 2 name", max_chars=80)
+    contact_2 = second.text_input("Partner 2 contact (optional email or phone)", max_chars=254)
+    if st.form_submit_button("Add couple", type="primary"):
+        try:
+            with context.work(actor) as uow:
+                new_id = couples.create_couple(
+                    uow,
+                    label,
+                    [
+                        couples.PartnerInput(name_1, contact_1),
+                        couples.PartnerInput(name_2, contact_2),
+                    ],
+                )
+        except ServiceError as error:
+            show_problems(error)
+        else:
+            st.switch_page("pages/couple.py", query_params={"couple": new_id})

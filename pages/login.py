@@ -1,0 +1,37 @@
+"""Sign in with a local account."""
+
+import streamlit as st
+
+from trustcare.services import accounts, demo
+from trustcare.services.errors import ServiceError
+from trustcare.ui import state
+from trustcare.ui.forms import show_problems
+
+context = state.get_context()
+practice = accounts.current_practice(context.session_factory)
+st.title("Sign in to TrustCare")
+if practice:
+    st.caption(practice[1])
+
+left, right = st.columns([2, 3], gap="large")
+with left, st.form("login"):
+    email = st.text_input("Email")
+    password = st.text_input("Password", type="password")
+    if st.form_submit_button("Sign in", type="primary"):
+        try:
+            actor = accounts.authenticate(context.session_factory, email, password)
+        except ServiceError as error:
+            show_problems(error)
+        else:
+            state.sign_in(context, actor)
+            st.rerun()
+
+if practice and practice[2]:
+    with right:
+        st.info("This is the demo practice: every person in it is fictional.")
+        st.table(
+            [
+                {"Email": login.email, "Password": login.password, "Role": login.role}
+                for login in demo.DEMO_LOGINS
+            ]
+        )

@@ -1,0 +1,107 @@
+"""First run, the demo practice and signing in, through the real app script."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tests.app.conftest import new_app
+from trustcare.models import Couple, Practice
+from trustcare.services import demo
+
+
+def texts(at) -> str:
+    return "\n".join(
+        str(element.value)
+        for kind in ("title", "markdown", "text", "caption", "error", "info", "warning", "success")
+        for element in getattr(at, kind)
+    )
+
+
+def test_fresh_install_shows_the_setup_page(app_env):
+    at = new_app().run()
+    assert not at.exception
+    assert at.title[0].value == "Welcome to TrustCare"
+    assert [button.label for button in at.button] == ["Create practice", "Explore the demo practice"]
+
+
+def test_creating_a_practice_signs_the_admin_in_to_an_empty_caseload(app_env, app_factory):
+    at = new_app().run()
+    at.text_input[0].input("Harbor Counseling")
+    at.text_input[1].input("Ada Fictional")
+    at.text_input[2].input("ada@harbor.example")
+    at.text_input[3].input("correct horse battery")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.title[0].value == "Caseload"
+    assert "Your caseload is empty" in texts(at)
+
+
+def test_setup_with_a_short_password_says_why_and_keeps_what_was_typed(app_env, app_factory):
+    at = new_app().run()
+    at.text_input[0].input("Harbor Counseling")
+    at.text_input[1].input("Ada Fictional")
+    at.text_input[2].input("ada@harbor.example")
+    at.text_input[3].input("short")
+    at.button[0].click().run()
+    assert "Password** must be at least 10 characters" in at.error[0].value
+    assert at.text_input[0].value == "Harbor Counseling"
+    with app_factory() as session:
+        assert session.scalar(select(func.count(Practice.id))) == 0
+
+
+def test_exploring_the_demo_shows_its_logins_on_the_login_page(app_env, app_factory):
+    at = new_app().run()
+    next(b for b in at.button if b.label == "Explore the demo practice").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Sign in to TrustCare"
+    shown = str(at.table[0].value)
+    for login in demo.DEMO_LOGINS:
+        assert login.email in shown and login.password in shown
+    with app_factory() as session:
+        assert session.scalar(select(func.count(Couple.id))) == len(demo.DEMO_COUPLES)
+
+
+def test_demo_logins_are_not_shown_for_a_real_practice(app_env, app_factory):
+    from trustcare.services import accounts
+
+    accounts.create_practice(app_factory, "Harbor", "Ada", "ada@harbor.example", "long password1")
+    at = new_app().run()
+    assert at.title[0].value == "Sign in to TrustCare"
+    assert len(at.table) == 0
+    assert "demo" not in texts(at).lower()
+
+
+def _sign_in(at, email, password):
+    at.text_input[0].input(email)
+    at.text_input[1].input(password)
+    at.button[0].click().run()
+    return at
+
+
+def test_right_password_opens_the_counselors_own_caseload(app_env, app_factory):
+    demo.seed_demo(app_factory)
+    login = demo.DEMO_LOGINS[1]
+    at = _sign_in(new_app().run(), login.email, login.password)
+    assert not at.exception
+    assert at.title[0].value == "Caseload"
+    labels = set(at.dataframe[0].value["Couple"])
+    own = {c.label for c in demo.DEMO_COUPLES if c.counselor == 1 and c.status == "active"}
+    assert labels == own
+
+
+def test_wrong_password_is_refused_with_a_plain_message(app_env, app_factory):
+    demo.seed_demo(app_factory)
+    login = demo.DEMO_LOGINS[1]
+    at = _sign_in(new_app().run(), login.email, "not the password")
+    assert at.title[0].value == "Sign in to TrustCare"
+    assert at.error[0].value == "That email and password do not match an active account."
+    assert at.text_input[0].value == login.email
+
+
+def test_signing_out_returns_to_the_login_page(app_env, app_factory):
+    demo.seed_demo(app_factory)
+    login = demo.DEMO_LOGINS[0]
+    at = _sign_in(new_app().run(), login.email, login.password)
+    at.sidebar.button[0].click().run()
+    at.run()
+    assert at.title[0].value == "Sign in to TrustCare"

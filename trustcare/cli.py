@@ -1,0 +1,116 @@
+"""The `trustcare` command: database, accounts, demo data and content checks."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from trustcare.content_cli import validate
+from trustcare.db import DatabaseError, make_engine, make_session_factory, upgrade
+from trustcare.services.errors import InvalidInput
+from trustcare.settings import SettingsError, load_settings
+
+
+def _engine(database_url: str | None):
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+    try:
+        return make_engine(database_url or settings.database_url)
+    except DatabaseError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.group()
+@click.version_option(package_name="trustcare")
+def main() -> None:
+    """TrustCare: a counselor's practice tool for trust-rebuilding work with couples.
+
+    Configuration comes from TRUSTCARE_* environment variables and .streamlit/secrets.toml
+    (see README). Example: trustcare db upgrade
+    """
+
+
+@main.group()
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.option("--database-url", help="Database to upgrade (default: TRUSTCARE_DATABASE_URL).")
+def db_upgrade(database_url: str | None) -> None:
+    """Bring the database schema to the newest revision.
+
+    Example: TRUSTCARE_DATABASE_URL=postgresql+psycopg://app@db/trustcare trustcare db upgrade
+    """
+    engine = _engine(database_url)
+    try:
+        upgrade(engine)
+    except DatabaseError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"database is up to date: {engine.url.render_as_string(hide_password=True)}")
+
+
+def _ready_factory(database_url: str | None):
+    engine = _engine(database_url)
+    try:
+        upgrade(engine)
+    except DatabaseError as error:
+        raise click.ClickException(str(error)) from error
+    return make_session_factory(engine)
+
+
+@main.command("create-admin")
+@click.option("--practice", "practice_name", required=True, help="Name of the practice.")
+@click.option("--name", required=True, help="The admin's display name.")
+@click.option("--email", required=True, help="The admin's email, used to sign in.")
+@click.password_option(help="The admin's password (asked for when not given).")
+@click.option("--database-url", help="Database to use (default: TRUSTCARE_DATABASE_URL).")
+def create_admin(
+    practice_name: str, name: str, email: str, password: str, database_url: str | None
+) -> None:
+    """Create the practice and its first admin account on an empty database.
+
+    Example: trustcare create-admin --practice "Harbor" --name "Ada" --email ada@example.org
+    """
+    from trustcare.services import accounts
+
+    factory = _ready_factory(database_url)
+    try:
+        accounts.create_practice(factory, practice_name, name, email, password)
+    except InvalidInput as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"created practice {practice_name!r} with admin {email}")
+
+
+@main.command("seed-demo")
+@click.option("--database-url", help="Database to use (default: TRUSTCARE_DATABASE_URL).")
+def seed_demo(database_url: str | None) -> None:
+    """Fill an empty database with the fictional demo practice.
+
+    Example: TRUSTCARE_DATABASE_URL=sqlite:///var/demo.db trustcare seed-demo
+    """
+    from trustcare.services import demo
+    from trustcare.services.errors import ServiceError
+
+    factory = _ready_factory(database_url)
+    try:
+        demo.seed_demo(factory)
+    except ServiceError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo("demo practice created; sign in with:")
+    for login in demo.DEMO_LOGINS:
+        click.echo(f"  {login.email} / {login.password} ({login.role})")
+
+
+@main.group()
+def content() -> None:
+    """Content library commands."""
+
+
+content.add_command(validate)
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""The process-wide pieces a running app needs: settings, engine, session factory."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from trustcare.db import (
+    DatabaseError,
+    check_schema_not_newer,
+    current_revision,
+    head_revision,
+    make_engine,
+    make_session_factory,
+    upgrade,
+)
+from trustcare.identity import Actor
+from trustcare.services.uow import CounselorWork
+from trustcare.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AppContext:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+    def work(self, actor: Actor) -> CounselorWork:
+        """A unit of work opened for this counselor (the one way services reach the data)."""
+        return CounselorWork(self.session_factory, actor)
+
+
+def build_context(settings: Settings) -> AppContext:
+    """Open the database; the embedded SQLite upgrades itself, a server database must be current."""
+    engine = make_engine(settings.database_url)
+    if settings.is_sqlite:
+        upgrade(engine)
+    else:
+        check_schema_not_newer(engine)
+        if current_revision(engine) != head_revision(engine):
+            raise DatabaseError(
+                "the database schema is not current; run `trustcare db upgrade` first"
+            )
+    return AppContext(settings, engine, make_session_factory(engine))

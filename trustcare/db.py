@@ -1,0 +1,108 @@
+"""Engine, session factory and schema upgrades.
+
+Nothing is built at import time: callers make an engine for a URL and a session factory for the
+engine, so each test builds its own world (STYLE.md, example 7).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseError(Exception):
+    """The database cannot be used as configured; the message says what to do."""
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets readers and the one writer overlap; SQLite leaves foreign keys off unless asked."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; an SQLite file's folder is created so the first run just works."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise DatabaseError(f"the database URL is not valid: {error}") from error
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:":
+            folder = Path(database).expanduser().resolve().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise DatabaseError(
+                    f"cannot create the database folder {folder}: {error.strerror}"
+                ) from error
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic configuration bound to this engine, so env.py never guesses a URL."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision(engine: Engine) -> str:
+    return ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def check_schema_not_newer(engine: Engine) -> None:
+    """Refuse a database written by a newer TrustCare instead of corrupting it."""
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    current = current_revision(engine)
+    if current is not None and script.get_revision(current) is None:
+        raise DatabaseError(
+            f"the database schema ({current}) is newer than this TrustCare knows; "
+            "upgrade TrustCare before opening it"
+        )
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest revision (what `trustcare db upgrade` and start-up do)."""
+    try:
+        check_schema_not_newer(engine)
+        command.upgrade(alembic_config(engine), "head")
+    except OperationalError as error:
+        raise DatabaseError(f"cannot open the database at {engine.url!r}: {error.orig}") from error
+    except Exception as error:
+        if isinstance(error, DatabaseError):
+            raise
+        if "Can't locate revision" in str(error):
+            raise DatabaseError(
+                "the database schema is newer than this TrustCare knows; "
+                "upgrade TrustCare before opening it"
+            ) from error
+        raise

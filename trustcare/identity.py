@@ -1,0 +1,21 @@
+"""Who is acting: a counselor (local account or OIDC identity) with a role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The signed-in counselor; every counselor query is scoped by these ids."""
+
+    counselor_id: int
+    practice_id: int
+    role: str
+    display_name: str
+    email: str
+    session_version: int = 1
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"

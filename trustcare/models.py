@@ -1,0 +1,258 @@
+"""The whole domain as SQLAlchemy 2 typed models.
+
+Constraints live in the schema where the database can hold them (two partner positions per
+couple, one label per caseload, one check-in per idempotency key), so that no code path can
+store nonsense. Every real database is built by the Alembic migrations, never `create_all`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+COUPLE_STATUSES = ("active", "paused", "closed")
+ROLES = ("counselor", "admin")
+ASSIGNMENT_STATUSES = ("assigned", "in_progress", "completed", "skipped")
+LABEL_MAX = 80
+NAME_MAX = 80
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend; SQLite would otherwise hand back naive ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; use an aware UTC datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Practice(Base):
+    __tablename__ = "practice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Counselor(Base):
+    __tablename__ = "counselor"
+    __table_args__ = (
+        CheckConstraint("role IN ('counselor', 'admin')", name="role"),
+        UniqueConstraint("email"),
+        UniqueConstraint("oidc_issuer", "oidc_subject"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    display_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    role: Mapped[str] = mapped_column(String(16), default="counselor")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Couple(Base):
+    __tablename__ = "couple"
+    __table_args__ = (
+        CheckConstraint("status IN ('active', 'paused', 'closed')", name="status"),
+        UniqueConstraint("counselor_id", "label_key"),
+        Index("ix_couple_counselor_status", "counselor_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id", ondelete="CASCADE"))
+    counselor_id: Mapped[int] = mapped_column(ForeignKey("counselor.id"))
+    label: Mapped[str] = mapped_column(String(LABEL_MAX))
+    label_key: Mapped[str] = mapped_column(String(LABEL_MAX))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    partners: Mapped[list[Partner]] = relationship(
+        back_populates="couple", order_by="Partner.position", cascade="all, delete-orphan"
+    )
+    sessions: Mapped[list[CounselingSession]] = relationship(
+        back_populates="couple", order_by="CounselingSession.number", cascade="all, delete-orphan"
+    )
+
+
+class Partner(Base):
+    __tablename__ = "partner"
+    __table_args__ = (
+        CheckConstraint("position IN (1, 2)", name="position"),
+        UniqueConstraint("couple_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    display_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    contact: Mapped[str | None] = mapped_column(String(254))
+    share_scores_in_joint_sessions: Mapped[bool | None] = mapped_column(Boolean)
+    consent_updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    couple: Mapped[Couple] = relationship(back_populates="partners")
+
+
+class CounselingSession(Base):
+    __tablename__ = "counseling_session"
+    __table_args__ = (UniqueConstraint("couple_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    couple: Mapped[Couple] = relationship(back_populates="sessions")
+
+
+class Assignment(Base):
+    __tablename__ = "assignment"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('assigned', 'in_progress', 'completed', 'skipped')", name="status"
+        ),
+        Index("ix_assignment_couple", "couple_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id", ondelete="CASCADE"))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
+    module_id: Mapped[str] = mapped_column(String(80))
+    module_version: Mapped[int] = mapped_column(Integer)
+    track_id: Mapped[str | None] = mapped_column(String(80))
+    due_on: Mapped[dt.date | None] = mapped_column(Date)
+    note_to_client: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="assigned")
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("counselor.id"))
+    assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ExerciseProgress(Base):
+    __tablename__ = "exercise_progress"
+    __table_args__ = (UniqueConstraint("assignment_id", "partner_id", "exercise_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignment.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
+    exercise_id: Mapped[str] = mapped_column(String(80))
+    done_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reflection: Mapped[str] = mapped_column(Text, default="")
+    reflection_shared: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CheckIn(Base):
+    __tablename__ = "checkin"
+    __table_args__ = (
+        UniqueConstraint("idempotency_key"),
+        Index("ix_checkin_couple_time", "couple_id", "submitted_at"),
+        Index("ix_checkin_partner_time", "partner_id", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    measure_id: Mapped[str] = mapped_column(String(80))
+    measure_version: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    subscales: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    total: Mapped[float | None] = mapped_column(Float)
+    overall: Mapped[int | None] = mapped_column(Integer)
+    practice: Mapped[int | None] = mapped_column(Integer)
+    reflection: Mapped[str] = mapped_column(Text, default="")
+    reflection_shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    scores_shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    safety_flag: Mapped[bool] = mapped_column(Boolean, default=False)
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+
+
+class CheckinLink(Base):
+    __tablename__ = "checkin_link"
+    __table_args__ = (
+        UniqueConstraint("token_hash"),
+        Index("ix_checkin_link_partner", "partner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("counselor.id"))
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_event_practice_at", "practice_id", "at"),
+        Index("ix_audit_event_record", "record_type", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practice_id: Mapped[int | None] = mapped_column(ForeignKey("practice.id", ondelete="CASCADE"))
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(64))
+    record_type: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[int | None] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,1 @@
+"""Use cases. Each takes a unit of work opened for the acting identity and returns plain values."""

@@ -1,0 +1,199 @@
+"""Practices and counselor accounts: first-run setup, password login, adding counselors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from trustcare.identity import Actor
+from trustcare.models import NAME_MAX, Counselor, Practice, utcnow
+from trustcare.passwords import hash_password, password_problem, verify_password
+from trustcare.services.errors import InvalidInput, LoginFailed, LoginThrottled
+from trustcare.services.uow import CounselorWork, UnitOfWork
+from trustcare.services.validation import clean_email, clean_name
+
+log = logging.getLogger(__name__)
+FREE_ATTEMPTS = 5
+MAX_WAIT_SECONDS = 15 * 60
+
+
+def actor_of(counselor: Counselor) -> Actor:
+    return Actor(
+        counselor_id=counselor.id,
+        practice_id=counselor.practice_id,
+        role=counselor.role,
+        display_name=counselor.display_name,
+        email=counselor.email,
+        session_version=counselor.session_version,
+    )
+
+
+def current_practice(factory: sessionmaker[Session]) -> tuple[int, str, bool] | None:
+    """(id, name, is_demo) of the practice this installation serves, or None before setup."""
+    with UnitOfWork(factory) as uow:
+        practice = uow.session.scalars(select(Practice).order_by(Practice.id).limit(1)).first()
+        return None if practice is None else (practice.id, practice.name, practice.is_demo)
+
+
+def _new_counselor_fields(
+    uow: UnitOfWork, name: str, email: str, password: str | None, problems: dict[str, str]
+) -> tuple[str, str]:
+    name = clean_name(name, "name", NAME_MAX, problems)
+    email = clean_email(email, "email", problems)
+    if password is not None and (problem := password_problem(password)):
+        problems["password"] = problem
+    if "email" not in problems and uow.session.scalar(
+        select(func.count(Counselor.id)).where(Counselor.email == email)
+    ):
+        problems["email"] = "already belongs to an account"
+    return name, email
+
+
+def create_practice(
+    factory: sessionmaker[Session],
+    practice_name: str,
+    admin_name: str,
+    email: str,
+    password: str,
+    is_demo: bool = False,
+) -> Actor:
+    """First run: the practice and its admin account, together or not at all."""
+    with UnitOfWork(factory) as uow:
+        problems: dict[str, str] = {}
+        if uow.session.scalar(select(func.count(Practice.id))):
+            problems["practice"] = "this installation already has a practice"
+        practice_name = clean_name(practice_name, "practice name", 120, problems)
+        admin_name, email = _new_counselor_fields(uow, admin_name, email, password, problems)
+        if problems:
+            raise InvalidInput(problems)
+        practice = Practice(name=practice_name, is_demo=is_demo, settings={})
+        uow.session.add(practice)
+        uow.session.flush()
+        admin = Counselor(
+            practice_id=practice.id,
+            email=email,
+            display_name=admin_name,
+            role="admin",
+            password_hash=hash_password(password),
+        )
+        uow.session.add(admin)
+        uow.session.flush()
+        uow.audit(
+            "practice.create",
+            "practice",
+            practice.id,
+            practice_id=practice.id,
+            actor_kind="counselor",
+            actor_id=admin.id,
+        )
+        uow.commit()
+        return actor_of(admin)
+
+
+def _wait_seconds(counselor: Counselor, now: dt.datetime) -> int:
+    if counselor.failed_logins < FREE_ATTEMPTS or counselor.last_failed_login_at is None:
+        return 0
+    wait = min(2 ** (counselor.failed_logins - FREE_ATTEMPTS + 1), MAX_WAIT_SECONDS)
+    elapsed = (now - counselor.last_failed_login_at).total_seconds()
+    return max(0, int(wait - elapsed + 0.999))
+
+
+def authenticate(
+    factory: sessionmaker[Session], email: str, password: str, now: dt.datetime | None = None
+) -> Actor:
+    """Check a password; after five failures each try waits twice as long as the last."""
+    now = now or utcnow()
+    email = (email or "").strip().lower()
+    with UnitOfWork(factory) as uow:
+        counselor = uow.session.scalars(
+            select(Counselor).where(Counselor.email == email)
+        ).one_or_none()
+        if counselor is None or not counselor.is_active or counselor.password_hash is None:
+            verify_password(None, password or "")
+            log.info("login refused: no active local account for the given email")
+            raise LoginFailed()
+        if wait := _wait_seconds(counselor, now):
+            log.warning("login throttled for counselor %s (%s s)", counselor.id, wait)
+            raise LoginThrottled(wait)
+        if not verify_password(counselor.password_hash, password or ""):
+            counselor.failed_logins += 1
+            counselor.last_failed_login_at = now
+            uow.audit(
+                "login.failed",
+                "counselor",
+                counselor.id,
+                practice_id=counselor.practice_id,
+                actor_kind="counselor",
+                actor_id=counselor.id,
+            )
+            uow.commit()
+            log.info(
+                "login failed for counselor %s (%s failures)", counselor.id, counselor.failed_logins
+            )
+            raise LoginFailed()
+        counselor.failed_logins = 0
+        counselor.last_failed_login_at = None
+        uow.audit(
+            "login",
+            "counselor",
+            counselor.id,
+            practice_id=counselor.practice_id,
+            actor_kind="counselor",
+            actor_id=counselor.id,
+        )
+        uow.commit()
+        return actor_of(counselor)
+
+
+def actor_for_login(
+    factory: sessionmaker[Session], counselor_id: int, session_version: int
+) -> Actor | None:
+    """The actor behind a login cookie, if that counselor is still active and not signed out."""
+    with UnitOfWork(factory) as uow:
+        counselor = uow.session.get(Counselor, counselor_id)
+        if counselor is None or not counselor.is_active:
+            return None
+        if counselor.session_version != session_version:
+            return None
+        return actor_of(counselor)
+
+
+def add_counselor(
+    uow: CounselorWork, name: str, email: str, password: str, role: str = "counselor"
+) -> int:
+    """An admin adds a counselor with a local password."""
+    uow.require_admin()
+    problems: dict[str, str] = {}
+    name, email = _new_counselor_fields(uow, name, email, password, problems)
+    if role not in ("counselor", "admin"):
+        problems["role"] = "must be counselor or admin"
+    if problems:
+        raise InvalidInput(problems)
+    counselor = Counselor(
+        practice_id=uow.actor.practice_id,
+        email=email,
+        display_name=name,
+        role=role,
+        password_hash=hash_password(password),
+    )
+    uow.session.add(counselor)
+    uow.session.flush()
+    uow.record("counselor.create", "counselor", counselor.id, role=role)
+    uow.commit()
+    return counselor.id
+
+
+def list_counselors(uow: CounselorWork) -> list[dict]:
+    uow.require_admin()
+    rows = uow.session.scalars(
+        select(Counselor)
+        .where(Counselor.practice_id == uow.actor.practice_id)
+        .order_by(Counselor.display_name)
+    ).all()
+    return [
+        {"name": c.display_name, "email": c.email, "role": c.role, "active": c.is_active}
+        for c in rows
+    ]

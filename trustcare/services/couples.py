@@ -1,0 +1,328 @@
+"""The caseload and the couple record: create, edit, change status, log sessions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from trustcare.models import (
+    COUPLE_STATUSES,
+    LABEL_MAX,
+    NAME_MAX,
+    AuditEvent,
+    CounselingSession,
+    Couple,
+    Partner,
+    utcnow,
+)
+from trustcare.services.errors import InvalidInput, SessionNotFound
+from trustcare.services.uow import CounselorWork
+from trustcare.services.validation import (
+    clean_long_text,
+    clean_name,
+    clean_optional,
+    label_key,
+)
+
+NOTES_MAX = 20_000
+VIEW_AUDIT_WINDOW = dt.timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class PartnerView:
+    id: int
+    position: int
+    display_name: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    couple_id: int
+    label: str
+    partners: str
+    status: str
+    sessions: int
+    last_session: dt.date | None
+
+
+@dataclass(frozen=True)
+class Caseload:
+    rows: list[CaseloadRow]
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: int
+    number: int
+    held_on: dt.date
+    notes: str
+
+
+@dataclass(frozen=True)
+class CoupleRecord:
+    id: int
+    label: str
+    status: str
+    partners: tuple[PartnerView, ...]
+    sessions: tuple[SessionView, ...]
+    created_at: dt.datetime
+
+    @property
+    def next_session_number(self) -> int:
+        return max((session.number for session in self.sessions), default=0) + 1
+
+
+@dataclass(frozen=True)
+class PartnerInput:
+    display_name: str
+    contact: str = ""
+
+
+def list_caseload(
+    uow: CounselorWork,
+    status: str | None = None,
+    search: str = "",
+    limit: int = 500,
+    offset: int = 0,
+) -> Caseload:
+    """The counselor's couples in three statements, whatever the caseload's size."""
+    session_stats = (
+        select(
+            CounselingSession.couple_id,
+            func.count(CounselingSession.id).label("sessions"),
+            func.max(CounselingSession.held_on).label("last_session"),
+        )
+        .group_by(CounselingSession.couple_id)
+        .subquery()
+    )
+    statement = (
+        uow.couples()
+        .add_columns(session_stats.c.sessions, session_stats.c.last_session)
+        .outerjoin(session_stats, session_stats.c.couple_id == Couple.id)
+    )
+    if status:
+        statement = statement.where(Couple.status == status)
+    needle = search.strip()
+    if needle:
+        pattern = f"%{label_key(needle)}%"
+        partner_match = select(Partner.couple_id).where(
+            func.lower(Partner.display_name).like(f"%{needle.lower()}%")
+        )
+        statement = statement.where(
+            or_(Couple.label_key.like(pattern), Couple.id.in_(partner_match))
+        )
+    rows = uow.session.execute(
+        statement.order_by(Couple.label_key).limit(limit).offset(offset)
+    ).all()
+    couple_ids = [couple.id for couple, *_ in rows]
+    names: dict[int, list[str]] = {couple_id: [] for couple_id in couple_ids}
+    if couple_ids:
+        for couple_id, name in uow.session.execute(
+            select(Partner.couple_id, Partner.display_name)
+            .where(Partner.couple_id.in_(couple_ids))
+            .order_by(Partner.couple_id, Partner.position)
+        ):
+            names[couple_id].append(name)
+    counts = {status_name: 0 for status_name in COUPLE_STATUSES}
+    counts.update(
+        uow.session.execute(
+            uow.couples()
+            .with_only_columns(Couple.status, func.count(Couple.id))
+            .group_by(Couple.status)
+        ).all()
+    )
+    return Caseload(
+        rows=[
+            CaseloadRow(
+                couple_id=couple.id,
+                label=couple.label,
+                partners=" & ".join(names[couple.id]),
+                status=couple.status,
+                sessions=sessions or 0,
+                last_session=last_session,
+            )
+            for couple, sessions, last_session in rows
+        ],
+        counts=counts,
+    )
+
+
+def _check_partners(partners: list[PartnerInput], problems: dict[str, str]) -> list[PartnerInput]:
+    if len(partners) != 2:
+        problems["partners"] = "a couple has exactly two partners"
+        return []
+    cleaned = []
+    for number, partner in enumerate(partners, start=1):
+        name = clean_name(partner.display_name, f"partner {number} name", NAME_MAX, problems)
+        contact = clean_optional(partner.contact, f"partner {number} contact", 254, problems)
+        cleaned.append(PartnerInput(name, contact))
+    return cleaned
+
+
+def _label_taken(uow: CounselorWork, key: str, except_id: int | None = None) -> bool:
+    statement = uow.couples().where(Couple.label_key == key)
+    if except_id is not None:
+        statement = statement.where(Couple.id != except_id)
+    return uow.session.scalars(statement.limit(1)).first() is not None
+
+
+def create_couple(uow: CounselorWork, label: str, partners: list[PartnerInput]) -> int:
+    """Create a couple with both partners at once, or nothing at all."""
+    problems: dict[str, str] = {}
+    label = clean_name(label, "label", LABEL_MAX, problems)
+    cleaned = _check_partners(partners, problems)
+    if "label" not in problems and _label_taken(uow, label_key(label)):
+        problems["label"] = "is already used by another couple in your caseload"
+    if problems:
+        raise InvalidInput(problems)
+    couple = Couple(
+        practice_id=uow.actor.practice_id,
+        counselor_id=uow.actor.counselor_id,
+        label=label,
+        label_key=label_key(label),
+        status="active",
+        partners=[
+            Partner(
+                position=position,
+                display_name=partner.display_name,
+                contact=partner.contact or None,
+            )
+            for position, partner in enumerate(cleaned, start=1)
+        ],
+    )
+    uow.session.add(couple)
+    try:
+        uow.session.flush()
+    except IntegrityError as error:
+        uow.session.rollback()
+        raise InvalidInput(
+            {"label": "is already used by another couple in your caseload"}
+        ) from error
+    uow.record("couple.create", "couple", couple.id)
+    uow.commit()
+    return couple.id
+
+
+def get_couple_record(uow: CounselorWork, couple_id: int) -> CoupleRecord:
+    """The couple's record; the first view in a while is written to the audit trail."""
+    couple = uow.get_couple(couple_id)
+    partners = uow.session.scalars(
+        select(Partner).where(Partner.couple_id == couple.id).order_by(Partner.position)
+    ).all()
+    sessions = uow.session.scalars(
+        select(CounselingSession)
+        .where(CounselingSession.couple_id == couple.id)
+        .order_by(CounselingSession.number.desc())
+    ).all()
+    recently_viewed = uow.session.scalar(
+        select(func.count(AuditEvent.id)).where(
+            AuditEvent.action == "couple.view",
+            AuditEvent.record_type == "couple",
+            AuditEvent.record_id == couple.id,
+            AuditEvent.actor_kind == "counselor",
+            AuditEvent.actor_id == uow.actor.counselor_id,
+            AuditEvent.at >= utcnow() - VIEW_AUDIT_WINDOW,
+        )
+    )
+    if not recently_viewed:
+        uow.record("couple.view", "couple", couple.id)
+        uow.commit()
+    return CoupleRecord(
+        id=couple.id,
+        label=couple.label,
+        status=couple.status,
+        partners=tuple(
+            PartnerView(p.id, p.position, p.display_name, p.contact or "") for p in partners
+        ),
+        sessions=tuple(SessionView(s.id, s.number, s.held_on, s.notes) for s in sessions),
+        created_at=couple.created_at,
+    )
+
+
+def update_couple(
+    uow: CounselorWork, couple_id: int, label: str, partners: list[PartnerInput]
+) -> None:
+    """Rename the couple or its partners; both partners are always given."""
+    couple = uow.get_couple(couple_id)
+    problems: dict[str, str] = {}
+    label = clean_name(label, "label", LABEL_MAX, problems)
+    cleaned = _check_partners(partners, problems)
+    if "label" not in problems and _label_taken(uow, label_key(label), except_id=couple.id):
+        problems["label"] = "is already used by another couple in your caseload"
+    if problems:
+        raise InvalidInput(problems)
+    couple.label = label
+    couple.label_key = label_key(label)
+    stored = uow.session.scalars(
+        select(Partner).where(Partner.couple_id == couple.id).order_by(Partner.position)
+    ).all()
+    for partner, new in zip(stored, cleaned, strict=True):
+        partner.display_name = new.display_name
+        partner.contact = new.contact or None
+    uow.record("couple.update", "couple", couple.id)
+    uow.commit()
+
+
+def set_status(uow: CounselorWork, couple_id: int, status: str) -> None:
+    """Pause, close or reopen a couple; their history stays."""
+    if status not in COUPLE_STATUSES:
+        raise InvalidInput({"status": f"must be one of: {', '.join(COUPLE_STATUSES)}"})
+    couple = uow.get_couple(couple_id)
+    previous = couple.status
+    couple.status = status
+    uow.record("couple.status", "couple", couple.id, before=previous, after=status)
+    uow.commit()
+
+
+def log_session(uow: CounselorWork, couple_id: int, held_on: dt.date, notes: str) -> int:
+    """Add the next numbered session; its notes are private to the counselor."""
+    couple = uow.get_couple(couple_id)
+    problems: dict[str, str] = {}
+    notes = clean_long_text(notes, "notes", NOTES_MAX, problems)
+    if not isinstance(held_on, dt.date):
+        problems["date"] = "must be a date"
+    elif held_on > dt.date.today() + dt.timedelta(days=1):
+        problems["date"] = "cannot be in the future"
+    if problems:
+        raise InvalidInput(problems)
+    number = (
+        uow.session.scalar(
+            select(func.max(CounselingSession.number)).where(
+                CounselingSession.couple_id == couple.id
+            )
+        )
+        or 0
+    ) + 1
+    session = CounselingSession(couple_id=couple.id, number=number, held_on=held_on, notes=notes)
+    uow.session.add(session)
+    uow.session.flush()
+    uow.record("session.create", "couple", couple.id, session_number=number)
+    uow.commit()
+    return session.id
+
+
+def update_session_notes(uow: CounselorWork, couple_id: int, session_id: int, notes: str) -> None:
+    couple = uow.get_couple(couple_id)
+    problems: dict[str, str] = {}
+    notes = clean_long_text(notes, "notes", NOTES_MAX, problems)
+    if problems:
+        raise InvalidInput(problems)
+    session = uow.session.scalars(
+        select(CounselingSession).where(
+            CounselingSession.id == session_id, CounselingSession.couple_id == couple.id
+        )
+    ).one_or_none()
+    if session is None:
+        raise SessionNotFound()
+    session.notes = notes
+    uow.record("session.update_notes", "couple", couple.id, session_number=session.number)
+    uow.commit()

@@ -1,0 +1,100 @@
+"""The unit of work: one database session opened for one acting identity.
+
+Counselor services reach couples only through `couples()` and `get_couple()`, which are scoped
+by the actor, so a service cannot forget the check (STYLE.md, example 5).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from trustcare.identity import Actor
+from trustcare.models import AuditEvent, Couple, utcnow
+from trustcare.services.errors import CoupleNotFound, PermissionDenied
+
+log = logging.getLogger(__name__)
+
+
+class UnitOfWork:
+    """Opens a session; commits only when asked; rolls back on any error."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self.session: Session
+
+    def __enter__(self):
+        self.session = self._session_factory()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def audit(
+        self,
+        action: str,
+        record_type: str,
+        record_id: int | None,
+        *,
+        practice_id: int | None,
+        actor_kind: str,
+        actor_id: int | None,
+        **detail: Any,
+    ) -> None:
+        """Record who did what to which record; detail never holds clinical text or tokens."""
+        self.session.add(
+            AuditEvent(
+                practice_id=practice_id,
+                actor_kind=actor_kind,
+                actor_id=actor_id,
+                action=action,
+                record_type=record_type,
+                record_id=record_id,
+                at=utcnow(),
+                detail=detail,
+            )
+        )
+
+
+class CounselorWork(UnitOfWork):
+    """A unit of work for one counselor: couples outside their caseload do not exist here."""
+
+    def __init__(self, session_factory: sessionmaker[Session], actor: Actor) -> None:
+        super().__init__(session_factory)
+        self.actor = actor
+
+    def couples(self) -> Select[tuple[Couple]]:
+        return select(Couple).where(
+            Couple.counselor_id == self.actor.counselor_id,
+            Couple.practice_id == self.actor.practice_id,
+        )
+
+    def get_couple(self, couple_id: int) -> Couple:
+        couple = self.session.scalars(self.couples().where(Couple.id == couple_id)).one_or_none()
+        if couple is None:
+            log.info("couple %s not found for counselor %s", couple_id, self.actor.counselor_id)
+            raise CoupleNotFound()
+        return couple
+
+    def require_admin(self) -> None:
+        if not self.actor.is_admin:
+            raise PermissionDenied("Only a practice admin can do this.")
+
+    def record(self, action: str, record_type: str, record_id: int | None, **detail: Any) -> None:
+        self.audit(
+            action,
+            record_type,
+            record_id,
+            practice_id=self.actor.practice_id,
+            actor_kind="counselor",
+            actor_id=self.actor.counselor_id,
+            **detail,
+        )

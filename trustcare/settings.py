@@ -1,0 +1,124 @@
+"""Configuration from the environment and `.streamlit/secrets.toml`, as one typed object.
+
+Environment variables win over the `[trustcare]` table of secrets.toml, so that a container can
+override a file. Nothing here is read at import time: `load_settings()` builds a fresh object,
+which keeps tests independent of the machine they run on.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_SECRET_KEY = "change-me-to-a-long-random-string"
+ENVIRONMENTS = ("development", "demo", "production")
+
+
+class SettingsError(Exception):
+    """The configuration cannot be used; the message says which key to fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    environment: str = "development"
+    base_url: str = "http://localhost:8501"
+    content_dirs: tuple[Path, ...] = field(default_factory=tuple)
+    log_level: str = "INFO"
+    auth_configured: bool = False
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _read_secrets(path: Path) -> dict:
+    """The secrets file as a dict; a missing file is an empty configuration, a broken one is not."""
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise SettingsError(f"{path}: not valid TOML: {error}") from error
+
+
+def _local_secret_key(var_dir: Path) -> str:
+    """A per-installation key kept beside the embedded database, so `make run` needs no setup."""
+    key_file = var_dir / "secret_key"
+    if key_file.is_file():
+        return key_file.read_text(encoding="utf-8").strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.touch(mode=0o600)
+    key_file.write_text(key, encoding="utf-8")
+    return key
+
+
+def default_database_url(var_dir: Path) -> str:
+    return f"sqlite:///{(var_dir / 'trustcare.db').as_posix()}"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    secrets_path: Path | None = None,
+    var_dir: Path | None = None,
+) -> Settings:
+    """Build the settings; refuses an unsafe secret key in production."""
+    environ = os.environ if environ is None else environ
+    secrets_path = secrets_path or PROJECT_ROOT / ".streamlit" / "secrets.toml"
+    var_dir = var_dir or Path(environ.get("TRUSTCARE_VAR_DIR", PROJECT_ROOT / "var"))
+    file_values = _read_secrets(secrets_path)
+    section = file_values.get("trustcare", {})
+    if not isinstance(section, dict):
+        raise SettingsError(f"{secrets_path}: [trustcare] must be a table")
+
+    def value(key: str, default: str | None = None) -> str | None:
+        env_key = f"TRUSTCARE_{key.upper()}"
+        if environ.get(env_key):
+            return environ[env_key]
+        if section.get(key) not in (None, ""):
+            return str(section[key])
+        return default
+
+    environment = (value("env", "development") or "development").lower()
+    if environment not in ENVIRONMENTS:
+        raise SettingsError(
+            f"TRUSTCARE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}"
+        )
+    secret_key = value("secret_key")
+    if environment == "production" and (not secret_key or secret_key == EXAMPLE_SECRET_KEY):
+        raise SettingsError(
+            "TRUSTCARE_SECRET_KEY is unset or still the example value; production needs a long "
+            "random secret shared by all replicas"
+        )
+    if environment == "production" and len(secret_key or "") < 32:
+        raise SettingsError("TRUSTCARE_SECRET_KEY must be at least 32 characters in production")
+    auth = file_values.get("auth")
+    if environment == "production" and isinstance(auth, dict):
+        cookie_secret = str(auth.get("cookie_secret", ""))
+        if not cookie_secret or cookie_secret == EXAMPLE_SECRET_KEY:
+            raise SettingsError(
+                "[auth] cookie_secret is unset or still the example value; set a long random one"
+            )
+    content_dirs = tuple(
+        Path(part) for part in (value("content_dirs", "") or "").split(os.pathsep) if part
+    )
+    return Settings(
+        database_url=value("database_url") or default_database_url(var_dir),
+        secret_key=secret_key or _local_secret_key(var_dir),
+        environment=environment,
+        base_url=(value("base_url", "http://localhost:8501") or "").rstrip("/"),
+        content_dirs=content_dirs,
+        log_level=(value("log_level", "INFO") or "INFO").upper(),
+        auth_configured=isinstance(auth, dict) and bool(auth),
+    )

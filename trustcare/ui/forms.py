@@ -1,0 +1,18 @@
+"""Widgets and messages shared by pages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from trustcare.services.errors import InvalidInput, ServiceError
+
+
+def show_problems(error: ServiceError) -> None:
+    """A service error as a message the person can act on; what they typed stays in the form."""
+    if isinstance(error, InvalidInput):
+        lines = "\n".join(
+            f"- **{field.capitalize()}** {message}." for field, message in error.problems.items()
+        )
+        st.error(f"Please check:\n{lines}")
+    else:
+        st.error(str(error))
