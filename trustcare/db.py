@@ -14,7 +14,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,7 @@ def upgrade(engine: Engine) -> None:
     try:
         check_schema_not_newer(engine)
         command.upgrade(alembic_config(engine), "head")
-    except OperationalError as error:
+    except DBAPIError as error:
         raise DatabaseError(f"cannot open the database at {engine.url!r}: {error.orig}") from error
     except Exception as error:
         if isinstance(error, DatabaseError):

@@ -115,7 +115,8 @@ class Couple(Base):
     practice_id: Mapped[int] = mapped_column(ForeignKey("practice.id", ondelete="CASCADE"))
     counselor_id: Mapped[int] = mapped_column(ForeignKey("counselor.id"))
     label: Mapped[str] = mapped_column(String(LABEL_MAX))
-    label_key: Mapped[str] = mapped_column(String(LABEL_MAX))
+    # NFKC and case folding can make a key many times longer than the label it came from.
+    label_key: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -88,7 +88,7 @@ def upgrade() -> None:
         sa.Column("practice_id", sa.Integer(), nullable=False),
         sa.Column("counselor_id", sa.Integer(), nullable=False),
         sa.Column("label", sa.String(length=80), nullable=False),
-        sa.Column("label_key", sa.String(length=80), nullable=False),
+        sa.Column("label_key", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_at", trustcare.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", trustcare.models.UTCDateTime(timezone=True), nullable=False),

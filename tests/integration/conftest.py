@@ -1,0 +1,45 @@
+"""Integration fixtures: two counselors of one practice, each with their own couple."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from trustcare.identity import Actor
+from trustcare.services import accounts, couples
+from trustcare.services.uow import CounselorWork
+
+
+@dataclass
+class Practice:
+    factory: object
+    admin: Actor
+    counselor: Actor
+    admins_couple: int
+    counselors_couple: int
+
+    def work(self, actor: Actor) -> CounselorWork:
+        return CounselorWork(self.factory, actor)
+
+
+@pytest.fixture
+def practice(factory) -> Practice:
+    """Harbor Counseling: admin Ada with couple "Rivera", counselor Ben with couple "Okafor"."""
+    admin = accounts.create_practice(
+        factory, "Harbor Counseling", "Ada Fictional", "ada@harbor.example", "long password 1"
+    )
+    with CounselorWork(factory, admin) as uow:
+        ben_id = accounts.add_counselor(uow, "Ben Imaginary", "ben@harbor.example", "long password 2")
+    ben = accounts.authenticate(factory, "ben@harbor.example", "long password 2")
+    assert ben.counselor_id == ben_id
+    with CounselorWork(factory, admin) as uow:
+        rivera = couples.create_couple(
+            uow, "Rivera", [couples.PartnerInput("Lena", "lena@mail.example"),
+                            couples.PartnerInput("Marco")]
+        )
+    with CounselorWork(factory, ben) as uow:
+        okafor = couples.create_couple(
+            uow, "Okafor", [couples.PartnerInput("Chidi"), couples.PartnerInput("Tess")]
+        )
+    return Practice(factory, admin, ben, rivera, okafor)
