@@ -34,7 +34,12 @@ elif actor is None:
 else:
     pages = [
         st.Page("pages/caseload.py", title="Caseload", icon=":material/groups:", default=True),
-        st.Page("pages/couple.py", title="Couple record", icon=":material/diversity_1:"),
+        st.Page(
+            "pages/couple.py",
+            title="Couple record",
+            icon=":material/diversity_1:",
+            visibility="hidden",
+        ),
     ]
     if actor.is_admin:
         pages.append(st.Page("pages/counselors.py", title="Counselors", icon=":material/badge:"))
