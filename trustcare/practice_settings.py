@@ -1,0 +1,58 @@
+"""Practice-wide settings an admin can change, stored as JSON on the practice row.
+
+Typed with pydantic so a stored value that no longer fits falls back to a clear error rather
+than a crash deep inside a page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_SUPPORT_TEXT = (
+    "If you are in danger right now, call your local emergency number.\n"
+    "You can talk to someone in confidence at a domestic abuse or crisis helpline in your area, "
+    "day or night.\n"
+    "Your counselor will see that you answered this question and will contact you."
+)
+
+
+class AlertThresholds(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    divergence_gap: float = Field(
+        default=8.0, ge=0, description="trust-pulse points between partners"
+    )
+    divergence_overall_gap: int = Field(default=3, ge=0, le=10, description="overall-trust points")
+    no_checkin_days: int = Field(default=14, ge=1, le=365)
+    deterioration_rci: float = Field(default=-1.96, le=0)
+
+
+class SmtpSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = ""
+    port: int = Field(default=587, ge=1, le=65535)
+    username: str = ""
+    password: str = ""
+    use_tls: bool = True
+    sender: str = ""
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host and self.sender)
+
+
+class PracticeSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    link_expiry_days: int = Field(default=30, ge=1, le=365)
+    alerts: AlertThresholds = Field(default_factory=AlertThresholds)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    support_text: str = Field(default=DEFAULT_SUPPORT_TEXT, max_length=4000)
+    base_url: str = Field(default="", max_length=300, description="overrides TRUSTCARE_BASE_URL")
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, Any] | None) -> PracticeSettings:
+        return cls.model_validate(stored or {})
