@@ -11,7 +11,20 @@ from trustcare.ui import state
 
 log = logging.getLogger("trustcare.app")
 
-st.set_page_config(page_title="TrustCare", page_icon=":material/handshake:", layout="wide")
+
+def is_client_link() -> bool:
+    """A personal check-in link: the client sees their own page and nothing else of the app."""
+    path = (st.context.url or "").split("?")[0].rstrip("/")
+    return "t" in st.query_params or path.endswith("/checkin")
+
+
+client_mode = is_client_link()
+st.set_page_config(
+    page_title="TrustCare",
+    page_icon=":material/handshake:",
+    layout="centered" if client_mode else "wide",
+    initial_sidebar_state="collapsed" if client_mode else "auto",
+)
 
 try:
     context = state.get_context()
@@ -20,6 +33,11 @@ except (DatabaseError, SettingsError) as error:
     st.title("TrustCare cannot start")
     st.error(f"{error}")
     st.info("Fix the configuration named above (see README, Configuration), then reload.")
+    st.stop()
+
+if client_mode:
+    checkin_page = st.Page("pages/checkin.py", title="Check-in", url_path="checkin", default=True)
+    st.navigation([checkin_page], position="hidden").run()
     st.stop()
 
 practice = accounts.current_practice(context.session_factory)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from trustcare.services import couples
 from trustcare.services.errors import NotFound, ServiceError
-from trustcare.ui import state
+from trustcare.ui import couple_assignments, couple_checkins, couple_links, state
 from trustcare.ui.forms import show_problems
 
 context = state.get_context()
@@ -34,7 +34,19 @@ for column, partner in zip(partner_cols, record.partners, strict=True):
         st.text(f"Partner {partner.position}")
         st.text(f"Contact: {partner.contact or 'none given'}")
 
-sessions_tab, details_tab = st.tabs(["Sessions", "Details and status"])
+checkins_tab, assignments_tab, links_tab, sessions_tab, details_tab = st.tabs(
+    ["Check-ins", "Assignments", "Links", "Sessions", "Details and status"]
+)
+catalog = context.catalog()
+
+with checkins_tab:
+    couple_checkins.show(context, actor, catalog, record)
+
+with assignments_tab:
+    couple_assignments.show(context, actor, catalog, record)
+
+with links_tab:
+    couple_links.show(context, actor, record)
 
 with sessions_tab, st.form("log_session", clear_on_submit=True):
     st.subheader(f"Log session {record.next_session_number}")

@@ -1,4 +1,4 @@
-"""Fixtures shared by every layer: a migrated database on SQLite and, when configured, PostgreSQL."""
+"""Shared fixtures: a migrated database on SQLite and, when configured, on PostgreSQL."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from trustcare.catalog import Catalog, get_catalog, shipped_content_dir
 from trustcare.db import (
     DatabaseError,
     check_schema_not_newer,
@@ -17,8 +18,8 @@ from trustcare.db import (
     make_session_factory,
     upgrade,
 )
-from trustcare.identity import Actor
-from trustcare.services.uow import CounselorWork
+from trustcare.identity import Actor, PartnerActor
+from trustcare.services.uow import CounselorWork, PartnerWork
 from trustcare.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,14 @@ class AppContext:
     def work(self, actor: Actor) -> CounselorWork:
         """A unit of work opened for this counselor (the one way services reach the data)."""
         return CounselorWork(self.session_factory, actor)
+
+    def partner_work(self, actor: PartnerActor) -> PartnerWork:
+        """A unit of work for a client behind a valid link."""
+        return PartnerWork(self.session_factory, actor)
+
+    def catalog(self) -> Catalog:
+        """The content library: shipped content plus the practice's folders, reloaded on change."""
+        return get_catalog([shipped_content_dir(), *self.settings.content_dirs])
 
 
 def build_context(settings: Settings) -> AppContext:

@@ -19,3 +19,14 @@ class Actor:
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+
+@dataclass(frozen=True)
+class PartnerActor:
+    """A client who opened a valid personal link: they can reach only their own page."""
+
+    partner_id: int
+    couple_id: int
+    practice_id: int
+    link_id: int
+    display_name: str

@@ -26,7 +26,9 @@ RELIABLE_Z = 1.96
 class Scores:
     """One check-in's scores. Subscales and total are None when too many answers are missing.
 
-    `items` holds keyed scores (reverse-keyed items already flipped), only for answered items.
+    `items` holds keyed scores (reverse-keyed items flipped) of the answered items that feed the
+    subscales and total, the rows `calibrate` wants; the overall, practice and safety answers are
+    kept apart, so the private safety answer never travels with the scores.
     """
 
     measure_id: str
@@ -99,7 +101,8 @@ def score_answers(measure: Measure, answers: Mapping[str, int | None]) -> Scores
     for subscale in measure.subscales:
         present = [keyed[i] for i in subscale.items if i in keyed]
         missing_count = len(subscale.items) - len(present)
-        subscales[subscale.id] = statistics.fmean(present) if present and missing_count <= 1 else None
+        prorate = present and missing_count <= 1
+        subscales[subscale.id] = statistics.fmean(present) if prorate else None
 
     total = _total(measure, keyed, subscales)
     scored = [*measure.total.items, *(i for s in measure.subscales for i in s.items)]
@@ -111,7 +114,7 @@ def score_answers(measure: Measure, answers: Mapping[str, int | None]) -> Scores
     return Scores(
         measure_id=measure.id,
         measure_version=measure.version,
-        items=MappingProxyType(keyed),
+        items=MappingProxyType({i: keyed[i] for i in dict.fromkeys(scored) if i in keyed}),
         subscales=MappingProxyType(subscales),
         total=total,
         overall=raw.get(measure.overall_item),
@@ -196,6 +199,7 @@ def classify_change(
     if better <= RELIABLE_Z:
         return "unchanged"
     if cutoff is not None:
+
         def healthy(x: float) -> bool:
             return x >= cutoff if higher_is_better else x <= cutoff
 
@@ -284,4 +288,3 @@ def calibrate(first_totals: Iterable[float | None], item_rows: Any) -> Calibrati
         people=len(totals),
         rows=len(rows),
     )
-

@@ -21,7 +21,10 @@ def test_fresh_install_shows_the_setup_page(app_env):
     at = new_app().run()
     assert not at.exception
     assert at.title[0].value == "Welcome to TrustCare"
-    assert [button.label for button in at.button] == ["Create practice", "Explore the demo practice"]
+    assert [button.label for button in at.button] == [
+        "Create practice",
+        "Explore the demo practice",
+    ]
 
 
 def test_creating_a_practice_signs_the_admin_in_to_an_empty_caseload(app_env, app_factory):

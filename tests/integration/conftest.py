@@ -30,13 +30,16 @@ def practice(factory) -> Practice:
         factory, "Harbor Counseling", "Ada Fictional", "ada@harbor.example", "long password 1"
     )
     with CounselorWork(factory, admin) as uow:
-        ben_id = accounts.add_counselor(uow, "Ben Imaginary", "ben@harbor.example", "long password 2")
+        ben_id = accounts.add_counselor(
+            uow, "Ben Imaginary", "ben@harbor.example", "long password 2"
+        )
     ben = accounts.authenticate(factory, "ben@harbor.example", "long password 2")
     assert ben.counselor_id == ben_id
     with CounselorWork(factory, admin) as uow:
         rivera = couples.create_couple(
-            uow, "Rivera", [couples.PartnerInput("Lena", "lena@mail.example"),
-                            couples.PartnerInput("Marco")]
+            uow,
+            "Rivera",
+            [couples.PartnerInput("Lena", "lena@mail.example"), couples.PartnerInput("Marco")],
         )
     with CounselorWork(factory, ben) as uow:
         okafor = couples.create_couple(

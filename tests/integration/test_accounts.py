@@ -48,7 +48,9 @@ def test_repeated_failed_logins_are_slowed_down(practice):
         accounts.authenticate(practice.factory, "ada@harbor.example", "long password 1", now=start)
     assert throttled.value.wait_seconds == 2
     later = start + dt.timedelta(seconds=3)
-    assert accounts.authenticate(practice.factory, "ada@harbor.example", "long password 1", now=later)
+    assert accounts.authenticate(
+        practice.factory, "ada@harbor.example", "long password 1", now=later
+    )
 
 
 def test_a_counselor_cannot_add_counselors_or_list_them(practice):

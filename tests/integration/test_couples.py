@@ -141,7 +141,9 @@ def test_reading_and_changing_a_record_is_audited_without_flooding(practice):
     with practice.factory() as session:
         actions = session.scalars(
             select(AuditEvent.action)
-            .where(AuditEvent.record_type == "couple", AuditEvent.record_id == practice.admins_couple)
+            .where(
+                AuditEvent.record_type == "couple", AuditEvent.record_id == practice.admins_couple
+            )
             .order_by(AuditEvent.id)
         ).all()
     assert actions == ["couple.create", "couple.view", "couple.status"]

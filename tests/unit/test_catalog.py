@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import tempfile
@@ -151,13 +152,10 @@ def test_the_catalog_offers_the_fixed_barriers_audiences_and_exercise_kinds():
 
     assert catalog.barriers == BARRIERS
     assert "poor-communication" in BARRIERS
-    assert catalog.audiences == AUDIENCES == (
-        "both",
-        "each-partner",
-        "hurt-partner",
-        "involving-partner",
-    )
-    assert catalog.kinds == KINDS == ("in-session", "homework")
+    assert catalog.audiences == AUDIENCES
+    assert AUDIENCES == ("both", "each-partner", "hurt-partner", "involving-partner")
+    assert catalog.kinds == KINDS
+    assert KINDS == ("in-session", "homework")
 
 
 # --- broken content --------------------------------------------------------------------------
@@ -236,6 +234,18 @@ def test_several_mistakes_in_one_module_each_point_at_their_own_line(tmp_path):
     assert lines[by_field["minutes"].line - 1].startswith("minutes:")
     assert lines[by_field["barriers[0]"].line - 1] == "- money"
     assert by_field["minutes"].message == "must be greater than 0"
+
+
+def test_front_matter_and_body_mistakes_in_one_module_are_reported_together(tmp_path):
+    text = module_text(minutes="forty").replace("## For you\n\nTalk and listen.\n", "")
+    write(tmp_path / "modules" / "hello.md", text)
+
+    _, problems = check_content([tmp_path])
+
+    assert [(p.field, p.message) for p in problems] == [
+        ("minutes", "must be a whole number"),
+        ("body", 'missing section "## For you"'),
+    ]
 
 
 def test_a_missing_content_folder_is_a_problem_not_a_crash(tmp_path):
@@ -383,8 +393,9 @@ values = st.recursive(
     scalars,
     lambda children: st.one_of(
         st.lists(children, max_size=3),
-        st.dictionaries(st.one_of(st.sampled_from(MODULE_KEYS), st.text(max_size=6)), children,
-                        max_size=4),
+        st.dictionaries(
+            st.one_of(st.sampled_from(MODULE_KEYS), st.text(max_size=6)), children, max_size=4
+        ),
     ),
     max_leaves=10,
 )
@@ -410,9 +421,10 @@ def load_only_raises_content_error(files: dict[str, str | bytes]) -> None:
                 assert problem.line >= 1
 
 
-fuzz = settings(
-    max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+TRUST_PULSE = yaml.safe_load(
+    (shipped_content_dir() / "measures" / "trust-pulse.yaml").read_text(encoding="utf-8")
 )
+fuzz = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @fuzz
@@ -437,13 +449,17 @@ def test_a_valid_module_with_one_random_change_only_ever_gives_content_error(dat
 @fuzz
 @given(data=st.data())
 def test_the_trust_pulse_with_one_random_change_only_ever_gives_content_error(data):
-    measure = yaml.safe_load(
-        (shipped_content_dir() / "measures" / "trust-pulse.yaml").read_text(encoding="utf-8")
-    )
+    measure = copy.deepcopy(TRUST_PULSE)
     target = data.draw(
         st.sampled_from(
-            [measure, measure["total"], measure["reliable_change"], measure["subscales"][0],
-             measure["items"][1], measure["scales"]["agreement"]]
+            [
+                measure,
+                measure["total"],
+                measure["reliable_change"],
+                measure["subscales"][0],
+                measure["items"][1],
+                measure["scales"]["agreement"],
+            ]
         )
     )
     key = data.draw(st.sampled_from(sorted(target, key=str)))

@@ -44,3 +44,36 @@ class LoginThrottled(ServiceError):
         super().__init__(
             f"Too many failed attempts. Please wait {wait_seconds} seconds and try again."
         )
+
+
+class LinkNotUsable(ServiceError):
+    """Any bad, tampered, expired or revoked link: one message, which reveals nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This link no longer works. Please ask your counselor for a new one."
+        )
+
+
+class AssignmentNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("That assignment was not found.")
+
+
+class PartnerNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("That partner was not found in this couple.")
+
+
+class EmailNotSent(ServiceError):
+    """The practice's mail server refused or could not be reached; the message says what to fix."""
+
+
+class StorageUnavailable(ServiceError):
+    """The database could not be reached; nothing was stored and the person can retry."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "We could not save this just now. Your answers are still here: "
+            "please try again in a minute."
+        )

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from trustcare.identity import Actor
+from trustcare.identity import Actor, PartnerActor
 from trustcare.models import AuditEvent, Couple, utcnow
 from trustcare.services.errors import CoupleNotFound, PermissionDenied
 
@@ -96,5 +96,24 @@ class CounselorWork(UnitOfWork):
             practice_id=self.actor.practice_id,
             actor_kind="counselor",
             actor_id=self.actor.counselor_id,
+            **detail,
+        )
+
+
+class PartnerWork(UnitOfWork):
+    """A unit of work for one partner behind a valid link: only their own rows are in reach."""
+
+    def __init__(self, session_factory: sessionmaker[Session], actor: PartnerActor) -> None:
+        super().__init__(session_factory)
+        self.actor = actor
+
+    def record(self, action: str, record_type: str, record_id: int | None, **detail: Any) -> None:
+        self.audit(
+            action,
+            record_type,
+            record_id,
+            practice_id=self.actor.practice_id,
+            actor_kind="partner",
+            actor_id=self.actor.partner_id,
             **detail,
         )

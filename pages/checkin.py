@@ -1,0 +1,181 @@
+"""A partner's own page, opened from their personal link: exercises and the check-in."""
+
+import uuid
+
+import streamlit as st
+
+from trustcare.services import checkins, links
+from trustcare.services.errors import LinkNotUsable, ServiceError
+from trustcare.ui import state
+from trustcare.ui.forms import show_problems
+from trustcare.ui.text import escape_markdown
+
+context = state.get_context()
+try:
+    actor = links.open_link(
+        context.session_factory,
+        st.query_params.get("t", ""),
+        client=st.context.ip_address or "unknown",
+    )
+except LinkNotUsable as error:
+    st.title("Check-in")
+    st.info(str(error))
+    st.stop()
+
+catalog = context.catalog()
+with context.partner_work(actor) as uow:
+    page = checkins.client_page(uow, catalog)
+name = escape_markdown(page.partner_name)
+confirmed_key = f"confirmed_{actor.partner_id}"
+
+st.title(f"Hello, {name}")
+if not st.session_state.get(confirmed_key):
+    st.write(
+        f"This page belongs to **{name}**. Phones get shared, so please check: are you {name}?"
+    )
+    yes, no = st.columns(2)
+    if yes.button(f"Yes, I am {page.partner_name}", type="primary", width="stretch"):
+        st.session_state[confirmed_key] = True
+        st.rerun()
+    if no.button("No, this is not me", width="stretch"):
+        st.session_state[confirmed_key] = False
+        st.session_state[f"declined_{actor.partner_id}"] = True
+    if st.session_state.get(f"declined_{actor.partner_id}"):
+        st.warning(
+            "Thank you. Please close this page: it is someone else's. "
+            "Your counselor can send you your own link."
+        )
+    st.stop()
+
+receipt = st.session_state.pop("checkin_receipt", None)
+if receipt is not None:
+    st.success("Thank you. Your check-in is saved.")
+    if receipt.safety_flag:
+        st.warning("You told us you may not be safe. Here is where to get help now:")
+        st.text(receipt.support_text)
+
+exercises_tab, checkin_tab = st.tabs(["Your exercises", "Check-in"])
+
+with exercises_tab:
+    if not page.assignments:
+        st.info("Your counselor has not given you any exercises right now.")
+    for assignment in page.assignments:
+        with st.container(border=True):
+            st.subheader(assignment.title)
+            if assignment.due_on:
+                st.caption(f"Please try to finish by {assignment.due_on:%A %d %B}.")
+            if assignment.note_to_client:
+                st.caption("A note from your counselor:")
+                st.text(assignment.note_to_client)
+            with st.expander("About this module"):
+                st.markdown(assignment.client_markdown)
+            for exercise in assignment.exercises:
+                mark = "✅ " if exercise.done else ""
+                kind = "In session" if exercise.kind == "in-session" else "At home"
+                with st.expander(f"{mark}{exercise.title} · {kind} · {exercise.minutes} min"):
+                    st.markdown(
+                        "\n".join(f"{n}. {step}" for n, step in enumerate(exercise.steps, 1))
+                    )
+                    form_key = f"exercise_{assignment.id}_{exercise.id}"
+                    with st.form(form_key):
+                        for prompt in exercise.reflection_prompts:
+                            st.caption(prompt)
+                        reflection = st.text_area(
+                            "Your reflection (optional)",
+                            value=exercise.reflection,
+                            max_chars=checkins.REFLECTION_MAX,
+                        )
+                        share = st.checkbox(
+                            "Share this reflection in our joint sessions",
+                            value=exercise.reflection_shared,
+                            help="If you leave this off, only your counselor reads it.",
+                        )
+                        label = "Save reflection" if exercise.done else "Mark as done"
+                        if st.form_submit_button(label, type="primary"):
+                            try:
+                                with context.partner_work(actor) as uow:
+                                    checkins.mark_exercise_done(
+                                        uow, catalog, assignment.id, exercise.id, reflection, share
+                                    )
+                            except ServiceError as error:
+                                show_problems(error)
+                            else:
+                                st.rerun()
+
+with checkin_tab:
+    measure = page.measure
+    form_number = st.session_state.setdefault("checkin_form_number", 0)
+    idempotency_key = st.session_state.setdefault("checkin_key", uuid.uuid4().hex)
+    st.caption(
+        f"{measure.title}: a short check-in written for TrustCare. It is not a validated test; "
+        "it helps you and your counselor see how things are going."
+    )
+    with st.form(f"checkin_{form_number}"):
+        answers: dict[str, int | None] = {}
+        consent = None
+        for item in measure.items:
+            scale = measure.scale_of(item.id)
+            if scale is None or item.safety:
+                continue
+            options = list(range(scale.min, scale.max + 1))
+            anchors = scale.anchors
+            if len(options) > 5:
+                st.caption(" · ".join(f"{value} = {label}" for value, label in anchors.items()))
+            labelled = len(anchors) == len(options)
+            answers[item.id] = st.radio(
+                item.text,
+                options,
+                index=None,
+                horizontal=True,
+                format_func=lambda v, a=anchors, named=labelled: a[v] if named else str(v),
+            )
+        st.divider()
+        for item_id in measure.safety_items:
+            item = measure.item(item_id)
+            st.caption("This question is private: only your counselor will see your answer.")
+            safety = st.radio(item.text, ["No", "Yes"], index=None, horizontal=True)
+            answers[item.id] = None if safety is None else int(safety == "Yes")
+        reflection = st.text_area(
+            "Anything you want your counselor to know? (optional)",
+            max_chars=checkins.REFLECTION_MAX,
+        )
+        share_reflection = st.checkbox("Share this note in our joint sessions")
+        if page.share_scores is None:
+            consent = st.radio(
+                "May your counselor show your scores to both of you in joint sessions?",
+                ["Yes, show my scores", "No, keep my scores between me and my counselor"],
+                index=None,
+            )
+        submitted = st.form_submit_button("Send check-in", type="primary", width="stretch")
+    if submitted:
+        if page.share_scores is None and consent is None:
+            st.error("Please answer the question about showing your scores in joint sessions.")
+        else:
+            share_scores = None if consent is None else consent.startswith("Yes")
+            try:
+                with context.partner_work(actor) as uow:
+                    result = checkins.submit_checkin(
+                        uow,
+                        catalog,
+                        answers,
+                        reflection,
+                        share_reflection,
+                        share_scores,
+                        idempotency_key,
+                    )
+            except ServiceError as error:
+                show_problems(error)
+            else:
+                st.session_state["checkin_receipt"] = result
+                st.session_state["checkin_key"] = uuid.uuid4().hex
+                st.session_state["checkin_form_number"] = form_number + 1
+                st.rerun()
+    if page.share_scores is not None:
+        with st.expander("Sharing my scores in joint sessions"):
+            choice = st.toggle(
+                "Show my scores to both of us in joint sessions", value=page.share_scores
+            )
+            if choice != page.share_scores:
+                with context.partner_work(actor) as uow:
+                    checkins.set_consent(uow, choice)
+                st.rerun()

@@ -1,0 +1,414 @@
+"""What a partner does through their link, and what the counselor reads of it.
+
+The client side works through a PartnerWork, so a partner can reach only their own rows.
+Submitting a check-in is idempotent: the form carries a key made once per form, and a
+second submit with the same key returns the first check-in instead of storing another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+
+from trustcare.catalog import Catalog, ContentNotFound, Measure, Module
+from trustcare.models import Assignment, CheckIn, ExerciseProgress, Partner, utcnow
+from trustcare.practice_settings import PracticeSettings
+from trustcare.scoring import score_answers
+from trustcare.services.errors import AssignmentNotFound, InvalidInput, StorageUnavailable
+from trustcare.services.links import practice_settings
+from trustcare.services.uow import CounselorWork, PartnerWork
+from trustcare.services.validation import clean_long_text
+
+log = logging.getLogger(__name__)
+MEASURE_ID = "trust-pulse"
+REFLECTION_MAX = 5000
+IDEMPOTENCY_KEY_MAX = 64
+
+
+@dataclass(frozen=True)
+class ExerciseState:
+    id: str
+    title: str
+    kind: str
+    minutes: int
+    steps: tuple[str, ...]
+    reflection_prompts: tuple[str, ...]
+    done: bool
+    reflection: str
+    reflection_shared: bool
+
+
+@dataclass(frozen=True)
+class ClientAssignment:
+    id: int
+    title: str
+    summary: str
+    client_markdown: str
+    due_on: dt.date | None
+    note_to_client: str
+    status: str
+    exercises: tuple[ExerciseState, ...]
+
+
+@dataclass(frozen=True)
+class ClientPage:
+    partner_name: str
+    share_scores: bool | None  # None until asked at the first check-in
+    checkins_so_far: int
+    assignments: tuple[ClientAssignment, ...]
+    measure: Measure
+    support_text: str
+
+
+@dataclass(frozen=True)
+class CheckinReceipt:
+    checkin_id: int
+    safety_flag: bool
+    already_stored: bool
+    support_text: str
+
+
+@dataclass(frozen=True)
+class CheckinView:
+    id: int
+    partner_id: int
+    partner_name: str
+    submitted_at: dt.datetime
+    total: float | None
+    overall: int | None
+    practice: int | None
+    subscales: dict[str, float | None]
+    reflection: str
+    reflection_shared: bool
+    scores_shared: bool
+    safety_flag: bool
+
+
+@dataclass(frozen=True)
+class ReflectionView:
+    partner_name: str
+    assignment_title: str
+    exercise_title: str
+    done_at: dt.datetime
+    reflection: str
+    shared: bool
+
+
+@dataclass(frozen=True)
+class CoupleCheckins:
+    checkins: list[CheckinView]
+    reflections: list[ReflectionView] = field(default_factory=list)
+
+
+def _module(catalog: Catalog, module_id: str, version: int) -> Module | None:
+    try:
+        return catalog.module(module_id, version)
+    except ContentNotFound:
+        return None
+
+
+def _own_assignments(uow: PartnerWork):
+    """Open assignments meant for this partner: to both partners, or to them alone."""
+    return select(Assignment).where(
+        Assignment.couple_id == uow.actor.couple_id,
+        or_(Assignment.partner_id.is_(None), Assignment.partner_id == uow.actor.partner_id),
+    )
+
+
+def client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
+    """Everything the partner's own page shows, and nothing of the other partner."""
+    partner = uow.session.get(Partner, uow.actor.partner_id)
+    assignments = uow.session.scalars(
+        _own_assignments(uow)
+        .where(Assignment.status.in_(("assigned", "in_progress")))
+        .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.id)
+    ).all()
+    progress = {
+        (p.assignment_id, p.exercise_id): p
+        for p in uow.session.scalars(
+            select(ExerciseProgress).where(
+                ExerciseProgress.partner_id == uow.actor.partner_id,
+                ExerciseProgress.assignment_id.in_([a.id for a in assignments] or [-1]),
+            )
+        )
+    }
+    shown = []
+    for assignment in assignments:
+        module = _module(catalog, assignment.module_id, assignment.module_version)
+        if module is None:
+            continue
+        exercises = []
+        for exercise in module.exercises:
+            done = progress.get((assignment.id, exercise.id))
+            exercises.append(
+                ExerciseState(
+                    exercise.id,
+                    exercise.title,
+                    exercise.kind,
+                    exercise.minutes,
+                    tuple(exercise.steps),
+                    tuple(exercise.reflection_prompts),
+                    done is not None,
+                    done.reflection if done else "",
+                    done.reflection_shared if done else False,
+                )
+            )
+        shown.append(
+            ClientAssignment(
+                assignment.id,
+                module.title,
+                module.summary,
+                module.client_markdown,
+                assignment.due_on,
+                assignment.note_to_client,
+                assignment.status,
+                tuple(exercises),
+            )
+        )
+    checkins_so_far = uow.session.scalar(
+        select(func.count(CheckIn.id)).where(CheckIn.partner_id == uow.actor.partner_id)
+    )
+    settings = practice_settings(uow.session, uow.actor.practice_id)
+    return ClientPage(
+        partner.display_name,
+        partner.share_scores_in_joint_sessions,
+        checkins_so_far,
+        tuple(shown),
+        catalog.measure(MEASURE_ID),
+        settings.support_text,
+    )
+
+
+def mark_exercise_done(
+    uow: PartnerWork,
+    catalog: Catalog,
+    assignment_id: int,
+    exercise_id: str,
+    reflection: str,
+    share_reflection: bool,
+) -> None:
+    """Mark one exercise done (or update its reflection); the assignment moves on with it."""
+    assignment = uow.session.scalars(
+        _own_assignments(uow).where(Assignment.id == assignment_id)
+    ).one_or_none()
+    if assignment is None:
+        raise AssignmentNotFound()
+    module = _module(catalog, assignment.module_id, assignment.module_version)
+    if module is None or exercise_id not in {e.id for e in module.exercises}:
+        raise AssignmentNotFound()
+    problems: dict[str, str] = {}
+    reflection = clean_long_text(reflection, "reflection", REFLECTION_MAX, problems)
+    if problems:
+        raise InvalidInput(problems)
+    progress = uow.session.scalars(
+        select(ExerciseProgress).where(
+            ExerciseProgress.assignment_id == assignment.id,
+            ExerciseProgress.partner_id == uow.actor.partner_id,
+            ExerciseProgress.exercise_id == exercise_id,
+        )
+    ).one_or_none()
+    if progress is None:
+        progress = ExerciseProgress(
+            assignment_id=assignment.id,
+            partner_id=uow.actor.partner_id,
+            exercise_id=exercise_id,
+            done_at=utcnow(),
+        )
+        uow.session.add(progress)
+    progress.reflection = reflection
+    progress.reflection_shared = bool(share_reflection and reflection.strip())
+    uow.session.flush()
+    _advance_status(uow, assignment, len(module.exercises))
+    uow.record("exercise.done", "assignment", assignment.id, exercise=exercise_id)
+    uow.commit()
+
+
+def _advance_status(uow: PartnerWork, assignment: Assignment, exercise_count: int) -> None:
+    """In progress once anything is done; completed when every addressed partner did it all."""
+    if assignment.status == "assigned":
+        assignment.status = "in_progress"
+    addressed = (
+        [assignment.partner_id]
+        if assignment.partner_id is not None
+        else uow.session.scalars(
+            select(Partner.id).where(Partner.couple_id == assignment.couple_id)
+        ).all()
+    )
+    done = uow.session.execute(
+        select(ExerciseProgress.partner_id, ExerciseProgress.exercise_id).where(
+            ExerciseProgress.assignment_id == assignment.id
+        )
+    ).all()
+    per_partner = {partner_id: 0 for partner_id in addressed}
+    for partner_id, _exercise in done:
+        if partner_id in per_partner:
+            per_partner[partner_id] += 1
+    if all(count >= exercise_count for count in per_partner.values()):
+        assignment.status = "completed"
+        assignment.completed_at = utcnow()
+
+
+def set_consent(uow: PartnerWork, share_scores: bool) -> None:
+    """The partner's choice to show their scores in joint sessions; changeable at any time."""
+    partner = uow.session.get(Partner, uow.actor.partner_id)
+    partner.share_scores_in_joint_sessions = bool(share_scores)
+    partner.consent_updated_at = utcnow()
+    uow.record("consent.update", "partner", partner.id, share_scores=bool(share_scores))
+    uow.commit()
+
+
+def submit_checkin(
+    uow: PartnerWork,
+    catalog: Catalog,
+    answers: Mapping[str, int | None],
+    reflection: str,
+    share_reflection: bool,
+    share_scores: bool | None,
+    idempotency_key: str,
+) -> CheckinReceipt:
+    """Store one check-in; a database outage becomes StorageUnavailable, so the form survives."""
+    try:
+        return _submit_checkin(
+            uow, catalog, answers, reflection, share_reflection, share_scores, idempotency_key
+        )
+    except (OperationalError, InterfaceError) as error:
+        uow.session.rollback()
+        log.error("check-in not stored: database unavailable (%s)", type(error.orig).__name__)
+        raise StorageUnavailable() from error
+
+
+def _submit_checkin(
+    uow: PartnerWork,
+    catalog: Catalog,
+    answers: Mapping[str, int | None],
+    reflection: str,
+    share_reflection: bool,
+    share_scores: bool | None,
+    idempotency_key: str,
+) -> CheckinReceipt:
+    """Store one check-in, exactly once per idempotency key, atomically with its audit event."""
+    settings: PracticeSettings = practice_settings(uow.session, uow.actor.practice_id)
+    problems: dict[str, str] = {}
+    reflection = clean_long_text(reflection, "reflection", REFLECTION_MAX, problems)
+    if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+        problems["form"] = "is out of date; please reload the page"
+    existing = _existing(uow, idempotency_key)
+    if existing is not None:
+        return CheckinReceipt(existing.id, existing.safety_flag, True, settings.support_text)
+    measure = catalog.measure(MEASURE_ID)
+    try:
+        scores = score_answers(measure, answers)
+    except ValueError as error:
+        problems["answers"] = str(error)
+    if problems:
+        raise InvalidInput(problems)
+    partner = uow.session.get(Partner, uow.actor.partner_id)
+    if share_scores is not None:
+        partner.share_scores_in_joint_sessions = bool(share_scores)
+        partner.consent_updated_at = utcnow()
+    checkin = CheckIn(
+        couple_id=uow.actor.couple_id,
+        partner_id=uow.actor.partner_id,
+        submitted_at=utcnow(),
+        measure_id=measure.id,
+        measure_version=measure.version,
+        answers={key: value for key, value in answers.items() if value is not None},
+        subscales=dict(scores.subscales),
+        total=scores.total,
+        overall=scores.overall,
+        practice=scores.practice,
+        reflection=reflection,
+        reflection_shared=bool(share_reflection and reflection.strip()),
+        scores_shared=bool(partner.share_scores_in_joint_sessions),
+        safety_flag=scores.safety_flag,
+        idempotency_key=idempotency_key,
+    )
+    uow.session.add(checkin)
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        uow.session.rollback()
+        existing = _existing(uow, idempotency_key)
+        if existing is None:
+            raise
+        return CheckinReceipt(existing.id, existing.safety_flag, True, settings.support_text)
+    uow.record("checkin.submit", "couple", uow.actor.couple_id, checkin_id=checkin.id)
+    uow.commit()
+    log.info("check-in %s stored for partner %s", checkin.id, uow.actor.partner_id)
+    return CheckinReceipt(checkin.id, checkin.safety_flag, False, settings.support_text)
+
+
+def _existing(uow: PartnerWork, idempotency_key: str) -> CheckIn | None:
+    return uow.session.scalars(
+        select(CheckIn).where(
+            CheckIn.idempotency_key == idempotency_key,
+            CheckIn.partner_id == uow.actor.partner_id,
+        )
+    ).one_or_none()
+
+
+def couple_checkins(
+    uow: CounselorWork, catalog: Catalog, couple_id: int, limit: int = 200
+) -> CoupleCheckins:
+    """The counselor's view: both partners' check-ins and exercise reflections, newest first."""
+    couple = uow.get_couple(couple_id)
+    names = dict(
+        uow.session.execute(
+            select(Partner.id, Partner.display_name).where(Partner.couple_id == couple.id)
+        ).all()
+    )
+    rows = uow.session.scalars(
+        select(CheckIn)
+        .where(CheckIn.couple_id == couple.id)
+        .order_by(CheckIn.submitted_at.desc(), CheckIn.id.desc())
+        .limit(limit)
+    ).all()
+    checkins = [
+        CheckinView(
+            c.id,
+            c.partner_id,
+            names.get(c.partner_id, "?"),
+            c.submitted_at,
+            c.total,
+            c.overall,
+            c.practice,
+            dict(c.subscales or {}),
+            c.reflection,
+            c.reflection_shared,
+            c.scores_shared,
+            c.safety_flag,
+        )
+        for c in rows
+    ]
+    progress_rows = uow.session.execute(
+        select(ExerciseProgress, Assignment)
+        .join(Assignment, Assignment.id == ExerciseProgress.assignment_id)
+        .where(Assignment.couple_id == couple.id, ExerciseProgress.reflection != "")
+        .order_by(ExerciseProgress.done_at.desc())
+        .limit(limit)
+    ).all()
+    reflections = []
+    for progress, assignment in progress_rows:
+        module = _module(catalog, assignment.module_id, assignment.module_version)
+        exercise_title = progress.exercise_id
+        if module is not None:
+            exercise_title = next(
+                (e.title for e in module.exercises if e.id == progress.exercise_id),
+                progress.exercise_id,
+            )
+        reflections.append(
+            ReflectionView(
+                names.get(progress.partner_id, "?"),
+                module.title if module else assignment.module_id,
+                exercise_title,
+                progress.done_at,
+                progress.reflection,
+                progress.reflection_shared,
+            )
+        )
+    return CoupleCheckins(checkins, reflections)

@@ -1,0 +1,259 @@
+"""Personal check-in links: issue, re-issue, revoke, email, and open one as a client."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import smtplib
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from trustcare.identity import PartnerActor
+from trustcare.links import checkin_url, hash_token, looks_like_token, new_token
+from trustcare.models import CheckinLink, Couple, Partner, Practice, utcnow
+from trustcare.practice_settings import PracticeSettings
+from trustcare.services.errors import EmailNotSent, LinkNotUsable, PartnerNotFound
+from trustcare.services.uow import CounselorWork, UnitOfWork
+from trustcare.services.validation import EMAIL_PATTERN
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    """A fresh link; its URL is shown to the counselor once and never stored."""
+
+    partner_id: int
+    partner_name: str
+    url: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class LinkState:
+    partner_id: int
+    partner_name: str
+    state: str  # active, expired, revoked, or none
+    created_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    contact: str
+
+
+def practice_settings(session: Session, practice_id: int) -> PracticeSettings:
+    practice = session.get(Practice, practice_id)
+    return PracticeSettings.from_stored(practice.settings if practice else None)
+
+
+def _partner_of(uow: CounselorWork, couple_id: int, partner_id: int) -> Partner:
+    couple = uow.get_couple(couple_id)
+    partner = uow.session.scalars(
+        select(Partner).where(Partner.id == partner_id, Partner.couple_id == couple.id)
+    ).one_or_none()
+    if partner is None:
+        raise PartnerNotFound()
+    return partner
+
+
+def issue_link(uow: CounselorWork, couple_id: int, partner_id: int, base_url: str) -> IssuedLink:
+    """A new personal link for one partner; any earlier link of theirs stops working."""
+    partner = _partner_of(uow, couple_id, partner_id)
+    settings = practice_settings(uow.session, uow.actor.practice_id)
+    now = utcnow()
+    uow.session.execute(
+        update(CheckinLink)
+        .where(CheckinLink.partner_id == partner.id, CheckinLink.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    token = new_token()
+    link = CheckinLink(
+        partner_id=partner.id,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=now + dt.timedelta(days=settings.link_expiry_days),
+        created_by=uow.actor.counselor_id,
+    )
+    uow.session.add(link)
+    uow.session.flush()
+    uow.record("link.issue", "couple", couple_id, partner_id=partner.id, link_id=link.id)
+    uow.commit()
+    return IssuedLink(
+        partner.id,
+        partner.display_name,
+        checkin_url(settings.base_url or base_url, token),
+        link.expires_at,
+    )
+
+
+def revoke_links(uow: CounselorWork, couple_id: int, partner_id: int) -> int:
+    """Stop every live link of this partner at once; returns how many were live."""
+    partner = _partner_of(uow, couple_id, partner_id)
+    result = uow.session.execute(
+        update(CheckinLink)
+        .where(CheckinLink.partner_id == partner.id, CheckinLink.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    uow.record("link.revoke", "couple", couple_id, partner_id=partner.id)
+    uow.commit()
+    return result.rowcount or 0
+
+
+def link_states(uow: CounselorWork, couple_id: int) -> list[LinkState]:
+    """Each partner's newest link and its state, in one query."""
+    couple = uow.get_couple(couple_id)
+    now = utcnow()
+    partners = uow.session.scalars(
+        select(Partner).where(Partner.couple_id == couple.id).order_by(Partner.position)
+    ).all()
+    links = uow.session.scalars(
+        select(CheckinLink)
+        .join(Partner, Partner.id == CheckinLink.partner_id)
+        .where(Partner.couple_id == couple.id)
+        .order_by(CheckinLink.created_at.desc(), CheckinLink.id.desc())
+    ).all()
+    newest: dict[int, CheckinLink] = {}
+    for link in links:
+        newest.setdefault(link.partner_id, link)
+    states = []
+    for partner in partners:
+        link = newest.get(partner.id)
+        if link is None:
+            state = "none"
+        elif link.revoked_at is not None:
+            state = "revoked"
+        elif link.expires_at <= now:
+            state = "expired"
+        else:
+            state = "active"
+        states.append(
+            LinkState(
+                partner.id,
+                partner.display_name,
+                state,
+                link.created_at if link else None,
+                link.expires_at if link else None,
+                link.last_used_at if link else None,
+                partner.contact or "",
+            )
+        )
+    return states
+
+
+class BadTokenThrottle:
+    """Slows repeated bad tokens from one client: each one waits longer, up to a few seconds.
+
+    Kept per process (per replica); with sticky sessions a client stays on one replica.
+    """
+
+    def __init__(self, window_seconds: float = 600, max_delay: float = 5.0) -> None:
+        self.window_seconds = window_seconds
+        self.max_delay = max_delay
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def delay_for(self, client: str, now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            recent = [t for t in self._failures.get(client, []) if now - t < self.window_seconds]
+            self._failures[client] = recent
+            return 0.0 if not recent else min(0.25 * 2 ** (len(recent) - 1), self.max_delay)
+
+    def record_failure(self, client: str, now: float | None = None) -> None:
+        with self._lock:
+            self._failures.setdefault(client, []).append(time.monotonic() if now is None else now)
+
+
+bad_token_throttle = BadTokenThrottle()
+
+
+def open_link(
+    factory: sessionmaker[Session],
+    token: object,
+    client: str = "unknown",
+    throttle: BadTokenThrottle = bad_token_throttle,
+    sleep=time.sleep,
+) -> PartnerActor:
+    """The partner behind a live token, or LinkNotUsable (the same for every kind of failure)."""
+    wait = throttle.delay_for(client)
+    if wait:
+        sleep(wait)
+    if not looks_like_token(token):
+        throttle.record_failure(client)
+        raise LinkNotUsable()
+    now = utcnow()
+    with UnitOfWork(factory) as uow:
+        row = uow.session.execute(
+            select(CheckinLink, Partner, Couple)
+            .join(Partner, Partner.id == CheckinLink.partner_id)
+            .join(Couple, Couple.id == Partner.couple_id)
+            .where(CheckinLink.token_hash == hash_token(token))
+        ).one_or_none()
+        usable = (
+            row is not None
+            and row[0].revoked_at is None
+            and row[0].expires_at > now
+            and row[2].status != "closed"
+        )
+        if not usable:
+            throttle.record_failure(client)
+            log.info("check-in link refused")
+            raise LinkNotUsable()
+        link, partner, couple = row
+        if link.last_used_at is None or now - link.last_used_at > dt.timedelta(minutes=5):
+            link.last_used_at = now
+            uow.commit()
+        return PartnerActor(
+            partner.id, couple.id, couple.practice_id, link.id, partner.display_name
+        )
+
+
+def link_still_usable(factory: sessionmaker[Session], actor: PartnerActor) -> bool:
+    """Re-checked on every client run, so revoking a link ends an open page too."""
+    with UnitOfWork(factory) as uow:
+        link = uow.session.get(CheckinLink, actor.link_id)
+        return link is not None and link.revoked_at is None and link.expires_at > utcnow()
+
+
+def email_link(uow: CounselorWork, issued: IssuedLink, couple_id: int) -> str:
+    """Send a freshly issued link to the partner's email through the practice's SMTP server."""
+    partner = _partner_of(uow, couple_id, issued.partner_id)
+    settings = practice_settings(uow.session, uow.actor.practice_id)
+    smtp = settings.smtp
+    if not smtp.configured:
+        raise EmailNotSent("No mail server is set up for this practice (admin: Practice settings).")
+    address = (partner.contact or "").strip()
+    if not EMAIL_PATTERN.match(address):
+        raise EmailNotSent(f"{partner.display_name} has no email address in their contact details.")
+    message = EmailMessage()
+    message["From"] = smtp.sender
+    message["To"] = address
+    message["Subject"] = "Your check-in link"
+    message.set_content(
+        f"Hello {partner.display_name},\n\n"
+        "Your counselor has sent you a personal link for your check-ins and exercises. "
+        "Please keep it to yourself: it opens your own page.\n\n"
+        f"{issued.url}\n\n"
+        f"The link works until {issued.expires_at:%d %B %Y}.\n"
+    )
+    try:
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=15) as server:
+            if smtp.use_tls:
+                server.starttls(context=ssl.create_default_context())
+            if smtp.username:
+                server.login(smtp.username, smtp.password)
+            server.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        log.warning("emailing a check-in link failed: %s", type(error).__name__)
+        raise EmailNotSent(
+            f"The mail server could not send the email ({type(error).__name__}). "
+            "Check the practice's mail settings, or copy the link instead."
+        ) from error
+    uow.record("link.email", "couple", couple_id, partner_id=partner.id)
+    uow.commit()
+    return address

@@ -1,0 +1,115 @@
+"""The couple record's assignments tab: assign modules or tracks, follow progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from trustcare.models import ASSIGNMENT_STATUSES
+from trustcare.services import assignments
+from trustcare.services.errors import ServiceError
+from trustcare.ui.forms import show_problems
+
+STATUS_LABELS = {
+    "assigned": "Assigned",
+    "in_progress": "In progress",
+    "completed": "Completed",
+    "skipped": "Skipped",
+}
+
+
+def show(context, actor, catalog, record) -> None:
+    with context.work(actor) as uow:
+        current = assignments.couple_assignments(uow, catalog, record.id)
+    for suggestion in assignments.track_suggestions(catalog, current):
+        with st.container(border=True):
+            st.write(
+                f"**Next in {suggestion.track_title}:** stage {suggestion.stage} of "
+                f"{suggestion.stages}, {suggestion.module_title}."
+            )
+            if st.button(f"Assign {suggestion.module_title}", key=f"suggest_{suggestion.track_id}"):
+                with context.work(actor) as uow:
+                    assignments.assign_suggested_stage(uow, catalog, record.id, suggestion)
+                st.rerun()
+
+    names = {p.id: p.display_name for p in record.partners}
+    if current:
+        today = dt.date.today()
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Module": [f"{a.title} (v{a.module_version})" for a in current],
+                    "For": [a.audience for a in current],
+                    "Status": [STATUS_LABELS[a.status] for a in current],
+                    "Due": [a.due_on for a in current],
+                    "Overdue": ["overdue" if a.is_overdue(today) else "" for a in current],
+                    **{
+                        f"{name}: exercises done": [
+                            f"{a.done_by_partner.get(pid, 0)} of {a.exercise_count}"
+                            if a.partner_id in (None, pid)
+                            else "—"
+                            for a in current
+                        ]
+                        for pid, name in names.items()
+                    },
+                    "Track": [a.track_id or "" for a in current],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        with st.form("assignment_status"):
+            left, right = st.columns([3, 1])
+            chosen = left.selectbox(
+                "Change the status of",
+                [a.id for a in current],
+                format_func=lambda aid: next(
+                    f"{a.title} for {a.audience} ({STATUS_LABELS[a.status]})"
+                    for a in current
+                    if a.id == aid
+                ),
+            )
+            status = right.selectbox(
+                "New status", ASSIGNMENT_STATUSES, format_func=STATUS_LABELS.get
+            )
+            if st.form_submit_button("Update status"):
+                with context.work(actor) as uow:
+                    assignments.set_status(uow, record.id, chosen, status)
+                st.rerun()
+    else:
+        st.info("Nothing assigned yet. Choose a module or a whole track below.")
+
+    with st.form("assign", clear_on_submit=False):
+        st.subheader("Assign")
+        what = st.radio(
+            "What", ["A module", "A track (starts with its first stage)"], horizontal=True
+        )
+        modules = {m.id: m for m in catalog.modules_latest()}
+        tracks = {t.id: t for t in catalog.tracks_latest()}
+        module_id = st.selectbox(
+            "Module", list(modules), format_func=lambda mid: modules[mid].title
+        )
+        track_id = st.selectbox("Track", list(tracks), format_func=lambda tid: tracks[tid].title)
+        audience = st.selectbox(
+            "For",
+            [None, *names],
+            format_func=lambda pid: "Both partners" if pid is None else f"{names[pid]} only",
+            help="Tracks are always assigned to both partners.",
+        )
+        due_on = st.date_input("Due date", value=None, min_value=dt.date.today())
+        note = st.text_area("A note to the client (they will read it)", max_chars=2000)
+        if st.form_submit_button("Assign", type="primary"):
+            try:
+                with context.work(actor) as uow:
+                    if what == "A module":
+                        assignments.assign_module(
+                            uow, catalog, record.id, module_id, audience, due_on, note
+                        )
+                    else:
+                        assignments.assign_track(uow, catalog, record.id, track_id, due_on, note)
+            except ServiceError as error:
+                show_problems(error)
+            else:
+                st.rerun()

@@ -1,0 +1,77 @@
+"""The couple record's check-ins tab: both partners' check-ins and reflections, newest first."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from trustcare.services import checkins
+
+
+def show(context, actor, catalog, record) -> None:
+    with context.work(actor) as uow:
+        data = checkins.couple_checkins(uow, catalog, record.id)
+    if not data.checkins and not data.reflections:
+        st.info(
+            "No check-ins yet. Issue each partner a personal link (Links tab); their check-ins "
+            "and reflections appear here."
+        )
+        return
+    measure = catalog.measure(checkins.MEASURE_ID)
+    if measure.provisional:
+        st.caption(
+            f"{measure.title} scores (0–32, higher means more trust) are from TrustCare's own "
+            "check-in, which is not a validated instrument; its reliable-change figures are "
+            "provisional."
+        )
+    for partner in record.partners:
+        own = [c for c in data.checkins if c.partner_id == partner.id]
+        st.subheader(f"{partner.display_name}: {len(own)} check-in(s)")
+        if not own:
+            st.caption("No check-ins yet.")
+            continue
+        table = pd.DataFrame(
+            {
+                "When": [c.submitted_at for c in own],
+                "Trust pulse (0–32)": [c.total for c in own],
+                "Overall trust (0–10)": [c.overall for c in own],
+                "Practice (0–3)": [c.practice for c in own],
+                "Safety": ["⚠ answered yes" if c.safety_flag else "" for c in own],
+                "Scores in joint sessions": [
+                    "shared" if c.scores_shared else "private" for c in own
+                ],
+                "Note": [c.reflection for c in own],
+                "Note is": [
+                    "" if not c.reflection else ("shared" if c.reflection_shared else "private")
+                    for c in own
+                ],
+            }
+        )
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                "Trust pulse (0–32)": st.column_config.NumberColumn(format="%.1f"),
+            },
+        )
+    if data.reflections:
+        st.subheader("Exercise reflections")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "When": [r.done_at for r in data.reflections],
+                    "Partner": [r.partner_name for r in data.reflections],
+                    "Module": [r.assignment_title for r in data.reflections],
+                    "Exercise": [r.exercise_title for r in data.reflections],
+                    "Reflection": [r.reflection for r in data.reflections],
+                    "Shared in joint sessions": [
+                        "shared" if r.shared else "private" for r in data.reflections
+                    ],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+        )

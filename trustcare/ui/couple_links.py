@@ -1,0 +1,76 @@
+"""The couple record's links tab: each partner's personal check-in link."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+import streamlit as st
+
+from trustcare.services import links
+from trustcare.services.errors import ServiceError
+from trustcare.ui.forms import show_problems
+
+STATE_LABELS = {
+    "active": "Active",
+    "expired": "Expired",
+    "revoked": "Revoked",
+    "none": "No link yet",
+}
+
+
+def qr_png(url: str) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="png", scale=8, border=2)
+    return buffer.getvalue()
+
+
+def show(context, actor, record) -> None:
+    st.caption(
+        "Each partner gets their own link. Only its fingerprint is stored, so a link is shown "
+        "once, when it is issued; issuing a new one stops the old one."
+    )
+    with context.work(actor) as uow:
+        states = links.link_states(uow, record.id)
+    fresh = st.session_state.setdefault("fresh_links", {})
+    for link_state in states:
+        with st.container(border=True):
+            st.subheader(link_state.partner_name)
+            details = [STATE_LABELS[link_state.state]]
+            if link_state.expires_at and link_state.state == "active":
+                details.append(f"works until {link_state.expires_at:%Y-%m-%d}")
+            if link_state.last_used_at:
+                details.append(f"last used {link_state.last_used_at:%Y-%m-%d %H:%M} UTC")
+            elif link_state.state != "none":
+                details.append("not used yet")
+            st.write(" · ".join(details))
+            issue_col, revoke_col = st.columns(2)
+            label = "Issue a link" if link_state.state == "none" else "Issue a new link"
+            if issue_col.button(label, key=f"issue_{link_state.partner_id}"):
+                with context.work(actor) as uow:
+                    fresh[link_state.partner_id] = links.issue_link(
+                        uow, record.id, link_state.partner_id, context.settings.base_url
+                    )
+                st.rerun()
+            if link_state.state == "active" and revoke_col.button(
+                "Revoke", key=f"revoke_{link_state.partner_id}"
+            ):
+                with context.work(actor) as uow:
+                    links.revoke_links(uow, record.id, link_state.partner_id)
+                fresh.pop(link_state.partner_id, None)
+                st.rerun()
+            issued = fresh.get(link_state.partner_id)
+            if issued is None or link_state.state == "revoked":
+                continue
+            st.write("Copy this link and send it to them yourself, or show the QR code:")
+            st.code(issued.url, language=None)
+            if st.toggle("Show QR code", key=f"qr_{link_state.partner_id}"):
+                st.image(qr_png(issued.url), width=260)
+            if st.button("Email it to them", key=f"email_{link_state.partner_id}"):
+                try:
+                    with context.work(actor) as uow:
+                        address = links.email_link(uow, issued, record.id)
+                except ServiceError as error:
+                    show_problems(error)
+                else:
+                    st.success(f"Sent to {address}.")
