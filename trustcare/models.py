@@ -197,6 +197,8 @@ class ExerciseProgress(Base):
     reflection: Mapped[str] = mapped_column(Text, default="")
     reflection_shared: Mapped[bool] = mapped_column(Boolean, default=False)
 
+    assignment: Mapped[Assignment] = relationship()
+
 
 class CheckIn(Base):
     __tablename__ = "checkin"

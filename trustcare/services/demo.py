@@ -12,8 +12,18 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from trustcare.models import CounselingSession, Counselor, Couple, Partner
+from trustcare.catalog import Catalog, Measure, get_catalog
+from trustcare.models import (
+    Assignment,
+    CheckIn,
+    CounselingSession,
+    Counselor,
+    Couple,
+    ExerciseProgress,
+    Partner,
+)
 from trustcare.passwords import hash_password
+from trustcare.scoring import score_answers
 from trustcare.services import accounts
 from trustcare.services.uow import UnitOfWork
 from trustcare.services.validation import label_key
@@ -47,17 +57,38 @@ class DemoCouple:
 
 DEMO_COUPLES = (
     DemoCouple("Alder & Brook", ("Mara", "Tomas"), 14, "improving"),
-    DemoCouple("Birchwood", ("Jun", "Priya"), 10, "flat"),
+    DemoCouple("Birchwood", ("Jun", "Priya"), 10, "flat, one partner gone quiet"),
     DemoCouple("Cedar Lane", ("Noor", "Elliot"), 12, "deteriorating"),
     DemoCouple("Dune & Harbor", ("Ines", "Kofi"), 9, "diverging"),
-    DemoCouple("Elmstead", ("Rosa", "Dmitri"), 6, "safety"),
-    DemoCouple("Fernhill", ("Leah", "Marcus"), 16, "betrayal"),
+    DemoCouple("Elmstead", ("Rosa", "Dmitri"), 6, "safety answer"),
+    DemoCouple("Fernhill", ("Leah", "Marcus"), 16, "betrayal recovery"),
     DemoCouple("Glenrock", ("Ayla", "Ben"), 20, "improving", status="paused"),
     DemoCouple("Hollis", ("Chen", "Dana"), 2, "new"),
-    DemoCouple("Ivy Court", ("Femi", "Grace"), 8, "one-sided"),
+    DemoCouple("Ivy Court", ("Femi", "Grace"), 8, "one-sided work"),
     DemoCouple("Juniper", ("Hana", "Oscar"), 11, "improving", counselor=1),
-    DemoCouple("Kestrel", ("Lucia", "Nate"), 7, "flat", counselor=1),
-    DemoCouple("Linden", ("Yusuf", "Clara"), 18, "closed", counselor=1, status="closed"),
+    DemoCouple("Kestrel", ("Lucia", "Nate"), 7, "flat, overdue work", counselor=1),
+    DemoCouple("Linden", ("Yusuf", "Clara"), 18, "improving", counselor=1, status="closed"),
+)
+
+# Each partner's trust-pulse total at the start and at the latest check-in (0-32), by story.
+TRAJECTORIES = {
+    "improving": ((13, 25), (15, 26)),
+    "flat, one partner gone quiet": ((18, 19), (17, 18)),
+    "deteriorating": ((22, 10), (20, 15)),
+    "diverging": ((21, 25), (20, 11)),
+    "safety answer": ((16, 14), (19, 20)),
+    "betrayal recovery": ((8, 17), (14, 20)),
+    "new": ((16, 16), (20, 20)),
+    "one-sided work": ((17, 21), (18, 17)),
+    "flat, overdue work": ((19, 19), (18, 19)),
+}
+REFLECTIONS = (
+    "We managed one calm talk this week.",
+    "Hard week. I kept checking my phone for messages.",
+    "I noticed I assume the worst when plans change.",
+    "It helped to hear what a normal evening looks like for them.",
+    "",
+    "",
 )
 
 SESSION_NOTES = (
@@ -69,9 +100,138 @@ SESSION_NOTES = (
 )
 
 
+def _keyed_items(total: float, rng: random.Random, measure: Measure) -> dict[str, int]:
+    """Raw answers whose keyed sum is close to `total`, spread over the eight items."""
+    items = list(measure.total.items)
+    target = max(0, min(32, round(total)))
+    keyed = {item: target // len(items) for item in items}
+    for item in rng.sample(items, target % len(items)):
+        keyed[item] += 1
+    for _ in range(3):
+        up, down = rng.sample(items, 2)
+        if keyed[up] < 4 and keyed[down] > 0:
+            keyed[up] += 1
+            keyed[down] -= 1
+    raw = {}
+    for item, value in keyed.items():
+        scale = measure.scale_of(item)
+        raw[item] = scale.min + scale.max - value if measure.item(item).reverse else value
+    return raw
+
+
+def _checkins(
+    couple: Couple,
+    spec: DemoCouple,
+    start: dt.date,
+    today: dt.date,
+    measure: Measure,
+    rng: random.Random,
+) -> list[CheckIn]:
+    """Weekly check-ins from both partners that follow the couple's story."""
+    story = TRAJECTORIES.get(spec.story, TRAJECTORIES["improving"])
+    made = []
+    weeks = max(1, spec.weeks)
+    for position, partner in enumerate(couple.partners):
+        first, last = story[position]
+        stop_week = weeks - 3 if spec.story.endswith("gone quiet") and position == 1 else weeks
+        for week in range(0, stop_week):
+            progress = week / max(1, weeks - 1)
+            total = first + (last - first) * progress + rng.uniform(-1.2, 1.2)
+            answers = _keyed_items(total, rng, measure)
+            answers[measure.overall_item] = max(0, min(10, round(total / 3.2 + rng.uniform(-1, 1))))
+            answers[measure.practice_item] = (
+                rng.choice((1, 2, 2, 3)) if total > 15 else rng.choice((0, 1, 2))
+            )
+            safety = spec.story == "safety answer" and position == 0 and week == weeks - 1
+            for item_id in measure.safety_items:
+                answers[item_id] = int(safety)
+            scores = score_answers(measure, answers)
+            when = dt.datetime.combine(
+                start + dt.timedelta(days=7 * week + 2 + position), dt.time(19, 30), dt.UTC
+            )
+            if when.date() > today:
+                continue
+            reflection = rng.choice(REFLECTIONS)
+            made.append(
+                CheckIn(
+                    couple_id=couple.id,
+                    partner_id=partner.id,
+                    submitted_at=when,
+                    measure_id=measure.id,
+                    measure_version=measure.version,
+                    answers=answers,
+                    subscales=dict(scores.subscales),
+                    total=scores.total,
+                    overall=scores.overall,
+                    practice=scores.practice,
+                    reflection=reflection,
+                    reflection_shared=bool(reflection) and rng.random() < 0.5,
+                    scores_shared=bool(partner.share_scores_in_joint_sessions),
+                    safety_flag=scores.safety_flag,
+                    idempotency_key=f"demo-{couple.id}-{partner.id}-{week}",
+                )
+            )
+    return made
+
+
+def _assignments(
+    couple: Couple,
+    spec: DemoCouple,
+    start: dt.date,
+    today: dt.date,
+    catalog: Catalog,
+    rng: random.Random,
+) -> tuple[list[Assignment], list[ExerciseProgress]]:
+    """A believable history of assigned modules and exercises done."""
+    if spec.story == "betrayal recovery":
+        track = catalog.track("betrayal-recovery")
+        plan = [(module_id, track.id) for module_id in track.modules[:2]]
+    else:
+        foundations = catalog.track("foundations").modules
+        count = 1 if spec.weeks < 6 else 2 if spec.weeks < 12 else 3
+        plan = [(module_id, None) for module_id in foundations[:count]]
+    assignments_made, progress = [], []
+    for index, (module_id, track_id) in enumerate(plan):
+        module = catalog.module(module_id)
+        latest = index == len(plan) - 1
+        assigned_on = start + dt.timedelta(weeks=index * max(1, spec.weeks // len(plan)))
+        due_on = assigned_on + dt.timedelta(days=14)
+        if spec.story == "flat, overdue work" and latest:
+            due_on = today - dt.timedelta(days=5)
+        assignment = Assignment(
+            couple_id=couple.id,
+            module_id=module.id,
+            module_version=module.version,
+            track_id=track_id,
+            due_on=due_on,
+            status="in_progress" if latest else "completed",
+            assigned_at=dt.datetime.combine(assigned_on, dt.time(10), dt.UTC),
+            completed_at=None if latest else dt.datetime.combine(due_on, dt.time(18), dt.UTC),
+        )
+        assignments_made.append(assignment)
+        for position, partner in enumerate(couple.partners):
+            if latest and spec.story == "one-sided work" and position == 1:
+                continue
+            done = module.exercises if not latest else module.exercises[: 1 + position % 2]
+            for exercise in done:
+                progress.append(
+                    ExerciseProgress(
+                        assignment=assignment,
+                        partner_id=partner.id,
+                        exercise_id=exercise.id,
+                        done_at=assignment.assigned_at + dt.timedelta(days=3 + position),
+                        reflection=rng.choice(REFLECTIONS),
+                        reflection_shared=rng.random() < 0.5,
+                    )
+                )
+    return assignments_made, progress
+
+
 def seed_demo(factory: sessionmaker[Session], today: dt.date | None = None) -> None:
     """Create the demo practice, its two counselors and twelve couples (fresh database only)."""
     today = today or dt.date.today()
+    catalog = get_catalog()
+    measure = catalog.measure("trust-pulse")
     admin_login, counselor_login = DEMO_LOGINS
     admin = accounts.create_practice(
         factory,
@@ -94,29 +254,40 @@ def seed_demo(factory: sessionmaker[Session], today: dt.date | None = None) -> N
         uow.session.flush()
         counselor_ids = (admin.counselor_id, second.id)
         for spec in DEMO_COUPLES:
+            start = today - dt.timedelta(weeks=spec.weeks)
             couple = Couple(
                 practice_id=admin.practice_id,
                 counselor_id=counselor_ids[spec.counselor],
                 label=spec.label,
                 label_key=label_key(spec.label),
                 status=spec.status,
+                created_at=dt.datetime.combine(start, dt.time(9), dt.UTC),
                 partners=[
-                    Partner(position=1, display_name=spec.partners[0]),
-                    Partner(position=2, display_name=spec.partners[1]),
+                    Partner(
+                        position=1,
+                        display_name=spec.partners[0],
+                        share_scores_in_joint_sessions=True,
+                    ),
+                    Partner(
+                        position=2,
+                        display_name=spec.partners[1],
+                        share_scores_in_joint_sessions=spec.label != "Alder & Brook",
+                    ),
                 ],
             )
-            start = today - dt.timedelta(weeks=spec.weeks)
-            number_of_sessions = max(1, spec.weeks // 2 + 1)
+            session_dates = [start + dt.timedelta(days=14 * n) for n in range(spec.weeks // 2 + 1)]
             couple.sessions = [
-                CounselingSession(
-                    number=number,
-                    held_on=start + dt.timedelta(days=14 * (number - 1)),
-                    notes=rng.choice(SESSION_NOTES),
+                CounselingSession(number=n, held_on=held_on, notes=rng.choice(SESSION_NOTES))
+                for n, held_on in enumerate(
+                    (d for d in session_dates if d <= today - dt.timedelta(days=2)), start=1
                 )
-                for number in range(1, number_of_sessions + 1)
-                if start + dt.timedelta(days=14 * (number - 1)) <= today
             ]
             uow.session.add(couple)
+            uow.session.flush()
+            uow.session.add_all(_checkins(couple, spec, start, today, measure, rng))
+            made, progress = _assignments(couple, spec, start, today, catalog, rng)
+            uow.session.add_all(made)
+            uow.session.add_all(progress)
         uow.audit(
             "practice.seed_demo",
             "practice",

@@ -1,0 +1,233 @@
+"""The client's own page, opened with each kind of token, through the real app script."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select, update
+
+from tests.app.conftest import new_app
+from trustcare.catalog import get_catalog
+from trustcare.models import CheckIn, CheckinLink
+from trustcare.services import accounts, assignments, couples, links
+from trustcare.services.uow import CounselorWork
+
+BAD_LINK = "This link no longer works. Please ask your counselor for a new one."
+
+
+@pytest.fixture
+def rivera(app_factory):
+    """A practice with couple Rivera (Lena and Marco), one module assigned to both."""
+    admin = accounts.create_practice(
+        app_factory, "Harbor", "Ada Fictional", "ada@harbor.example", "long password 1"
+    )
+    with CounselorWork(app_factory, admin) as uow:
+        couple_id = couples.create_couple(
+            uow, "Rivera", [couples.PartnerInput("Lena"), couples.PartnerInput("Marco")]
+        )
+        assignments.assign_module(
+            uow, get_catalog(), couple_id, "open-communication", note="Try it before Thursday."
+        )
+        lena_id = links.link_states(uow, couple_id)[0].partner_id
+        issued = links.issue_link(uow, couple_id, lena_id, "http://testserver")
+    return {
+        "factory": app_factory,
+        "admin": admin,
+        "couple_id": couple_id,
+        "lena": lena_id,
+        "token": issued.url.split("t=", 1)[1],
+    }
+
+
+def client_app(token: str):
+    at = new_app()
+    at.query_params["t"] = token
+    return at.run()
+
+
+def all_text(at) -> str:
+    parts = []
+    for kind in (
+        "title",
+        "markdown",
+        "text",
+        "caption",
+        "error",
+        "info",
+        "warning",
+        "success",
+        "subheader",
+        "header",
+    ):
+        parts.extend(str(element.value) for element in getattr(at, kind))
+    parts.extend(button.label for button in at.button)
+    return "\n".join(parts)
+
+
+def confirm(at):
+    next(b for b in at.button if b.label.startswith("Yes, I am")).click().run()
+    return at
+
+
+def test_a_valid_link_greets_the_partner_and_asks_who_is_holding_the_phone(rivera):
+    at = client_app(rivera["token"])
+    assert not at.exception
+    assert at.title[0].value == "Hello, Lena"
+    assert [b.label for b in at.button] == ["Yes, I am Lena", "No, this is not me"]
+    assert len(at.sidebar.children) == 0
+    assert "Marco" not in all_text(at) and "Rivera" not in all_text(at)
+
+
+def test_saying_it_is_not_me_shows_nothing_of_the_partners_page(rivera):
+    at = client_app(rivera["token"])
+    next(b for b in at.button if b.label == "No, this is not me").click().run()
+    text = all_text(at)
+    assert "someone else's" in text
+    assert "Open and honest communication" not in text and len(at.tabs) == 0
+
+
+def test_after_confirming_the_partner_sees_their_exercises_and_the_check_in(rivera):
+    at = confirm(client_app(rivera["token"]))
+    text = all_text(at)
+    assert "Open and honest communication" in text
+    assert "Try it before Thursday." in [t.value for t in at.text]
+    assert [tab.label for tab in at.tabs] == ["Your exercises", "Check-in"]
+    assert "Marco" not in text and "Rivera" not in text
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["", "garbage", "A" * 43, "%3Cscript%3E", "../../etc/passwd"],
+    ids=["empty", "garbage", "well-formed-unknown", "encoded-script", "path"],
+)
+def test_a_bad_token_gets_one_plain_message_and_nothing_else(app_factory, rivera, token):
+    at = client_app(token)
+    assert not at.exception
+    assert [i.value for i in at.info] == [BAD_LINK]
+    assert len(at.button) == 0 and len(at.text_input) == 0 and len(at.text_area) == 0
+    assert "Lena" not in all_text(at)
+
+
+def test_a_tampered_token_gets_the_same_message(rivera):
+    token = rivera["token"]
+    at = client_app(token[:-2] + ("xy" if token[-2:] != "xy" else "zz"))
+    assert [i.value for i in at.info] == [BAD_LINK]
+
+
+def test_an_expired_token_gets_the_same_message(rivera):
+    with rivera["factory"]() as session:
+        session.execute(
+            update(CheckinLink).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1))
+        )
+        session.commit()
+    at = client_app(rivera["token"])
+    assert [i.value for i in at.info] == [BAD_LINK]
+
+
+def test_a_revoked_token_gets_the_same_message(rivera):
+    with CounselorWork(rivera["factory"], rivera["admin"]) as uow:
+        links.revoke_links(uow, rivera["couple_id"], rivera["lena"])
+    at = client_app(rivera["token"])
+    assert [i.value for i in at.info] == [BAD_LINK]
+
+
+def fill_checkin(at, consent: str | None = "Yes, show my scores", safety: str = "No"):
+    checkin_radios = [r for r in at.radio if r.label.startswith("In the past two weeks")]
+    for radio in checkin_radios[:8]:
+        radio.set_value(3)
+    overall = next(r for r in at.radio if r.label.startswith("Overall"))
+    overall.set_value(7)
+    practice = next(r for r in at.radio if r.label.startswith("In the past two weeks, how often"))
+    practice.set_value(2)
+    next(
+        r for r in at.radio if r.label.startswith("In the past two weeks, have you felt")
+    ).set_value(safety)
+    if consent:
+        next(r for r in at.radio if r.label.startswith("May your counselor")).set_value(consent)
+    return at
+
+
+def checkins_stored(factory) -> int:
+    with factory() as session:
+        return session.scalar(select(func.count(CheckIn.id)))
+
+
+def send(at):
+    next(b for b in at.button if b.label == "Send check-in").click().run()
+    return at
+
+
+def test_submitting_a_check_in_stores_it_once_and_thanks_the_partner(rivera):
+    at = fill_checkin(confirm(client_app(rivera["token"])))
+    send(at)
+    assert not at.exception
+    assert "Thank you. Your check-in is saved." in [s.value for s in at.success]
+    assert checkins_stored(rivera["factory"]) == 1
+
+
+def test_consent_is_asked_at_the_first_check_in(rivera):
+    at = fill_checkin(confirm(client_app(rivera["token"])), consent=None)
+    send(at)
+    assert "Please answer the question about showing your scores" in at.error[0].value
+    assert checkins_stored(rivera["factory"]) == 0
+
+
+def test_a_safety_answer_shows_support_resources_at_once(rivera):
+    at = fill_checkin(confirm(client_app(rivera["token"])), safety="Yes")
+    send(at)
+    assert any("may not be safe" in w.value for w in at.warning)
+    assert any("emergency" in t.value for t in at.text)
+
+
+def test_a_database_outage_keeps_the_answers_and_a_retry_stores_exactly_one(rivera, monkeypatch):
+    from trustcare.services import checkins
+    from trustcare.services.errors import StorageUnavailable
+
+    real_submit = checkins.submit_checkin
+    failures = iter([True])
+
+    def submit_during_outage(*args, **kwargs):
+        if next(failures, False):
+            raise StorageUnavailable()
+        return real_submit(*args, **kwargs)
+
+    monkeypatch.setattr(checkins, "submit_checkin", submit_during_outage)
+    at = fill_checkin(confirm(client_app(rivera["token"])))
+    next(a for a in at.text_area if a.label.startswith("Anything you want")).input("Kept safe")
+    send(at)
+    assert "could not save this just now" in at.error[0].value
+    assert next(a for a in at.text_area if a.label.startswith("Anything")).value == "Kept safe"
+    assert next(r for r in at.radio if r.label.startswith("Overall")).value == 7
+    assert checkins_stored(rivera["factory"]) == 0
+    send(at)
+    assert checkins_stored(rivera["factory"]) == 1
+
+
+def test_marking_an_exercise_done_with_a_reflection_shows_it_back(rivera):
+    at = confirm(client_app(rivera["token"]))
+    area = next(a for a in at.text_area if a.label == "Your reflection (optional)")
+    area.input("We listened **without** interrupting <b>once</b>")
+    next(b for b in at.button if b.label == "Mark as done").click().run()
+    assert not at.exception
+    shown = [a.value for a in at.text_area if a.label == "Your reflection (optional)"]
+    assert "We listened **without** interrupting <b>once</b>" in shown
+    assert any(b.label == "Save reflection" for b in at.button)
+
+
+NASTY = [
+    "<script>alert('x')</script>",
+    "![tracker](https://tracker.example/pixel.png)",
+    "$$\\frac{1}{0}$$ :red[alarm] :smile:",
+    "<img src=x onerror=alert(1)>",
+    "Ω≈ç√∫˜µ≤≥÷ 田中さんにあげて下さい 👩‍❤️‍👨",
+]
+
+
+@pytest.mark.parametrize("text", NASTY)
+def test_a_nasty_reflection_goes_through_the_form_and_comes_back_exactly(rivera, text):
+    at = fill_checkin(confirm(client_app(rivera["token"])))
+    next(a for a in at.text_area if a.label.startswith("Anything you want")).input(text)
+    send(at)
+    with rivera["factory"]() as session:
+        assert session.scalars(select(CheckIn.reflection)).one() == text

@@ -1,0 +1,143 @@
+"""Caseload, couple record and library pages for a signed-in counselor, via AppTest."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.app.conftest import signed_in_app
+from trustcare.catalog import get_catalog
+from trustcare.identity import PartnerActor
+from trustcare.services import accounts, checkins, couples, demo, links
+from trustcare.services.uow import CounselorWork, PartnerWork
+
+
+@pytest.fixture
+def harbor(app_factory):
+    """Admin Ada with couple Rivera; counselor Ben with couple Okafor."""
+    ada = accounts.create_practice(
+        app_factory, "Harbor", "Ada Fictional", "ada@harbor.example", "long password 1"
+    )
+    with CounselorWork(app_factory, ada) as uow:
+        accounts.add_counselor(uow, "Ben Imaginary", "ben@harbor.example", "long password 2")
+        rivera = couples.create_couple(
+            uow,
+            "Rivera",
+            [couples.PartnerInput("Lena", "lena@mail.example"), couples.PartnerInput("Marco")],
+        )
+    ben = accounts.authenticate(app_factory, "ben@harbor.example", "long password 2")
+    with CounselorWork(app_factory, ben) as uow:
+        okafor = couples.create_couple(
+            uow, "Okafor", [couples.PartnerInput("Chidi"), couples.PartnerInput("Tess")]
+        )
+    return {"factory": app_factory, "ada": ada, "ben": ben, "rivera": rivera, "okafor": okafor}
+
+
+def open_couple(actor, couple_id):
+    at = signed_in_app(actor).run()
+    at.switch_page("pages/couple.py")
+    at.query_params["couple"] = str(couple_id)
+    return at.run()
+
+
+def test_adding_a_couple_opens_its_record(harbor):
+    at = signed_in_app(harbor["ben"]).run()
+    form_inputs = {t.label: t for t in at.text_input}
+    form_inputs["Couple label (how you name them in your caseload)"].input("Nakamura")
+    form_inputs["Partner 1 name"].input("Yui")
+    form_inputs["Partner 2 name"].input("Dev")
+    next(b for b in at.button if b.label == "Add couple").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Nakamura"
+
+
+def test_a_duplicate_label_is_refused_and_the_form_keeps_what_was_typed(harbor):
+    at = signed_in_app(harbor["ben"]).run()
+    form_inputs = {t.label: t for t in at.text_input}
+    form_inputs["Couple label (how you name them in your caseload)"].input("okafor")
+    form_inputs["Partner 1 name"].input("Yui")
+    form_inputs["Partner 2 name"].input("Dev")
+    next(b for b in at.button if b.label == "Add couple").click().run()
+    assert "is already used by another couple" in at.error[0].value
+    labels = {t.label: t.value for t in at.text_input}
+    assert labels["Partner 1 name"] == "Yui"
+
+
+def test_the_couple_record_shows_partners_and_logs_a_session(harbor):
+    at = open_couple(harbor["ada"], harbor["rivera"])
+    assert at.title[0].value == "Rivera"
+    assert "Contact: lena@mail.example" in [t.value for t in at.text]
+    next(a for a in at.text_area if a.label.startswith("Private notes (never")).input("Calm start.")
+    next(b for b in at.button if b.label == "Save session").click().run()
+    assert not at.exception
+    assert "1 session(s)" in at.caption[0].value
+
+
+def test_another_counselors_couple_id_in_the_url_is_not_found(harbor):
+    at = open_couple(harbor["ben"], harbor["rivera"])
+    assert at.warning[0].value == "That couple was not found in your caseload."
+    assert "Rivera" not in [t.value for t in at.title]
+    assert "Lena" not in str([e.value for e in at.text])
+
+
+@pytest.mark.parametrize("raw", ["abc", "-1", "999999", ""])
+def test_a_nonsense_couple_id_is_not_found(harbor, raw):
+    at = signed_in_app(harbor["ada"]).run()
+    at.switch_page("pages/couple.py")
+    at.query_params["couple"] = raw
+    at.run()
+    assert not at.exception
+    assert at.warning[0].value == "That couple was not found in your caseload."
+
+
+def test_issuing_a_link_shows_it_once_with_a_qr_code_option(harbor):
+    at = open_couple(harbor["ada"], harbor["rivera"])
+    next(b for b in at.button if b.label == "Issue a link").click().run()
+    assert not at.exception
+    assert any("/checkin?t=" in c.value for c in at.code)
+    assert "Active" in " ".join(m.value for m in at.markdown)
+
+
+def test_the_counselor_sees_every_blns_reflection_exactly_as_text(harbor, blns):
+    factory, catalog = harbor["factory"], get_catalog()
+    with CounselorWork(factory, harbor["ada"]) as uow:
+        lena = links.link_states(uow, harbor["rivera"])[0].partner_id
+    actor = PartnerActor(lena, harbor["rivera"], harbor["ada"].practice_id, 0, "Lena")
+    for number, text in enumerate(blns):
+        with PartnerWork(factory, actor) as uow:
+            checkins.submit_checkin(
+                uow, catalog, {"honest-talk": 2}, text, True, False, f"b{number}"
+            )
+    at = open_couple(harbor["ada"], harbor["rivera"])
+    assert not at.exception
+    shown = list(at.dataframe[0].value["Note"])
+    assert sorted(shown) == sorted(blns)
+    rendered = " ".join(str(m.value) for m in at.markdown)
+    assert "<script>" not in rendered and "onerror" not in rendered
+
+
+def test_the_library_filters_modules_and_previews_them(harbor):
+    at = signed_in_app(harbor["ada"]).run()
+    at.switch_page("pages/library.py").run()
+    assert at.title[0].value == "Library"
+    barrier = next(m for m in at.multiselect if m.label == "Barrier addressed")
+    barrier.set_value(["jealousy"]).run()
+    options = next(s for s in at.selectbox if s.label == "Module").options
+    assert options and all("jealous" in o.lower() or "boundar" in o.lower() for o in options)
+    assert "As a client sees it on a phone" in [s.value for s in at.subheader]
+
+
+def test_counselors_have_no_admin_page_and_admins_do(harbor):
+    counselor = signed_in_app(harbor["ben"]).run()
+    with pytest.raises(Exception):  # noqa: B017 - AppTest refuses a page not in the navigation
+        counselor.switch_page("pages/counselors.py").run()
+    admin = signed_in_app(harbor["ada"]).run()
+    admin.switch_page("pages/counselors.py").run()
+    assert admin.title[0].value == "Counselors"
+
+
+def test_the_demo_practice_opens_for_its_counselor(app_factory):
+    demo.seed_demo(app_factory)
+    login = demo.DEMO_LOGINS[1]
+    actor = accounts.authenticate(app_factory, login.email, login.password)
+    at = signed_in_app(actor).run()
+    assert not at.exception and at.title[0].value == "Caseload"
