@@ -70,9 +70,12 @@ with exercises_tab:
             with st.expander("About this module"):
                 st.markdown(assignment.client_markdown)
             for exercise in assignment.exercises:
-                mark = "✅ " if exercise.done else ""
+                done = "Done: " if exercise.done else ""
                 kind = "In session" if exercise.kind == "in-session" else "At home"
-                with st.expander(f"{mark}{exercise.title} · {kind} · {exercise.minutes} min"):
+                with st.expander(
+                    f"{done}{exercise.title} · {kind} · {exercise.minutes} min",
+                    icon=":material/check_circle:" if exercise.done else None,
+                ):
                     st.markdown(
                         "\n".join(f"{n}. {step}" for n, step in enumerate(exercise.steps, 1))
                     )

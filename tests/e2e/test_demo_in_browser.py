@@ -52,3 +52,14 @@ def test_responses_carry_security_headers_and_metrics_are_private(server):
         assert error.code == 404
     else:
         raise AssertionError("/_stcore/metrics answered to the public")
+
+
+def test_the_first_visitor_after_start_up_cannot_open_a_page_file_directly(server, browser):
+    """Regression: with a pages/ folder, Streamlit's first session ran pages/<name>.py as-is."""
+    page = browser.new_page()
+    page.goto(f"{server.url}/library")
+    wait_for_app(page)
+    page.wait_for_timeout(500)
+    assert page.get_by_role("heading", name="Library").count() == 0
+    assert page.get_by_role("heading", name="Welcome to TrustCare").count() == 1
+    page.close()

@@ -1,0 +1,111 @@
+"""The counselor issues a link; the partner uses it on a phone; the counselor sees the result."""
+
+from __future__ import annotations
+
+import re
+
+from tests.e2e.conftest import screenshot, wait_for_app
+from trustcare.catalog import get_catalog
+from trustcare.db import make_engine, make_session_factory, upgrade
+from trustcare.services import accounts, assignments, couples
+from trustcare.services.uow import CounselorWork
+
+PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2}
+
+
+def seed(database_url: str) -> int:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    ada = accounts.create_practice(
+        factory, "Harbor Counseling", "Ada Fictional", "ada@harbor.example", "long password 1"
+    )
+    with CounselorWork(factory, ada) as uow:
+        couple_id = couples.create_couple(
+            uow, "Rivera", [couples.PartnerInput("Lena"), couples.PartnerInput("Marco")]
+        )
+        assignments.assign_module(
+            uow, get_catalog(), couple_id, "open-communication", note="Ten minutes is plenty."
+        )
+    engine.dispose()
+    return couple_id
+
+
+def sign_in(page, url):
+    page.goto(url)
+    wait_for_app(page)
+    page.get_by_label("Email").fill("ada@harbor.example")
+    page.get_by_role("textbox", name="Password").fill("long password 1")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Caseload").wait_for(timeout=30_000)
+    wait_for_app(page)
+
+
+def choose(page, question: str, answer: str) -> None:
+    group = page.get_by_role("radiogroup", name=question)
+    group.get_by_text(answer, exact=True).click()
+
+
+def test_a_partner_checks_in_from_a_phone_and_the_counselor_sees_it(server, browser):
+    couple_id = seed(server.database_url)
+    counselor = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = counselor.new_page()
+    sign_in(page, server.url)
+    page.goto(f"{server.url}/couple?couple={couple_id}")
+    page.get_by_role("heading", name="Rivera").wait_for(timeout=30_000)
+    wait_for_app(page)
+    page.get_by_role("tab", name="Links").click()
+    page.get_by_role("button", name="Issue a link").first.click()
+    wait_for_app(page)
+    code = page.locator("[data-testid=stCode]").first
+    code.wait_for(timeout=30_000)
+    url = re.search(r"http\S+/checkin\?t=[\w-]+", code.inner_text()).group(0)
+    screenshot(page, "checkin-counselor-issued-link")
+
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(url)
+    wait_for_app(phone)
+    phone.get_by_role("heading", name="Hello, Lena").wait_for(timeout=30_000)
+    assert phone.locator("[data-testid=stSidebar]").count() == 0
+    screenshot(phone, "checkin-phone-greeting")
+    phone.get_by_role("button", name="Yes, I am Lena").click()
+    wait_for_app(phone)
+    phone.get_by_role("tab", name="Your exercises").wait_for(timeout=30_000)
+    first_exercise = get_catalog().module("open-communication").exercises[0]
+    phone.get_by_text(first_exercise.title).first.click()
+    phone.get_by_label("Your reflection (optional)").first.fill("We took turns. It felt slow.")
+    phone.get_by_role("button", name="Mark as done").first.click()
+    wait_for_app(phone)
+    phone.get_by_text(f"Done: {first_exercise.title}").first.wait_for(timeout=30_000)
+    screenshot(phone, "checkin-phone-exercises")
+
+    phone.get_by_role("tab", name="Check-in").click()
+    measure = get_catalog().measure("trust-pulse")
+    for item in measure.items:
+        if item.id in measure.total.items:
+            choose(phone, item.text, "Mostly true")
+    choose(phone, "Overall, how much do you trust your partner right now?", "7")
+    choose(phone, measure.item(measure.practice_item).text, "Most days")
+    choose(phone, measure.item(measure.safety_items[0]).text, "No")
+    choose(
+        phone,
+        "May your counselor show your scores to both of you in joint sessions?",
+        "Yes, show my scores",
+    )
+    phone.get_by_role("button", name="Send check-in").click()
+    wait_for_app(phone)
+    phone.get_by_text("Thank you. Your check-in is saved.").wait_for(timeout=30_000)
+    screenshot(phone, "checkin-phone-sent")
+
+    page.reload()
+    wait_for_app(page)
+    page.get_by_role("heading", name="Lena: 1 check-in(s)").wait_for(timeout=30_000)
+    screenshot(page, "checkin-counselor-sees-it")
+
+    bad = browser.new_context(**PHONE).new_page()
+    bad.goto(f"{server.url}/checkin?t=this-link-was-never-issued-by-anyone-at-all")
+    wait_for_app(bad)
+    bad.get_by_text("This link no longer works.").wait_for(timeout=30_000)
+    screenshot(bad, "checkin-phone-bad-link")
+    counselor.close()

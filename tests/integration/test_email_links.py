@@ -1,0 +1,107 @@
+"""Emailing a check-in link through a real SMTP server process (aiosmtpd) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import mailbox
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from trustcare.models import Practice
+from trustcare.practice_settings import PracticeSettings, SmtpSettings
+from trustcare.services import links
+from trustcare.services.errors import EmailNotSent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    """An aiosmtpd process that stores every message in a maildir; yields (port, maildir)."""
+    port = free_port()
+    maildir = tmp_path / "maildir"
+    log = (tmp_path / "smtpd.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            str(maildir),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield port, maildir
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def configure_smtp(practice, port: int) -> None:
+    settings = PracticeSettings(
+        smtp=SmtpSettings(host="127.0.0.1", port=port, use_tls=False, sender="care@harbor.example")
+    )
+    with practice.factory() as session:
+        session.get(Practice, practice.admin.practice_id).settings = settings.model_dump()
+        session.commit()
+
+
+def test_a_link_is_emailed_to_the_partner_through_the_practice_smtp_server(practice, smtp_server):
+    port, maildir = smtp_server
+    configure_smtp(practice, port)
+    with practice.work(practice.admin) as uow:
+        lena = links.link_states(uow, practice.admins_couple)[0].partner_id
+        issued = links.issue_link(uow, practice.admins_couple, lena, "https://care.example")
+        sent_to = links.email_link(uow, issued, practice.admins_couple)
+    assert sent_to == "lena@mail.example"
+    messages = list(mailbox.Maildir(maildir))
+    assert len(messages) == 1
+    message = messages[0]
+    assert message["To"] == "lena@mail.example"
+    assert message["From"] == "care@harbor.example"
+    assert issued.url in message.get_payload(decode=True).decode()
+
+
+def test_emailing_without_a_mail_server_says_what_to_do(practice):
+    with practice.work(practice.admin) as uow:
+        lena = links.link_states(uow, practice.admins_couple)[0].partner_id
+        issued = links.issue_link(uow, practice.admins_couple, lena, "https://care.example")
+        with pytest.raises(EmailNotSent, match="No mail server is set up"):
+            links.email_link(uow, issued, practice.admins_couple)
+
+
+def test_a_partner_without_an_email_address_gets_a_clear_refusal(practice, smtp_server):
+    port, _ = smtp_server
+    configure_smtp(practice, port)
+    with practice.work(practice.admin) as uow:
+        marco = links.link_states(uow, practice.admins_couple)[1].partner_id
+        issued = links.issue_link(uow, practice.admins_couple, marco, "https://care.example")
+        with pytest.raises(EmailNotSent, match="Marco has no email address"):
+            links.email_link(uow, issued, practice.admins_couple)
+
+
+def test_an_unreachable_mail_server_is_a_clear_error(practice):
+    configure_smtp(practice, free_port())
+    with practice.work(practice.admin) as uow:
+        lena = links.link_states(uow, practice.admins_couple)[0].partner_id
+        issued = links.issue_link(uow, practice.admins_couple, lena, "https://care.example")
+        with pytest.raises(EmailNotSent, match="could not send the email"):
+            links.email_link(uow, issued, practice.admins_couple)
