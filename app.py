@@ -36,8 +36,14 @@ except (DatabaseError, SettingsError) as error:
     st.stop()
 
 if client_mode:
-    checkin_page = st.Page("pages/checkin.py", title="Check-in", url_path="checkin", default=True)
-    st.navigation([checkin_page], position="hidden").run()
+    checkin_page = st.Page("pages/checkin.py", title="Check-in", url_path="checkin")
+
+    def to_checkin_page() -> None:
+        """The default page answers at "/" only, so links name /checkin and land there."""
+        st.switch_page(checkin_page, query_params=dict(st.query_params))
+
+    home = st.Page(to_checkin_page, title="Check-in", url_path="home", default=True)
+    st.navigation([home, checkin_page], position="hidden").run()
     st.stop()
 
 practice = accounts.current_practice(context.session_factory)
@@ -47,25 +53,45 @@ state.deliver_login_cookie()
 
 if practice is None:
     pages = [st.Page("pages/setup.py", title="Set up TrustCare", icon=":material/rocket_launch:")]
+elif actor is None and context.settings.auth_configured:
+    pages = [st.Page("pages/sign_on.py", title="Sign in", icon=":material/login:")]
 elif actor is None:
     pages = [st.Page("pages/login.py", title="Sign in", icon=":material/login:")]
 else:
-    pages = [
+    menu = [
         st.Page("pages/caseload.py", title="Caseload", icon=":material/groups:", default=True),
-        st.Page(
-            "pages/couple.py",
-            title="Couple record",
-            icon=":material/diversity_1:",
-            visibility="hidden",
-        ),
+        st.Page("pages/library.py", title="Library", icon=":material/menu_book:"),
     ]
     if actor.is_admin:
-        pages.append(st.Page("pages/counselors.py", title="Counselors", icon=":material/badge:"))
-    with st.sidebar:
-        st.caption(f"{practice[1]}")
-        st.write(f"Signed in as **{actor.display_name}**")
-        if st.button("Sign out", icon=":material/logout:"):
-            state.sign_out()
-            st.stop()
+        menu += [
+            st.Page("pages/counselors.py", title="Counselors", icon=":material/badge:"),
+            st.Page("pages/handover.py", title="Couples and hand-over", icon=":material/move_up:"),
+            st.Page(
+                "pages/practice_settings.py",
+                title="Practice settings",
+                icon=":material/settings:",
+            ),
+            st.Page("pages/audit_trail.py", title="Audit trail", icon=":material/history:"),
+        ]
+    session_mode = st.Page("pages/session.py", title="Session mode", url_path="session")
+    reached_from_a_couple = [
+        st.Page("pages/couple.py", title="Couple record", url_path="couple"),
+        st.Page("pages/progress.py", title="Progress", url_path="progress"),
+        session_mode,
+    ]
+    current = st.navigation(menu + reached_from_a_couple, position="hidden")
+    if current.url_path != session_mode.url_path:
+        # The shared screen shows no sidebar: no practice, counselor or other pages in view.
+        with st.sidebar:
+            for page in menu:
+                st.page_link(page)
+            st.divider()
+            st.caption(f"{practice[1]}")
+            st.write(f"Signed in as **{actor.display_name}**")
+            if st.button("Sign out", icon=":material/logout:"):
+                state.sign_out(context)
+                st.stop()
+    current.run()
+    st.stop()
 
 st.navigation(pages).run()

@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
+from trustcare import charts
 from trustcare.models import COUPLE_STATUSES
-from trustcare.services import couples
+from trustcare.services import couples, progress
 from trustcare.services.errors import ServiceError
 from trustcare.ui import state
 from trustcare.ui.forms import show_problems
@@ -21,7 +22,10 @@ search = search_col.text_input("Search by couple label or partner name", max_cha
 
 with context.work(actor) as uow:
     caseload = couples.list_caseload(uow, status=None if status == "all" else status, search=search)
-rows = caseload.rows
+    alerts = progress.caseload_alerts(
+        uow, context.catalog(), [row.couple_id for row in caseload.rows]
+    )
+rows = sorted(caseload.rows, key=lambda row: (alerts.rank(row.couple_id), row.label.casefold()))
 
 if not rows:
     if caseload.total == 0:
@@ -31,6 +35,7 @@ if not rows:
 else:
     table = pd.DataFrame(
         {
+            "Alerts": [alerts.badge(row.couple_id) for row in rows],
             "Couple": [row.label for row in rows],
             "Partners": [row.partners for row in rows],
             "Status": [row.status.capitalize() for row in rows],
@@ -61,6 +66,10 @@ else:
         st.switch_page("pages/couple.py", query_params={"couple": rows[selected[0]].couple_id})
     if open_col.button("Open record", type="primary"):
         st.switch_page("pages/couple.py", query_params={"couple": choice})
+
+if rows:
+    with st.expander("Where each couple stands", expanded=False):
+        st.plotly_chart(charts.caseload_figure(alerts.overview), key="caseload_overview")
 
 with st.expander("Add a couple", expanded=caseload.total == 0), st.form("add_couple"):
     label = st.text_input("Couple label (how you name them in your caseload)", max_chars=80)

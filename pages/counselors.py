@@ -1,32 +1,122 @@
-"""Practice admin: the practice's counselors, and adding one with a local password."""
+"""Practice admin: the practice's counselors; add, deactivate, reactivate, reset a password."""
 
 import pandas as pd
 import streamlit as st
 
-from trustcare.services import accounts
+from trustcare.services import accounts, admin
 from trustcare.services.errors import ServiceError
 from trustcare.ui import state
 from trustcare.ui.forms import show_problems
 
+NOTICE_KEY = "counselors_notice"
 context = state.get_context()
 actor = state.current_actor(context)
+sign_on = context.settings.auth_configured
+
+
+def done(message: str) -> None:
+    """Show the message after a rerun, so the table above already shows the change."""
+    st.session_state[NOTICE_KEY] = message
+    st.rerun()
+
 
 st.title("Counselors")
-with context.work(actor) as uow:
-    people = accounts.list_counselors(uow)
-st.dataframe(pd.DataFrame(people), hide_index=True, width="stretch")
+if sign_on:
+    st.caption(
+        "Sign-in: single sign-on through the practice's identity provider. Local passwords are off."
+    )
+else:
+    st.caption("Sign-in: local accounts with passwords. Single sign-on is not configured.")
+if notice := st.session_state.pop(NOTICE_KEY, None):
+    st.success(notice)
 
-with st.form("add_counselor"):
-    st.subheader("Add a counselor")
+with context.work(actor) as uow:
+    roster = admin.counselor_roster(uow)
+st.dataframe(
+    pd.DataFrame(
+        {
+            "Name": [row.name for row in roster],
+            "Email": [row.email for row in roster],
+            "Role": [row.role.capitalize() for row in roster],
+            "Active": [row.active for row in roster],
+            "Signs in with": [row.sign_in for row in roster],
+            "Couples": [row.couples for row in roster],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+)
+
+with st.expander("Add a counselor", expanded=len(roster) == 1), st.form("add_counselor"):
     name = st.text_input("Name", max_chars=80)
-    email = st.text_input("Email")
-    password = st.text_input("First password (at least 10 characters)", type="password")
+    email = st.text_input("Email (the address they sign in with)")
     role = st.selectbox("Role", ["counselor", "admin"], format_func=str.capitalize)
+    kind = st.radio(
+        "Signs in with",
+        ["single sign-on", "local password"],
+        index=0 if sign_on else 1,
+        horizontal=True,
+    )
+    password = st.text_input(
+        "First password (local password only; at least 10 characters)", type="password"
+    )
     if st.form_submit_button("Add counselor", type="primary"):
         try:
             with context.work(actor) as uow:
-                accounts.add_counselor(uow, name, email, password, role)
+                accounts.add_counselor(
+                    uow, name, email, password if kind == "local password" else None, role
+                )
         except ServiceError as error:
             show_problems(error)
         else:
-            st.success("Counselor added. Share the first password with them in person.")
+            done(
+                f"{name.strip()} added. They sign in with their practice account."
+                if kind == "single sign-on"
+                else f"{name.strip()} added. Share the first password with them in person."
+            )
+
+st.subheader("Manage a counselor")
+by_id = {row.id: row for row in roster}
+chosen = st.selectbox(
+    "Counselor",
+    list(by_id),
+    format_func=lambda counselor_id: f"{by_id[counselor_id].name} ({by_id[counselor_id].email})",
+)
+person = by_id[chosen]
+status_col, password_col = st.columns(2, gap="large")
+
+with status_col:
+    st.write(f"**{person.name}** is {'active' if person.active else 'deactivated'}.")
+    try:
+        if person.active and st.button("Deactivate", help="Ends their open logins at once."):
+            with context.work(actor) as uow:
+                remaining = admin.deactivate_counselor(uow, person.id)
+            done(
+                f"{person.name} is deactivated. {remaining} open couple(s) remain in their "
+                "caseload: hand them over on the hand-over page."
+            )
+        if not person.active and st.button("Reactivate"):
+            with context.work(actor) as uow:
+                admin.reactivate_counselor(uow, person.id)
+            done(f"{person.name} can sign in again.")
+        if person.sign_on_linked and st.button(
+            "Forget the linked sign-on identity",
+            help="For an account recreated at the identity provider: the next sign-on links "
+            "again by email.",
+        ):
+            with context.work(actor) as uow:
+                admin.forget_sign_on(uow, person.id)
+            done(f"{person.name}'s next sign-on will link again by email.")
+    except ServiceError as error:
+        show_problems(error)
+
+with password_col, st.form("reset_password", clear_on_submit=True):
+    new_password = st.text_input("New local password (at least 10 characters)", type="password")
+    if st.form_submit_button("Reset password", help="Ends their open logins at once."):
+        try:
+            with context.work(actor) as uow:
+                admin.reset_password(uow, person.id, new_password)
+        except ServiceError as error:
+            show_problems(error)
+        else:
+            done(f"{person.name}'s password is reset. Share it with them in person.")

@@ -6,8 +6,15 @@ import streamlit as st
 
 from trustcare.services import couples
 from trustcare.services.errors import NotFound, ServiceError
-from trustcare.ui import couple_assignments, couple_checkins, couple_links, state
+from trustcare.ui import (
+    couple_agenda,
+    couple_assignments,
+    couple_checkins,
+    couple_links,
+    state,
+)
 from trustcare.ui.forms import show_problems
+from trustcare.ui.text import escape_markdown
 
 context = state.get_context()
 actor = state.current_actor(context)
@@ -24,20 +31,37 @@ except (ValueError, NotFound):
     st.stop()
 
 st.page_link("pages/caseload.py", label="Caseload", icon=":material/arrow_back:")
-st.title(record.label)
+st.title(escape_markdown(record.label))
 st.caption(f"Status: {record.status.capitalize()} · {len(record.sessions)} session(s)")
 
 partner_cols = st.columns(2)
 for column, partner in zip(partner_cols, record.partners, strict=True):
     with column.container(border=True):
-        st.subheader(partner.display_name)
+        st.subheader(escape_markdown(partner.display_name))
         st.text(f"Partner {partner.position}")
         st.text(f"Contact: {partner.contact or 'none given'}")
 
-checkins_tab, assignments_tab, links_tab, sessions_tab, details_tab = st.tabs(
-    ["Check-ins", "Assignments", "Links", "Sessions", "Details and status"]
+progress_col, session_col, _ = st.columns([1, 1, 3])
+progress_col.page_link(
+    "pages/progress.py",
+    label="Progress",
+    icon=":material/monitoring:",
+    query_params={"couple": record.id},
+)
+session_col.page_link(
+    "pages/session.py",
+    label="Session mode",
+    icon=":material/co_present:",
+    query_params={"couple": record.id},
+)
+
+agenda_tab, checkins_tab, assignments_tab, links_tab, sessions_tab, details_tab = st.tabs(
+    ["Agenda", "Check-ins", "Assignments", "Links", "Sessions", "Details and status"]
 )
 catalog = context.catalog()
+
+with agenda_tab:
+    couple_agenda.show(context, actor, catalog, record)
 
 with checkins_tab:
     couple_checkins.show(context, actor, catalog, record)

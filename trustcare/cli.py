@@ -105,6 +105,64 @@ def seed_demo(database_url: str | None) -> None:
         click.echo(f"  {login.email} / {login.password} ({login.role})")
 
 
+@main.command("calibrate")
+@click.option("--database-url", help="Database to read (default: TRUSTCARE_DATABASE_URL).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def calibrate(database_url: str | None, as_json: bool) -> None:
+    """Estimate the trust pulse's reliable-change constants from this practice's check-ins.
+
+    Reads every partner's first check-in total (its SD) and the keyed item scores of all
+    check-ins (Cronbach's alpha), and prints the reliable-change threshold they give,
+    1.96 x sqrt(2) x SD x sqrt(1 - alpha), beside the provisional one from the measure file.
+    Reads only; changes nothing.
+
+    Example: trustcare calibrate --database-url sqlite:///var/trustcare.db
+    """
+    import json
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from trustcare.services.calibration import calibration_report
+
+    engine = _engine(database_url)
+    try:
+        report = calibration_report(make_session_factory(engine))
+    except SQLAlchemyError as error:
+        where = engine.url.render_as_string(hide_password=True)
+        raise click.ClickException(
+            f"could not read check-ins from {where} ({type(error).__name__}); "
+            "is it an upgraded TrustCare database? (trustcare db upgrade)"
+        ) from error
+    finally:
+        engine.dispose()
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    measure, provisional = report["measure"], report["provisional"]
+    click.echo(f"{measure['title']} (version {measure['version']}): calibration from check-ins")
+    if report["checkins"]:
+        click.echo(f"Partners with a first check-in: {report['partners']}")
+        click.echo(
+            f"Check-ins: {report['checkins']} "
+            f"({report['complete_checkins']} with all {report['items']} items answered)"
+        )
+        click.echo(f"SD of first totals: {_figure(report['sd_first_totals'], 2)}")
+        click.echo(f"Cronbach's alpha: {_figure(report['cronbach_alpha'], 3)}")
+        click.echo(
+            "Reliable-change threshold from these data: "
+            f"{_figure(report['threshold'], 1, ' points')}"
+        )
+    click.echo(
+        f"Provisional threshold from the measure file: {provisional['threshold']:.1f} points "
+        f"(sd {provisional['sd']:.1f}, reliability {provisional['reliability']:.2f})"
+    )
+    click.echo(report["verdict"])
+
+
+def _figure(value: float | None, decimals: int, unit: str = "") -> str:
+    return "cannot be estimated" if value is None else f"{value:.{decimals}f}{unit}"
+
+
 @main.group()
 def content() -> None:
     """Content library commands."""

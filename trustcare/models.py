@@ -259,3 +259,16 @@ class AuditEvent(Base):
     record_id: Mapped[int | None] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AlertAcknowledgement(Base):
+    """A counselor saw an alert; its key names the evidence, so new evidence alerts again."""
+
+    __tablename__ = "alert_acknowledgement"
+    __table_args__ = (UniqueConstraint("couple_id", "alert_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id", ondelete="CASCADE"))
+    alert_key: Mapped[str] = mapped_column(String(200))
+    acknowledged_by: Mapped[int] = mapped_column(ForeignKey("counselor.id"))
+    acknowledged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

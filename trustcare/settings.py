@@ -1,8 +1,10 @@
 """Configuration from the environment and `.streamlit/secrets.toml`, as one typed object.
 
 Environment variables win over the `[trustcare]` table of secrets.toml, so that a container can
-override a file. Nothing here is read at import time: `load_settings()` builds a fresh object,
-which keeps tests independent of the machine they run on.
+override a file. `TRUSTCARE_SECRETS_FILE` names another secrets file (a mounted secret, or a test's
+temporary one); `server.py` hands that file to Streamlit too, so `st.login` reads the same `[auth]`.
+Nothing here is read at import time: `load_settings()` builds a fresh object, which keeps tests
+independent of the machine they run on.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class Settings:
     content_dirs: tuple[Path, ...] = field(default_factory=tuple)
     log_level: str = "INFO"
     auth_configured: bool = False
+    sign_on_providers: tuple[str, ...] = ()
 
     @property
     def is_production(self) -> bool:
@@ -40,6 +43,15 @@ class Settings:
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def local_accounts_enabled(self) -> bool:
+        """Password login is off once the practice's single sign-on is configured."""
+        return not self.auth_configured
+
+    @property
+    def sign_in_method(self) -> str:
+        return "single sign-on" if self.auth_configured else "local accounts"
 
 
 def _read_secrets(path: Path) -> dict:
@@ -64,6 +76,72 @@ def _local_secret_key(var_dir: Path) -> str:
     return key
 
 
+def secrets_file(environ: Mapping[str, str]) -> Path:
+    """The secrets file in use: `TRUSTCARE_SECRETS_FILE`, else `.streamlit/secrets.toml`."""
+    named = environ.get("TRUSTCARE_SECRETS_FILE")
+    if not named:
+        return PROJECT_ROOT / ".streamlit" / "secrets.toml"
+    path = Path(named)
+    if not path.is_file():
+        raise SettingsError(f"TRUSTCARE_SECRETS_FILE names {path}, which is not a file")
+    return path
+
+
+def streamlit_secrets(environ: Mapping[str, str] | None = None) -> dict | None:
+    """The tables of `TRUSTCARE_SECRETS_FILE` for `st.App(secrets=...)`; None when it is unset."""
+    environ = os.environ if environ is None else environ
+    if not environ.get("TRUSTCARE_SECRETS_FILE"):
+        return None
+    return _read_secrets(secrets_file(environ))
+
+
+def _looks_like_provider(table: Mapping) -> bool:
+    return any(key in table for key in ("client_id", "client_secret", "server_metadata_url"))
+
+
+def _check_auth(auth: object, environment: str, secrets_path: Path) -> tuple[str, ...]:
+    """The sign-on providers `[auth]` names; refuses a table Streamlit could not log anyone in with.
+
+    Streamlit checks these keys only when someone presses "Sign in"; checking them at start
+    turns a puzzled counselor into a clear message for the operator.
+    """
+    if auth is None or auth == {}:
+        return ()
+    if not isinstance(auth, dict):
+        raise SettingsError(f"{secrets_path}: [auth] must be a table")
+    redirect_uri = str(auth.get("redirect_uri", ""))
+    if not redirect_uri.endswith("/oauth2callback"):
+        raise SettingsError(
+            "[auth] redirect_uri must be the address people browse to followed by "
+            "/oauth2callback, for example https://trustcare.example.org/oauth2callback"
+        )
+    cookie_secret = str(auth.get("cookie_secret", ""))
+    if not cookie_secret:
+        raise SettingsError("[auth] cookie_secret is unset; set a long random one")
+    if environment == "production" and cookie_secret == EXAMPLE_SECRET_KEY:
+        raise SettingsError(
+            "[auth] cookie_secret is still the example value; production needs a long random one"
+        )
+    if environment == "production" and len(cookie_secret) < 32:
+        raise SettingsError("[auth] cookie_secret must be at least 32 characters in production")
+    named = tuple(
+        name
+        for name, table in auth.items()
+        if isinstance(table, dict) and _looks_like_provider(table)
+    )
+    if "_" in "".join(named):
+        raise SettingsError(
+            "[auth.<name>] provider names must not contain '_' (Streamlit refuses them)"
+        )
+    providers = (("default",) if _looks_like_provider(auth) else ()) + named
+    if not providers:
+        raise SettingsError(
+            "[auth] names no identity provider: set client_id, client_secret and "
+            "server_metadata_url in [auth] or in an [auth.<name>] table"
+        )
+    return providers
+
+
 def default_database_url(var_dir: Path) -> str:
     return f"sqlite:///{(var_dir / 'trustcare.db').as_posix()}"
 
@@ -75,7 +153,7 @@ def load_settings(
 ) -> Settings:
     """Build the settings; refuses an unsafe secret key in production."""
     environ = os.environ if environ is None else environ
-    secrets_path = secrets_path or PROJECT_ROOT / ".streamlit" / "secrets.toml"
+    secrets_path = secrets_path or secrets_file(environ)
     var_dir = var_dir or Path(environ.get("TRUSTCARE_VAR_DIR", PROJECT_ROOT / "var"))
     file_values = _read_secrets(secrets_path)
     section = file_values.get("trustcare", {})
@@ -104,12 +182,7 @@ def load_settings(
     if environment == "production" and len(secret_key or "") < 32:
         raise SettingsError("TRUSTCARE_SECRET_KEY must be at least 32 characters in production")
     auth = file_values.get("auth")
-    if environment == "production" and isinstance(auth, dict):
-        cookie_secret = str(auth.get("cookie_secret", ""))
-        if not cookie_secret or cookie_secret == EXAMPLE_SECRET_KEY:
-            raise SettingsError(
-                "[auth] cookie_secret is unset or still the example value; set a long random one"
-            )
+    sign_on_providers = _check_auth(auth, environment, secrets_path)
     content_dirs = tuple(
         Path(part) for part in (value("content_dirs", "") or "").split(os.pathsep) if part
     )
@@ -120,5 +193,6 @@ def load_settings(
         base_url=(value("base_url", "http://localhost:8501") or "").rstrip("/"),
         content_dirs=content_dirs,
         log_level=(value("log_level", "INFO") or "INFO").upper(),
-        auth_configured=isinstance(auth, dict) and bool(auth),
+        auth_configured=bool(sign_on_providers),
+        sign_on_providers=sign_on_providers,
     )

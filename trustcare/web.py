@@ -73,6 +73,9 @@ async def start_session(request: Request) -> RedirectResponse:
     if claim is None:
         log.info("session start refused: missing, bad or stale ticket")
         return response
+    if settings.auth_configured:
+        log.info("session start refused: single sign-on is on, so local logins are off")
+        return response
     response.set_cookie(
         COOKIE_NAME,
         make_cookie_value(settings.secret_key, claim),

@@ -162,9 +162,10 @@ def actor_for_login(
 
 
 def add_counselor(
-    uow: CounselorWork, name: str, email: str, password: str, role: str = "counselor"
+    uow: CounselorWork, name: str, email: str, password: str | None, role: str = "counselor"
 ) -> int:
-    """An admin adds a counselor with a local password."""
+    """An admin adds a counselor: with a first password, or with none to sign on through the
+    practice's identity provider (the email then links their identity at first sign-on)."""
     uow.require_admin()
     problems: dict[str, str] = {}
     name, email = _new_counselor_fields(uow, name, email, password, problems)
@@ -177,11 +178,17 @@ def add_counselor(
         email=email,
         display_name=name,
         role=role,
-        password_hash=hash_password(password),
+        password_hash=None if password is None else hash_password(password),
     )
     uow.session.add(counselor)
     uow.session.flush()
-    uow.record("counselor.create", "counselor", counselor.id, role=role)
+    uow.record(
+        "counselor.create",
+        "counselor",
+        counselor.id,
+        role=role,
+        sign_in="local password" if password is not None else "single sign-on",
+    )
     uow.commit()
     return counselor.id
 

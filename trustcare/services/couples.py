@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from trustcare.models import (
     COUPLE_STATUSES,
@@ -212,17 +213,32 @@ def create_couple(uow: CounselorWork, label: str, partners: list[PartnerInput]) 
     return couple.id
 
 
-def get_couple_record(uow: CounselorWork, couple_id: int) -> CoupleRecord:
-    """The couple's record; the first view in a while is written to the audit trail."""
-    couple = uow.get_couple(couple_id)
-    partners = uow.session.scalars(
+def record_of(session: Session, couple: Couple) -> CoupleRecord:
+    """The couple's record as plain values; the caller has already checked who may read it."""
+    partners = session.scalars(
         select(Partner).where(Partner.couple_id == couple.id).order_by(Partner.position)
     ).all()
-    sessions = uow.session.scalars(
+    sessions = session.scalars(
         select(CounselingSession)
         .where(CounselingSession.couple_id == couple.id)
         .order_by(CounselingSession.number.desc())
     ).all()
+    return CoupleRecord(
+        id=couple.id,
+        label=couple.label,
+        status=couple.status,
+        partners=tuple(
+            PartnerView(p.id, p.position, p.display_name, p.contact or "") for p in partners
+        ),
+        sessions=tuple(SessionView(s.id, s.number, s.held_on, s.notes) for s in sessions),
+        created_at=couple.created_at,
+    )
+
+
+def get_couple_record(uow: CounselorWork, couple_id: int) -> CoupleRecord:
+    """The couple's record; the first view in a while is written to the audit trail."""
+    couple = uow.get_couple(couple_id)
+    record = record_of(uow.session, couple)
     recently_viewed = uow.session.scalar(
         select(func.count(AuditEvent.id)).where(
             AuditEvent.action == "couple.view",
@@ -236,16 +252,7 @@ def get_couple_record(uow: CounselorWork, couple_id: int) -> CoupleRecord:
     if not recently_viewed:
         uow.record("couple.view", "couple", couple.id)
         uow.commit()
-    return CoupleRecord(
-        id=couple.id,
-        label=couple.label,
-        status=couple.status,
-        partners=tuple(
-            PartnerView(p.id, p.position, p.display_name, p.contact or "") for p in partners
-        ),
-        sessions=tuple(SessionView(s.id, s.number, s.held_on, s.notes) for s in sessions),
-        created_at=couple.created_at,
-    )
+    return record
 
 
 def update_couple(

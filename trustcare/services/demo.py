@@ -196,8 +196,11 @@ def _assignments(
         latest = index == len(plan) - 1
         assigned_on = start + dt.timedelta(weeks=index * max(1, spec.weeks // len(plan)))
         due_on = assigned_on + dt.timedelta(days=14)
-        if spec.story == "flat, overdue work" and latest:
-            due_on = today - dt.timedelta(days=5)
+        if latest:
+            assigned_on = max(start, today - dt.timedelta(days=10))
+            due_on = today + dt.timedelta(days=4)
+        if latest and spec.story == "flat, overdue work":
+            assigned_on, due_on = today - dt.timedelta(days=19), today - dt.timedelta(days=5)
         assignment = Assignment(
             couple_id=couple.id,
             module_id=module.id,

@@ -13,7 +13,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from trustcare.identity import Actor, PartnerActor
-from trustcare.models import AuditEvent, Couple, utcnow
+from trustcare.models import AuditEvent, Counselor, Couple, utcnow
 from trustcare.services.errors import CoupleNotFound, PermissionDenied
 
 log = logging.getLogger(__name__)
@@ -87,6 +87,16 @@ class CounselorWork(UnitOfWork):
     def require_admin(self) -> None:
         if not self.actor.is_admin:
             raise PermissionDenied("Only a practice admin can do this.")
+
+    def practice_couples(self) -> Select[tuple[Couple]]:
+        """Every couple of the practice, for admin services only (hand-over, break-glass)."""
+        self.require_admin()
+        return select(Couple).where(Couple.practice_id == self.actor.practice_id)
+
+    def practice_counselors(self) -> Select[tuple[Counselor]]:
+        """Every counselor account of the practice, for admin services only."""
+        self.require_admin()
+        return select(Counselor).where(Counselor.practice_id == self.actor.practice_id)
 
     def record(self, action: str, record_type: str, record_id: int | None, **detail: Any) -> None:
         self.audit(

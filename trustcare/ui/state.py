@@ -8,14 +8,19 @@ import logging
 import streamlit as st
 
 from trustcare.context import AppContext, build_context
-from trustcare.identity import Actor
+from trustcare.identity import Actor, SignOnIdentity
 from trustcare.login_cookie import COOKIE_NAME, LoginClaim, make_ticket, read_cookie
-from trustcare.services import accounts
+from trustcare.models import utcnow
+from trustcare.services import accounts, signon
 from trustcare.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 ACTOR_KEY = "trustcare_actor"
 TICKET_KEY = "trustcare_login_ticket"
+# The identity (issuer, subject, expiry) that the held actor or the held refusal belongs to.
+SIGN_ON_KEY = "trustcare_sign_on"
+# (message, may sign in again) when the provider's identity was refused.
+REFUSAL_KEY = "trustcare_sign_on_refusal"
 
 
 @st.cache_resource(show_spinner=False)
@@ -32,6 +37,8 @@ def get_context() -> AppContext:
 
 def current_actor(context: AppContext) -> Actor | None:
     """The counselor of this browser session or of its login cookie, if still valid."""
+    if context.settings.auth_configured:
+        return _signed_on_actor(context)
     claim: LoginClaim | None = None
     held = st.session_state.get(ACTOR_KEY)
     if isinstance(held, Actor):
@@ -50,6 +57,57 @@ def current_actor(context: AppContext) -> Actor | None:
     return actor
 
 
+def _signed_on_actor(context: AppContext) -> Actor | None:
+    """The counselor behind `st.user`, checked on every run.
+
+    Streamlit keeps its identity cookie for 30 days and never looks at the token's expiry, so
+    an expired identity is refused here. The mapping to a counselor is done once per identity
+    and browser session (it writes the login to the audit trail); later runs only re-check
+    that the counselor is still active and their session version unchanged.
+    """
+    claims = st.user.to_dict()
+    if not claims.get("is_logged_in"):
+        _forget_sign_on()
+        return None
+    identity = SignOnIdentity.from_claims(claims)
+    seen = (identity.issuer, identity.subject, identity.expires_at)
+    if identity.is_expired(utcnow()):
+        _forget_sign_on()
+        st.session_state[SIGN_ON_KEY] = seen
+        st.session_state[REFUSAL_KEY] = (str(signon.SignOnExpired()), True)
+        return None
+    if st.session_state.get(SIGN_ON_KEY) == seen:
+        if REFUSAL_KEY in st.session_state:
+            return None
+        held = st.session_state.get(ACTOR_KEY)
+        if isinstance(held, Actor):
+            actor = accounts.actor_for_login(
+                context.session_factory, held.counselor_id, held.session_version
+            )
+            if actor is not None:
+                st.session_state[ACTOR_KEY] = actor
+                return actor
+    _forget_sign_on()
+    st.session_state[SIGN_ON_KEY] = seen
+    try:
+        actor = signon.sign_on(context.session_factory, identity)
+    except signon.SignOnRefused as refusal:
+        st.session_state[REFUSAL_KEY] = (str(refusal), isinstance(refusal, signon.SignOnExpired))
+        return None
+    st.session_state[ACTOR_KEY] = actor
+    return actor
+
+
+def _forget_sign_on() -> None:
+    for key in (ACTOR_KEY, SIGN_ON_KEY, REFUSAL_KEY):
+        st.session_state.pop(key, None)
+
+
+def sign_on_refusal() -> tuple[str, bool] | None:
+    """Why the identity provider's identity was refused, and whether signing in again may help."""
+    return st.session_state.get(REFUSAL_KEY)
+
+
 def sign_in(context: AppContext, actor: Actor) -> None:
     """Hold the login in this session and have the browser fetch its cookie on the next run."""
     st.session_state[ACTOR_KEY] = actor
@@ -58,9 +116,13 @@ def sign_in(context: AppContext, actor: Actor) -> None:
     )
 
 
-def sign_out() -> None:
+def sign_out(context: AppContext) -> None:
+    """End the login: the identity provider's cookie through `st.logout`, or our own."""
     st.session_state.clear()
-    _browser_go("/session/end")
+    if context.settings.auth_configured:
+        st.logout()
+    else:
+        _browser_go("/session/end")
 
 
 def deliver_login_cookie() -> None:

@@ -1,0 +1,99 @@
+"""Practice admin: every couple by label, counselor and status; hand-over; break-glass reading."""
+
+import pandas as pd
+import streamlit as st
+
+from trustcare.services import admin
+from trustcare.services.errors import ServiceError
+from trustcare.ui import state
+from trustcare.ui.forms import show_problems
+
+NOTICE_KEY = "handover_notice"
+context = state.get_context()
+actor = state.current_actor(context)
+
+st.title("Couples and hand-over")
+st.caption(
+    "Admins see each couple's label, counselor and status here, never notes or check-ins. "
+    "Reading a record outside your own caseload is a break-glass action (below)."
+)
+if notice := st.session_state.pop(NOTICE_KEY, None):
+    st.success(notice)
+
+with context.work(actor) as uow:
+    rows = admin.handover_list(uow)
+    roster = admin.counselor_roster(uow)
+if not rows:
+    st.info("The practice has no couples yet.")
+    st.stop()
+
+st.dataframe(
+    pd.DataFrame(
+        {
+            "Couple": [row.label for row in rows],
+            "Counselor": [row.counselor for row in rows],
+            "Status": [row.status.capitalize() for row in rows],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+)
+by_couple = {row.couple_id: row for row in rows}
+
+
+def couple_name(couple_id: int) -> str:
+    return f"{by_couple[couple_id].label} ({by_couple[couple_id].counselor})"
+
+
+st.subheader("Hand a couple over")
+active = {row.id: row.name for row in roster if row.active}
+with st.form("handover"):
+    couple_id = st.selectbox("Couple", list(by_couple), format_func=couple_name)
+    to_counselor = st.selectbox("To counselor", list(active), format_func=active.get)
+    if st.form_submit_button("Hand over", type="primary"):
+        try:
+            with context.work(actor) as uow:
+                admin.hand_over_couple(uow, couple_id, to_counselor)
+        except ServiceError as error:
+            show_problems(error)
+        else:
+            st.session_state[NOTICE_KEY] = (
+                f"{by_couple[couple_id].label} is now in {active[to_counselor]}'s caseload."
+            )
+            st.rerun()
+
+st.subheader("Read a couple's record (break-glass)")
+st.write(
+    "Only when a couple's safety or care cannot wait for their counselor. Your name, the time "
+    "and your reason go into the audit trail, which every admin can read. The record is shown "
+    "once, read-only."
+)
+others = [row.couple_id for row in rows if row.counselor_id != actor.counselor_id]
+if not others:
+    st.info("Every couple is in your own caseload; open them from the caseload.")
+    st.stop()
+with st.form("break_glass", clear_on_submit=True):
+    glass_couple = st.selectbox("Couple", others, format_func=couple_name)
+    reason = st.text_area("Why do you need to read this record?", max_chars=500)
+    read = st.form_submit_button("Read the record", icon=":material/lock_open:")
+
+if read:
+    try:
+        with context.work(actor) as uow:
+            record = admin.read_record_break_glass(uow, glass_couple, reason)
+    except ServiceError as error:
+        show_problems(error)
+    else:
+        with st.container(border=True):
+            st.subheader("Record, read-only")
+            st.text(f"Couple: {record.label}")
+            st.caption(
+                f"Status: {record.status.capitalize()} · {len(record.sessions)} session(s) · "
+                f"counselor: {by_couple[record.id].counselor}"
+            )
+            for column, partner in zip(st.columns(2), record.partners, strict=True):
+                column.text(f"Partner {partner.position}: {partner.display_name}")
+                column.text(f"Contact: {partner.contact or 'none given'}")
+            for session in record.sessions:
+                st.markdown(f"**Session {session.number} · {session.held_on:%Y-%m-%d}**")
+                st.text(session.notes or "(no notes)")

@@ -1,0 +1,105 @@
+"""Practice admin: check-in links, alert thresholds, email (SMTP), support text, base URL."""
+
+import streamlit as st
+
+from trustcare.services import admin
+from trustcare.services.errors import ServiceError
+from trustcare.ui import state
+from trustcare.ui.forms import show_problems
+
+NOTICE_KEY = "practice_settings_notice"
+context = state.get_context()
+actor = state.current_actor(context)
+
+st.title("Practice settings")
+if notice := st.session_state.pop(NOTICE_KEY, None):
+    st.success(notice)
+    # The typed SMTP password is stored now; the field goes back to blank, not to what was typed.
+    st.session_state["smtp_password"] = ""
+with context.work(actor) as uow:
+    view = admin.practice_settings(uow)
+current = view.settings
+
+with st.form("practice_settings"):
+    st.subheader("Check-in links")
+    link_expiry_days = st.number_input(
+        "Days a new check-in link stays valid", 1, 365, current.link_expiry_days
+    )
+
+    st.subheader("Alert thresholds")
+    left, right = st.columns(2)
+    no_checkin_days = left.number_input(
+        "Alert after this many days without a check-in", 1, 365, current.alerts.no_checkin_days
+    )
+    deterioration_rci = left.number_input(
+        "Reliable deterioration at a change index of (negative)",
+        max_value=0.0,
+        value=float(current.alerts.deterioration_rci),
+        step=0.01,
+    )
+    divergence_gap = right.number_input(
+        "Partners diverge at a trust-pulse gap of",
+        min_value=0.0,
+        value=float(current.alerts.divergence_gap),
+        step=0.5,
+    )
+    divergence_overall_gap = right.number_input(
+        "Partners diverge at an overall-trust gap of", 0, 10, current.alerts.divergence_overall_gap
+    )
+
+    st.subheader("Email for check-in links (SMTP)")
+    left, right = st.columns(2)
+    smtp_host = left.text_input("Server", current.smtp.host, max_chars=255)
+    smtp_port = right.number_input("Port", 1, 65535, current.smtp.port)
+    smtp_username = left.text_input("User name", current.smtp.username, max_chars=255)
+    smtp_password = right.text_input(
+        "Password",
+        type="password",
+        key="smtp_password",
+        placeholder="stored; leave blank to keep it" if view.smtp_password_stored else "",
+    )
+    smtp_sender = left.text_input("Sender address", current.smtp.sender, max_chars=254)
+    smtp_use_tls = right.checkbox("Use STARTTLS", current.smtp.use_tls)
+    remove_password = view.smtp_password_stored and right.checkbox("Remove the stored password")
+
+    st.subheader("Support resources")
+    support_text = st.text_area(
+        "Shown to a client who answers the safety question", current.support_text, height=140
+    )
+    base_url = st.text_input(
+        "Base URL for links (leave blank to use the server's TRUSTCARE_BASE_URL)",
+        current.base_url,
+        max_chars=300,
+    )
+
+    if st.form_submit_button("Save settings", type="primary"):
+        values = {
+            "link_expiry_days": link_expiry_days,
+            "alerts": {
+                "no_checkin_days": no_checkin_days,
+                "deterioration_rci": deterioration_rci,
+                "divergence_gap": divergence_gap,
+                "divergence_overall_gap": divergence_overall_gap,
+            },
+            "smtp": {
+                "host": smtp_host,
+                "port": smtp_port,
+                "username": smtp_username,
+                "sender": smtp_sender,
+                "use_tls": smtp_use_tls,
+            },
+            "support_text": support_text,
+            "base_url": base_url,
+        }
+        try:
+            with context.work(actor) as uow:
+                changed = admin.save_practice_settings(
+                    uow, values, "" if remove_password else (smtp_password or None)
+                )
+        except ServiceError as error:
+            show_problems(error)
+        else:
+            st.session_state[NOTICE_KEY] = (
+                f"Saved: {', '.join(changed)}." if changed else "Nothing had changed."
+            )
+            st.rerun()

@@ -1,0 +1,113 @@
+"""One couple's progress: both partners over sessions, subscales, the gap, homework and exports."""
+
+import pandas as pd
+import streamlit as st
+
+from trustcare import charts
+from trustcare.services import progress
+from trustcare.services.errors import NotFound
+from trustcare.ui import state
+
+context = state.get_context()
+actor = state.current_actor(context)
+catalog = context.catalog()
+
+try:
+    couple_id = int(st.query_params.get("couple", ""))
+    with context.work(actor) as uow:
+        data = progress.couple_progress(uow, catalog, couple_id)
+        alerts = progress.couple_alerts(uow, catalog, couple_id)
+except (ValueError, NotFound):
+    st.title("Progress")
+    st.warning("That couple was not found in your caseload.")
+    st.page_link("pages/caseload.py", label="Back to the caseload", icon=":material/arrow_back:")
+    st.stop()
+
+names = " & ".join(data.partner_names.values())
+st.page_link(
+    "pages/couple.py",
+    label="Couple record",
+    icon=":material/arrow_back:",
+    query_params={"couple": couple_id},
+)
+st.title(f"Progress: {names}")
+if data.provisional:
+    st.caption(
+        "Trust pulse is TrustCare's own brief check-in, not a validated instrument. The shaded "
+        f"band around each partner's first score (±{data.rc_threshold:.1f} points) uses "
+        "provisional reliable-change constants: movement inside it may be noise."
+    )
+for alert in alerts:
+    (st.error if alert.severity == "urgent" else st.warning)(alert.message)
+
+axis_col, measure_col = st.columns(2)
+x = (
+    axis_col.segmented_control(
+        "Along",
+        ["session", "date"],
+        default="session",
+        format_func={"session": "Session number", "date": "Date"}.get,
+    )
+    or "session"
+)
+measure = (
+    measure_col.segmented_control(
+        "Show",
+        ["total", "overall"],
+        default="total",
+        format_func={"total": "Trust pulse (0–32)", "overall": "Overall trust (0–10)"}.get,
+    )
+    or "total"
+)
+
+frame = data.checkins
+st.plotly_chart(
+    charts.progress_figure(
+        frame,
+        x=x,
+        measure=measure,
+        rc_threshold=data.rc_threshold if measure == "total" else None,
+        events=data.events,
+        partner_order=list(data.partner_ids),
+    ),
+    key="progress_chart",
+)
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(
+        charts.gap_figure(
+            frame, x=x, threshold=data.divergence_gap, partner_order=list(data.partner_ids)
+        ),
+        key="gap_chart",
+    )
+with right:
+    st.plotly_chart(
+        charts.practice_figure(frame, partner_order=list(data.partner_ids)), key="practice_chart"
+    )
+st.plotly_chart(
+    charts.subscale_figure(frame, data.subscales, x=x, partner_order=list(data.partner_ids)),
+    key="subscale_chart",
+)
+
+st.subheader("Check-ins")
+if frame.empty:
+    st.info("No check-ins yet.")
+else:
+    table = frame.sort_values("submitted_at", ascending=False)
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "When": table["submitted_at"],
+                "Partner": table["partner"],
+                "Session": table["session_number"],
+                "Trust pulse": table["total"],
+                "Overall": table["overall"],
+                "Practice": table["practice"],
+                **{title: table[f"sub_{sid}"] for sid, title in data.subscales},
+                "Safety": table["safety_flag"].map({True: "⚠ yes", False: ""}),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+    )

@@ -1,0 +1,42 @@
+"""Sign in through the practice's identity provider, or learn why that identity was refused."""
+
+import streamlit as st
+
+from trustcare.services import accounts
+from trustcare.ui import state
+
+context = state.get_context()
+practice = accounts.current_practice(context.session_factory)
+refusal = state.sign_on_refusal()
+
+
+def sign_in_buttons() -> None:
+    for provider in context.settings.sign_on_providers:
+        label = (
+            "Sign in with your practice account"
+            if provider == "default"
+            else f"Sign in with {provider.capitalize()}"
+        )
+        if st.button(label, type="primary", icon=":material/login:", key=f"sign_on_{provider}"):
+            st.login(provider)
+
+
+st.title("Sign in to TrustCare")
+if practice:
+    st.caption(practice[1])
+
+if refusal is None:
+    st.write("Your practice signs you in through its own accounts; no separate password is needed.")
+    sign_in_buttons()
+else:
+    message, may_sign_in_again = refusal
+    if may_sign_in_again:
+        st.info(message)
+        sign_in_buttons()
+    else:
+        st.warning(message)
+        if st.user.get("email"):
+            st.text(f"You signed in as: {st.user.get('email')}")
+        if st.button("Sign out", icon=":material/logout:"):
+            state.sign_out(context)
+            st.stop()

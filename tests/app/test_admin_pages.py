@@ -1,0 +1,209 @@
+"""Admin pages through the real app script: who can reach them, and what they show and do."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import streamlit
+
+from tests.app.conftest import signed_in_app
+from trustcare.services import accounts, admin, couples
+from trustcare.services.uow import CounselorWork
+
+ADMIN_PAGES = {
+    "pages/counselors.py": "Counselors",
+    "pages/handover.py": "Couples and hand-over",
+    "pages/practice_settings.py": "Practice settings",
+    "pages/audit_trail.py": "Audit trail",
+}
+
+
+@pytest.fixture
+def harbor(app_factory):
+    """Admin Ada with couple Rivera; counselor Ben with couple Okafor and a private note."""
+    ada = accounts.create_practice(
+        app_factory, "Harbor", "Ada Fictional", "ada@harbor.example", "long password 1"
+    )
+    with CounselorWork(app_factory, ada) as uow:
+        accounts.add_counselor(uow, "Ben Imaginary", "ben@harbor.example", "long password 2")
+        rivera = couples.create_couple(
+            uow, "Rivera", [couples.PartnerInput("Lena"), couples.PartnerInput("Marco")]
+        )
+    ben = accounts.authenticate(app_factory, "ben@harbor.example", "long password 2")
+    with CounselorWork(app_factory, ben) as uow:
+        okafor = couples.create_couple(
+            uow, "Okafor", [couples.PartnerInput("Chidi"), couples.PartnerInput("Tess")]
+        )
+        couples.log_session(uow, okafor, dt.date(2026, 1, 5), "Chidi spoke about the move.")
+    return {"factory": app_factory, "ada": ada, "ben": ben, "rivera": rivera, "okafor": okafor}
+
+
+@pytest.fixture
+def registered_titles(monkeypatch):
+    """The titles of the pages app.py hands to `st.navigation` on the latest run."""
+    seen: set[str] = set()
+    original = streamlit.navigation
+
+    def recording_navigation(pages, *args, **kwargs):
+        seen.clear()
+        seen.update(page.title for page in pages)
+        return original(pages, *args, **kwargs)
+
+    monkeypatch.setattr(streamlit, "navigation", recording_navigation)
+    return seen
+
+
+def texts(at) -> str:
+    kinds = ("title", "subheader", "markdown", "text", "caption", "error", "info", "success")
+    return "\n".join(str(element.value) for kind in kinds for element in getattr(at, kind))
+
+
+def admin_page(harbor, path):
+    at = signed_in_app(harbor["ada"]).run()
+    return at.switch_page(path).run()
+
+
+def test_a_counselors_page_set_has_no_admin_pages(harbor, registered_titles):
+    at = signed_in_app(harbor["ben"]).run()
+    assert not at.exception
+    assert "Caseload" in registered_titles
+    assert not registered_titles & set(ADMIN_PAGES.values())
+
+
+def test_an_admins_page_set_has_every_admin_page(harbor, registered_titles):
+    signed_in_app(harbor["ada"]).run()
+    assert registered_titles >= set(ADMIN_PAGES.values())
+
+
+@pytest.mark.parametrize("path", sorted(ADMIN_PAGES))
+def test_a_counselor_cannot_switch_to_an_admin_page(harbor, path):
+    at = signed_in_app(harbor["ben"]).run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page(path)
+
+
+@pytest.mark.parametrize("path", sorted(ADMIN_PAGES))
+def test_every_admin_page_opens_for_an_admin(harbor, path):
+    at = admin_page(harbor, path)
+    assert not at.exception
+    assert at.title[0].value == ADMIN_PAGES[path]
+
+
+def test_the_counselors_page_says_local_accounts_are_in_use(harbor):
+    at = admin_page(harbor, "pages/counselors.py")
+    assert "Sign-in: local accounts with passwords" in texts(at)
+    assert list(at.dataframe[0].value["Name"]) == ["Ada Fictional", "Ben Imaginary"]
+
+
+def test_adding_a_sign_on_counselor_needs_no_password(harbor):
+    at = admin_page(harbor, "pages/counselors.py")
+    form_inputs = [t for t in at.text_input if t.label.startswith(("Name", "Email"))]
+    form_inputs[0].input("Cleo Invented")
+    form_inputs[1].input("cleo@harbor.example")
+    at.radio[0].set_value("single sign-on")
+    next(b for b in at.button if b.label == "Add counselor").click().run()
+    assert not at.exception
+    assert "Cleo Invented added. They sign in with their practice account." in texts(at)
+    roster = at.dataframe[0].value
+    assert "single sign-on (not signed on yet)" in set(roster["Signs in with"])
+
+
+def test_deactivating_a_counselor_from_the_page_ends_their_session(harbor):
+    at = admin_page(harbor, "pages/counselors.py")
+    manage = next(s for s in at.selectbox if s.label == "Counselor")
+    manage.set_value(harbor["ben"].counselor_id).run()
+    next(b for b in at.button if b.label == "Deactivate").click().run()
+    assert not at.exception
+    assert "Ben Imaginary is deactivated. 1 open couple(s) remain" in texts(at)
+    ben = harbor["ben"]
+    assert (
+        accounts.actor_for_login(harbor["factory"], ben.counselor_id, ben.session_version) is None
+    )
+
+
+def test_the_handover_list_shows_no_partner_names_or_notes(harbor):
+    at = admin_page(harbor, "pages/handover.py")
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["Couple", "Counselor", "Status"]
+    shown = texts(at) + table.to_string()
+    for private in ("Chidi", "Tess", "Chidi spoke about the move."):
+        assert private not in shown
+
+
+def test_handing_over_into_a_clashing_caseload_shows_a_clear_error(harbor):
+    with CounselorWork(harbor["factory"], harbor["ben"]) as uow:
+        couples.create_couple(
+            uow, "RIVERA", [couples.PartnerInput("Ana"), couples.PartnerInput("Rui")]
+        )
+    at = admin_page(harbor, "pages/handover.py")
+    couple, to = at.selectbox[0], at.selectbox[1]
+    couple.set_value(harbor["rivera"])
+    to.set_value(harbor["ben"].counselor_id)
+    next(b for b in at.button if b.label == "Hand over").click().run()
+    assert "already the label of a couple in Ben Imaginary's caseload" in at.error[0].value
+
+
+def test_handing_a_couple_over_moves_it_between_caseloads(harbor):
+    at = admin_page(harbor, "pages/handover.py")
+    at.selectbox[0].set_value(harbor["okafor"])
+    at.selectbox[1].set_value(harbor["ada"].counselor_id)
+    next(b for b in at.button if b.label == "Hand over").click().run()
+    assert not at.exception
+    assert "Okafor is now in Ada Fictional's caseload." in texts(at)
+    with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
+        assert couples.get_couple_record(uow, harbor["okafor"]).label == "Okafor"
+
+
+def test_break_glass_without_a_reason_shows_nothing_of_the_record(harbor):
+    at = admin_page(harbor, "pages/handover.py")
+    at.selectbox[2].set_value(harbor["okafor"])
+    next(b for b in at.button if b.label == "Read the record").click().run()
+    assert "Reason** must say why" in at.error[0].value
+    assert "Chidi spoke about the move." not in texts(at)
+
+
+def test_break_glass_with_a_reason_shows_the_record_read_only(harbor):
+    at = admin_page(harbor, "pages/handover.py")
+    at.selectbox[2].set_value(harbor["okafor"])
+    at.text_area[0].input("Ben is away and Tess called the practice in distress.")
+    next(b for b in at.button if b.label == "Read the record").click().run()
+    assert not at.exception
+    assert "Chidi spoke about the move." in [element.value for element in at.text]
+    assert "Record, read-only" in texts(at)
+    assert not any(area.label == "Private notes" for area in at.text_area)
+
+
+def test_the_settings_page_never_shows_the_smtp_password(harbor):
+    with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
+        admin.save_practice_settings(
+            uow, {"smtp": {"host": "smtp.harbor.example"}}, "pretend-smtp-secret"
+        )
+    at = admin_page(harbor, "pages/practice_settings.py")
+    password = next(t for t in at.text_input if t.label == "Password")
+    assert password.value == ""
+    assert password.placeholder == "stored; leave blank to keep it"
+    shown = texts(at) + "".join(str(widget.value) for widget in at.text_input)
+    assert "pretend-smtp-secret" not in shown
+
+
+def test_saving_settings_reports_what_changed_and_keeps_the_password(harbor):
+    with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
+        admin.save_practice_settings(uow, {}, "pretend-smtp-secret")
+    at = admin_page(harbor, "pages/practice_settings.py")
+    next(n for n in at.number_input if n.label.startswith("Days a new")).set_value(21)
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert not at.exception
+    assert "Saved: link_expiry_days." in texts(at)
+    with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
+        view = admin.practice_settings(uow)
+    assert view.settings.link_expiry_days == 21 and view.smtp_password_stored
+
+
+def test_the_audit_trail_lists_events_and_filters_by_action(harbor):
+    at = admin_page(harbor, "pages/audit_trail.py")
+    assert not at.exception
+    assert "couple.create" in set(at.dataframe[0].value["Action"])
+    next(s for s in at.selectbox if s.label == "Action").set_value("session.create").run()
+    assert set(at.dataframe[0].value["Action"]) == {"session.create"}
+    assert set(at.dataframe[0].value["Actor"]) == {"Ben Imaginary"}

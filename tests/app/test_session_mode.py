@@ -1,0 +1,142 @@
+"""Session mode and the progress page through the real app, with the privacy rules checked."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.app.conftest import signed_in_app
+from trustcare.catalog import get_catalog
+from trustcare.identity import PartnerActor
+from trustcare.services import accounts, assignments, checkins, couples, links
+from trustcare.services.uow import CounselorWork, PartnerWork
+
+ANSWERS = {
+    "honest-talk": 1,
+    "hiding-things": 3,
+    "kept-word": 1,
+    "there-for-me": 2,
+    "safe-to-share": 1,
+    "held-back": 3,
+    "checking-up": 4,
+    "feel-secure": 1,
+    "overall-trust": 3,
+    "practice-done": 1,
+}
+SECRETS = [
+    "Private note: Marco mentioned a second phone",
+    "lena@mail.example",
+    "+1 555 0100",
+    "Marco kept this reflection private",
+    "Lena kept this reflection private too",
+    "Okafor",
+    "safety",
+    "afraid",
+]
+
+
+@pytest.fixture
+def rivera(app_factory):
+    """Rivera, where Marco did not consent to share scores and Lena answered yes on safety."""
+    catalog = get_catalog()
+    ada = accounts.create_practice(
+        app_factory, "Harbor", "Ada Fictional", "ada@harbor.example", "long password 1"
+    )
+    with CounselorWork(app_factory, ada) as uow:
+        couple_id = couples.create_couple(
+            uow,
+            "Rivera",
+            [
+                couples.PartnerInput("Lena", "lena@mail.example"),
+                couples.PartnerInput("Marco", "+1 555 0100"),
+            ],
+        )
+        couples.create_couple(
+            uow, "Okafor", [couples.PartnerInput("Chidi"), couples.PartnerInput("Tess")]
+        )
+        import datetime as dt
+
+        couples.log_session(uow, couple_id, dt.date.today(), SECRETS[0])
+        assignments.assign_module(uow, catalog, couple_id, "open-communication")
+        lena, marco = (s.partner_id for s in links.link_states(uow, couple_id))
+    people = {
+        pid: PartnerActor(pid, couple_id, ada.practice_id, 0, name)
+        for pid, name in ((lena, "Lena"), (marco, "Marco"))
+    }
+    with PartnerWork(app_factory, people[marco]) as uow:
+        checkins.submit_checkin(uow, catalog, ANSWERS, SECRETS[3], False, False, "m1")
+    with PartnerWork(app_factory, people[lena]) as uow:
+        checkins.submit_checkin(
+            uow, catalog, {**ANSWERS, "felt-unsafe": 1}, SECRETS[4], False, False, "l1"
+        )
+    return ada, couple_id
+
+
+def every_text(at) -> str:
+    """Every value and label the app produced, in any element."""
+    parts = []
+
+    def walk(node):
+        for attribute in ("value", "label", "body", "proto"):
+            value = getattr(node, attribute, None)
+            if value is not None and not callable(value):
+                parts.append(str(value))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(parts)
+
+
+def open_session_mode(actor, couple_id):
+    at = signed_in_app(actor).run()
+    at.switch_page("pages/session.py")
+    at.query_params["couple"] = str(couple_id)
+    return at.run()
+
+
+def test_session_mode_shows_nothing_private_when_no_partner_consented(rivera):
+    ada, couple_id = rivera
+    at = open_session_mode(ada, couple_id)
+    assert not at.exception
+    text = every_text(at)
+    for secret in SECRETS:
+        assert secret not in text, secret
+    assert "Lena & Marco" in text
+    assert len(at.dataframe) == 0 and len(at.get("plotly_chart")) == 0
+    assert "Scores appear here for each partner who chooses to share them" in text
+    assert len(at.sidebar.children) == 0
+
+
+def test_session_mode_walks_through_the_current_exercise_step_by_step(rivera):
+    ada, couple_id = rivera
+    at = open_session_mode(ada, couple_id)
+    module = get_catalog().module("open-communication")
+    first, second = module.exercises[0].steps[:2]
+    assert any(first in str(m.value) for m in at.markdown)
+    next(b for b in at.button if b.label == "Next").click().run()
+    assert any(second in str(m.value) for m in at.markdown)
+    next(b for b in at.button if b.label == "Previous").click().run()
+    assert any(first in str(m.value) for m in at.markdown)
+
+
+def test_another_counselors_couple_cannot_be_put_on_screen(rivera, app_factory):
+    ada, couple_id = rivera
+    with CounselorWork(app_factory, ada) as uow:
+        accounts.add_counselor(uow, "Ben", "ben@harbor.example", "long password 2")
+    ben = accounts.authenticate(app_factory, "ben@harbor.example", "long password 2")
+    at = open_session_mode(ben, couple_id)
+    assert at.warning[0].value == "That couple was not found in your caseload."
+    assert "Lena" not in every_text(at)
+
+
+def test_the_progress_page_shows_charts_alerts_and_the_check_in_table(rivera):
+    ada, couple_id = rivera
+    at = signed_in_app(ada).run()
+    at.switch_page("pages/progress.py")
+    at.query_params["couple"] = str(couple_id)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Progress: Lena")
+    assert any("safety question" in e.value for e in at.error)
+    table = at.dataframe[0].value
+    assert list(table["Partner"]) == ["Lena", "Marco"]

@@ -1,0 +1,132 @@
+"""The audit trail as an admin reads it: filters, the practice's own events only, CSV export."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pandas as pd
+import pytest
+
+from trustcare.models import AuditEvent, Practice
+from trustcare.services import audit
+
+
+def _event(session, practice_id, action, at, actor_id=None, record_id=None, **detail):
+    session.add(
+        AuditEvent(
+            practice_id=practice_id,
+            actor_kind="counselor" if actor_id else "system",
+            actor_id=actor_id,
+            action=action,
+            record_type="couple",
+            record_id=record_id,
+            at=at,
+            detail=detail,
+        )
+    )
+
+
+@pytest.fixture
+def history(practice):
+    """Harbor's events on three fictional days in March 2011, and one of another practice."""
+    ada, ben = practice.admin.counselor_id, practice.counselor.counselor_id
+    day = dt.datetime(2011, 3, 1, 9, 30, tzinfo=dt.UTC)
+    with practice.factory() as session:
+        other = Practice(name="Elsewhere Counseling", settings={})
+        session.add(other)
+        session.flush()
+        _event(session, practice.admin.practice_id, "couple.view", day, ada, 11)
+        _event(
+            session, practice.admin.practice_id, "couple.view", day + dt.timedelta(days=1), ben, 12
+        )
+        _event(
+            session,
+            practice.admin.practice_id,
+            "couple.status",
+            day + dt.timedelta(days=2),
+            ben,
+            12,
+        )
+        _event(session, other.id, "couple.view", day, None, 99, secret="other practice")
+        session.commit()
+    return practice
+
+
+def _shown(history, **filters) -> pd.DataFrame:
+    with history.work(history.admin) as uow:
+        return audit.audit_events(uow, audit.AuditFilter(**filters)).events
+
+
+def test_the_trail_shows_newest_first_with_names_for_counselors(history):
+    events = _shown(history, start=dt.date(2011, 3, 1), end=dt.date(2011, 3, 31))
+    assert list(events["Action"]) == ["couple.status", "couple.view", "couple.view"]
+    assert list(events["Actor"]) == ["Ben Imaginary", "Ben Imaginary", "Ada Fictional"]
+
+
+def test_the_date_range_includes_both_end_days(history):
+    events = _shown(history, start=dt.date(2011, 3, 2), end=dt.date(2011, 3, 2))
+    assert list(events["Record id"]) == [12]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"action": "couple.status"}, 1),
+        ({"record_type": "couple", "record_id": 12}, 2),
+        ({"record_type": "counselor"}, 0),
+    ],
+)
+def test_filters_narrow_the_trail(history, filters, expected):
+    events = _shown(history, start=dt.date(2011, 3, 1), end=dt.date(2011, 3, 31), **filters)
+    assert len(events) == expected
+
+
+def test_filtering_by_actor_shows_only_that_counselors_events(history):
+    events = _shown(history, actor_id=history.counselor.counselor_id)
+    assert set(events["Actor"]) == {"Ben Imaginary"}
+    assert len(events) >= 2
+
+
+def test_another_practices_events_never_appear(history):
+    events = _shown(history)
+    assert 99 not in set(events["Record id"].dropna())
+    assert "other practice" not in " ".join(events["Detail"])
+
+
+def test_the_choices_list_this_practices_counselors_actions_and_record_types(history):
+    with history.work(history.admin) as uow:
+        choices = audit.audit_choices(uow)
+    assert list(choices.actors.values()) == ["Ada Fictional", "Ben Imaginary"]
+    assert {"couple.view", "couple.status", "practice.create"} <= set(choices.actions)
+    assert "couple" in choices.record_types
+
+
+def test_the_csv_export_has_every_matching_event_and_is_itself_audited(history):
+    with history.work(history.admin) as uow:
+        text = audit.export_audit_csv(uow, audit.AuditFilter(action="couple.view"))
+    exported = pd.read_csv(io.StringIO(text))
+    assert list(exported.columns) == audit.COLUMNS
+    assert list(exported["Record id"]) == [12, 11]
+    assert list(exported["When (UTC)"]) == ["2011-03-02 09:30:00", "2011-03-01 09:30:00"]
+    assert list(_shown(history, action="audit.export")["Detail"]) == [
+        '{"filters": {"action": "couple.view"}, "rows": 2}'
+    ]
+
+
+def test_a_detail_that_starts_like_a_formula_is_quoted_in_the_export(history):
+    with history.factory() as session:
+        _event(
+            session,
+            history.admin.practice_id,
+            "=SUM(A1:A9)",
+            dt.datetime(2011, 3, 5, tzinfo=dt.UTC),
+            history.admin.counselor_id,
+        )
+        session.commit()
+    with history.work(history.admin) as uow:
+        text = audit.export_audit_csv(
+            uow, audit.AuditFilter(start=dt.date(2011, 3, 5), end=dt.date(2011, 3, 5))
+        )
+    exported = pd.read_csv(io.StringIO(text))
+    assert list(exported["Action"]) == ["'=SUM(A1:A9)"]

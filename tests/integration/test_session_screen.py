@@ -1,0 +1,107 @@
+"""The shared-screen rule on its own: what session mode may show, on a real database."""
+
+from __future__ import annotations
+
+import pytest
+
+from trustcare.catalog import get_catalog
+from trustcare.identity import PartnerActor
+from trustcare.services import assignments, checkins, links, session_screen
+from trustcare.services.errors import CoupleNotFound
+from trustcare.services.uow import PartnerWork
+
+ANSWERS = {
+    "honest-talk": 4,
+    "hiding-things": 0,
+    "kept-word": 4,
+    "there-for-me": 4,
+    "safe-to-share": 4,
+    "held-back": 0,
+    "checking-up": 0,
+    "feel-secure": 4,
+    "overall-trust": 9,
+    "practice-done": 3,
+}
+
+
+@pytest.fixture
+def rivera_with_history(practice):
+    """Rivera: Lena shares her scores, Marco does not; both wrote shared and private notes."""
+    catalog = get_catalog()
+    couple_id = practice.admins_couple
+    with practice.work(practice.admin) as uow:
+        lena, marco = (s.partner_id for s in links.link_states(uow, couple_id))
+        assignment = assignments.assign_module(uow, catalog, couple_id, "open-communication")
+    actors = {
+        pid: PartnerActor(pid, couple_id, practice.admin.practice_id, 0, name)
+        for pid, name in ((lena, "Lena"), (marco, "Marco"))
+    }
+    with PartnerWork(practice.factory, actors[lena]) as uow:
+        checkins.submit_checkin(uow, catalog, ANSWERS, "Lena shared this", True, True, "l1")
+    with PartnerWork(practice.factory, actors[lena]) as uow:
+        checkins.submit_checkin(
+            uow, catalog, {**ANSWERS, "felt-unsafe": 1}, "Lena kept this private", False, None, "l2"
+        )
+    with PartnerWork(practice.factory, actors[marco]) as uow:
+        checkins.submit_checkin(uow, catalog, ANSWERS, "Marco shared this", True, False, "m1")
+    exercise = catalog.module("open-communication").exercises[0].id
+    with PartnerWork(practice.factory, actors[marco]) as uow:
+        checkins.mark_exercise_done(uow, catalog, assignment, exercise, "Marco private step", False)
+    return couple_id, lena, marco
+
+
+def test_only_consenting_partners_scores_are_on_the_shared_screen(practice, rivera_with_history):
+    couple_id, lena, marco = rivera_with_history
+    with practice.work(practice.admin) as uow:
+        screen = session_screen.shared_screen(uow, get_catalog(), couple_id)
+    assert screen.sharing_partner_ids == (lena,)
+    assert set(screen.scores["partner_id"]) == {lena}
+    assert list(screen.scores.columns) == session_screen.SCORE_COLUMNS
+
+
+def test_only_shared_reflections_are_on_the_shared_screen(practice, rivera_with_history):
+    couple_id, _, _ = rivera_with_history
+    with practice.work(practice.admin) as uow:
+        screen = session_screen.shared_screen(uow, get_catalog(), couple_id)
+    assert sorted(r.text for r in screen.reflections) == ["Lena shared this", "Marco shared this"]
+
+
+def test_the_shared_screen_carries_no_safety_notes_or_contacts(practice, rivera_with_history):
+    couple_id, _, _ = rivera_with_history
+    with practice.work(practice.admin) as uow:
+        screen = session_screen.shared_screen(uow, get_catalog(), couple_id)
+    everything = repr(screen)
+    for secret in (
+        "lena@mail.example",
+        "safety",
+        "Lena kept this private",
+        "Marco private step",
+        "Rivera",
+        "Okafor",
+    ):
+        assert secret not in everything
+
+
+def test_withdrawing_consent_removes_earlier_scores_too(practice, rivera_with_history):
+    couple_id, lena, _ = rivera_with_history
+    actor = PartnerActor(lena, couple_id, practice.admin.practice_id, 0, "Lena")
+    with PartnerWork(practice.factory, actor) as uow:
+        checkins.set_consent(uow, False)
+    with practice.work(practice.admin) as uow:
+        screen = session_screen.shared_screen(uow, get_catalog(), couple_id)
+    assert screen.sharing_partner_ids == () and screen.scores.empty
+
+
+def test_the_walkthrough_is_the_current_module_for_both(practice, rivera_with_history):
+    couple_id, _, _ = rivera_with_history
+    with practice.work(practice.admin) as uow:
+        screen = session_screen.shared_screen(uow, get_catalog(), couple_id)
+    module = get_catalog().module("open-communication")
+    assert screen.module_title == module.title
+    assert len(screen.steps) == sum(len(e.steps) for e in module.exercises)
+    assert screen.steps[0].text == module.exercises[0].steps[0]
+
+
+def test_another_counselors_couple_has_no_shared_screen(practice, rivera_with_history):
+    with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
+        session_screen.shared_screen(uow, get_catalog(), rivera_with_history[0])

@@ -1,0 +1,311 @@
+"""Practice administration: counselor accounts, handing couples over, practice settings, and
+break-glass reading of another counselor's couple.
+
+Every function starts with `uow.require_admin()` and writes what it changed to the audit trail.
+An admin is not a clinician of other counselors' couples: the hand-over list shows labels,
+counselors and statuses only. Reading a record outside one's own caseload takes the explicit
+break-glass action, with a typed reason that goes into the audit trail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+
+from trustcare.models import Counselor, Couple, Practice
+from trustcare.passwords import hash_password, password_problem
+from trustcare.practice_settings import PracticeSettings
+from trustcare.services.couples import CoupleRecord, record_of
+from trustcare.services.errors import CoupleNotFound, InvalidInput, NotFound
+from trustcare.services.uow import CounselorWork
+from trustcare.services.validation import EMAIL_PATTERN, clean_long_text, clean_optional
+
+BREAK_GLASS_REASON_MIN = 15
+BREAK_GLASS_REASON_MAX = 500
+
+
+class CounselorNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("That counselor was not found in this practice.")
+
+
+@dataclass(frozen=True)
+class CounselorRow:
+    id: int
+    name: str
+    email: str
+    role: str
+    active: bool
+    sign_in: str
+    sign_on_linked: bool
+    couples: int
+
+
+@dataclass(frozen=True)
+class HandoverRow:
+    couple_id: int
+    label: str
+    status: str
+    counselor_id: int
+    counselor: str
+
+
+@dataclass(frozen=True)
+class PracticeSettingsView:
+    """The settings as an admin may see them: the SMTP password is never handed back."""
+
+    settings: PracticeSettings
+    smtp_password_stored: bool
+
+
+def _sign_in_kind(counselor: Counselor) -> str:
+    if counselor.oidc_subject is not None:
+        return "single sign-on (linked)"
+    if counselor.password_hash is not None:
+        return "local password"
+    return "single sign-on (not signed on yet)"
+
+
+def _counselor(uow: CounselorWork, counselor_id: int) -> Counselor:
+    counselor = uow.session.scalars(
+        uow.practice_counselors().where(Counselor.id == counselor_id)
+    ).one_or_none()
+    if counselor is None:
+        raise CounselorNotFound()
+    return counselor
+
+
+def _practice_couple(uow: CounselorWork, couple_id: int) -> Couple:
+    couple = uow.session.scalars(uow.practice_couples().where(Couple.id == couple_id)).one_or_none()
+    if couple is None:
+        raise CoupleNotFound()
+    return couple
+
+
+def counselor_roster(uow: CounselorWork) -> list[CounselorRow]:
+    """Everyone with an account, how they sign in, and how many couples they counsel."""
+    uow.require_admin()
+    caseload_sizes = dict(
+        uow.session.execute(
+            uow.practice_couples()
+            .with_only_columns(Couple.counselor_id, func.count(Couple.id))
+            .group_by(Couple.counselor_id)
+        ).all()
+    )
+    counselors = uow.session.scalars(
+        uow.practice_counselors().order_by(Counselor.display_name, Counselor.id)
+    ).all()
+    return [
+        CounselorRow(
+            id=c.id,
+            name=c.display_name,
+            email=c.email,
+            role=c.role,
+            active=c.is_active,
+            sign_in=_sign_in_kind(c),
+            sign_on_linked=c.oidc_subject is not None,
+            couples=caseload_sizes.get(c.id, 0),
+        )
+        for c in counselors
+    ]
+
+
+def deactivate_counselor(uow: CounselorWork, counselor_id: int) -> int:
+    """Stop a counselor signing in and end their open logins; returns couples left to hand over."""
+    uow.require_admin()
+    counselor = _counselor(uow, counselor_id)
+    if counselor.id == uow.actor.counselor_id:
+        raise InvalidInput({"counselor": "you cannot deactivate yourself; ask another admin"})
+    if not counselor.is_active:
+        raise InvalidInput({"counselor": f"{counselor.display_name} is already deactivated"})
+    counselor.is_active = False
+    counselor.session_version += 1
+    uow.record("counselor.deactivate", "counselor", counselor.id)
+    uow.commit()
+    return uow.session.scalar(
+        uow.practice_couples()
+        .with_only_columns(func.count(Couple.id))
+        .where(Couple.counselor_id == counselor.id, Couple.status != "closed")
+    )
+
+
+def reactivate_counselor(uow: CounselorWork, counselor_id: int) -> None:
+    uow.require_admin()
+    counselor = _counselor(uow, counselor_id)
+    if counselor.is_active:
+        raise InvalidInput({"counselor": f"{counselor.display_name} is already active"})
+    counselor.is_active = True
+    counselor.failed_logins = 0
+    counselor.last_failed_login_at = None
+    uow.record("counselor.reactivate", "counselor", counselor.id)
+    uow.commit()
+
+
+def reset_password(uow: CounselorWork, counselor_id: int, new_password: str) -> None:
+    """Give a counselor a new local password; their open logins end and throttling is lifted."""
+    uow.require_admin()
+    counselor = _counselor(uow, counselor_id)
+    if problem := password_problem(new_password):
+        raise InvalidInput({"password": problem})
+    counselor.password_hash = hash_password(new_password)
+    counselor.session_version += 1
+    counselor.failed_logins = 0
+    counselor.last_failed_login_at = None
+    uow.record("counselor.reset_password", "counselor", counselor.id)
+    uow.commit()
+
+
+def forget_sign_on(uow: CounselorWork, counselor_id: int) -> None:
+    """Unlink the provider identity (say, a recreated account): the next sign-on links by email."""
+    uow.require_admin()
+    counselor = _counselor(uow, counselor_id)
+    if counselor.oidc_subject is None:
+        raise InvalidInput({"counselor": f"{counselor.display_name} has no linked sign-on"})
+    counselor.oidc_issuer = None
+    counselor.oidc_subject = None
+    counselor.session_version += 1
+    uow.record("counselor.forget_sign_on", "counselor", counselor.id)
+    uow.commit()
+
+
+def handover_list(uow: CounselorWork) -> list[HandoverRow]:
+    """Every couple of the practice by label, status and counselor: nothing clinical."""
+    uow.require_admin()
+    rows = uow.session.execute(
+        uow.practice_couples()
+        .join(Counselor, Counselor.id == Couple.counselor_id)
+        .with_only_columns(
+            Couple.id, Couple.label, Couple.status, Counselor.id, Counselor.display_name
+        )
+        .order_by(Counselor.display_name, Couple.label_key)
+    ).all()
+    return [HandoverRow(*row) for row in rows]
+
+
+def hand_over_couple(uow: CounselorWork, couple_id: int, to_counselor_id: int) -> None:
+    """Move a couple, with its whole history, into another counselor's caseload."""
+    uow.require_admin()
+    couple = _practice_couple(uow, couple_id)
+    target = _counselor(uow, to_counselor_id)
+    if not target.is_active:
+        raise InvalidInput(
+            {"counselor": f"{target.display_name} is deactivated; reactivate them first"}
+        )
+    if target.id == couple.counselor_id:
+        raise InvalidInput({"counselor": f"{target.display_name} already counsels this couple"})
+    label_clash = {
+        "label": (
+            f"“{couple.label}” is already the label of a couple in {target.display_name}'s "
+            "caseload; rename one of the two couples first"
+        )
+    }
+    clash = uow.session.scalars(
+        uow.practice_couples()
+        .with_only_columns(Couple.id)
+        .where(Couple.counselor_id == target.id, Couple.label_key == couple.label_key)
+    ).first()
+    if clash is not None:
+        raise InvalidInput(label_clash)
+    previous = couple.counselor_id
+    couple.counselor_id = target.id
+    try:
+        uow.session.flush()
+    except IntegrityError as error:
+        raise InvalidInput(label_clash) from error
+    uow.record(
+        "couple.handover", "couple", couple.id, from_counselor=previous, to_counselor=target.id
+    )
+    uow.commit()
+
+
+def read_record_break_glass(uow: CounselorWork, couple_id: int, reason: str) -> CoupleRecord:
+    """Read any couple's record, read-only, once a reason is given; the reason is audited."""
+    uow.require_admin()
+    problems: dict[str, str] = {}
+    reason = clean_long_text(reason, "reason", BREAK_GLASS_REASON_MAX, problems).strip()
+    if "reason" not in problems and len(reason) < BREAK_GLASS_REASON_MIN:
+        problems["reason"] = (
+            f"must say why you need to read this record (at least {BREAK_GLASS_REASON_MIN} "
+            "characters)"
+        )
+    if problems:
+        raise InvalidInput(problems)
+    couple = _practice_couple(uow, couple_id)
+    record = record_of(uow.session, couple)
+    uow.record(
+        "couple.break_glass", "couple", couple.id, counselor=couple.counselor_id, reason=reason
+    )
+    uow.commit()
+    return record
+
+
+def _stored_settings(uow: CounselorWork) -> tuple[Practice, PracticeSettings]:
+    practice = uow.session.get(Practice, uow.actor.practice_id)
+    try:
+        return practice, PracticeSettings.from_stored(practice.settings)
+    except ValidationError:
+        return practice, PracticeSettings()
+
+
+def practice_settings(uow: CounselorWork) -> PracticeSettingsView:
+    uow.require_admin()
+    _, stored = _stored_settings(uow)
+    shown = stored.model_copy(update={"smtp": stored.smtp.model_copy(update={"password": ""})})
+    return PracticeSettingsView(shown, smtp_password_stored=bool(stored.smtp.password))
+
+
+def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _check_free_text(values: dict[str, Any], problems: dict[str, str]) -> None:
+    base_url = clean_optional(values.get("base_url", ""), "base_url", 300, problems)
+    if base_url and not base_url.startswith(("https://", "http://")):
+        problems["base_url"] = "must start with https:// (or http:// on a private network)"
+    smtp = values.get("smtp") or {}
+    clean_optional(smtp.get("host", ""), "smtp.host", 255, problems)
+    sender = clean_optional(smtp.get("sender", ""), "smtp.sender", 254, problems)
+    if sender and not EMAIL_PATTERN.match(sender):
+        problems["smtp.sender"] = "must be an email address such as care@example.org"
+    clean_long_text(values.get("support_text", ""), "support_text", 4000, problems)
+
+
+def save_practice_settings(
+    uow: CounselorWork, values: dict[str, Any], smtp_password: str | None
+) -> list[str]:
+    """Store new settings; `smtp_password` None keeps the stored one, "" removes it.
+
+    Returns the names of the settings that changed (also in the audit trail, never the values
+    of secrets).
+    """
+    uow.require_admin()
+    practice, stored = _stored_settings(uow)
+    problems: dict[str, str] = {}
+    _check_free_text(values, problems)
+    if problems:
+        raise InvalidInput(problems)
+    smtp = {**(values.get("smtp") or {})}
+    smtp["password"] = stored.smtp.password if smtp_password is None else smtp_password
+    try:
+        new = PracticeSettings.model_validate({**values, "smtp": smtp})
+    except ValidationError as error:
+        raise InvalidInput(
+            {".".join(str(part) for part in e["loc"]): e["msg"].lower() for e in error.errors()}
+        ) from error
+    before, after = _flatten(stored.model_dump()), _flatten(new.model_dump())
+    changed = sorted(key for key in after if before.get(key) != after[key])
+    if changed:
+        practice.settings = new.model_dump()
+        uow.record("practice.settings", "practice", practice.id, changed=changed)
+        uow.commit()
+    return changed

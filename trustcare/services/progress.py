@@ -1,0 +1,505 @@
+"""Progress over sessions, alerts, the session agenda and what the shared screen may show.
+
+Queries here are per couple or per caseload, with a fixed number of statements whatever the
+number of check-ins; the rules themselves live in the pure modules alerts.py and charts.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from trustcare import alerts as alert_rules
+from trustcare.catalog import Catalog, ContentNotFound, Measure
+from trustcare.models import (
+    AlertAcknowledgement,
+    Assignment,
+    CheckIn,
+    CounselingSession,
+    Couple,
+    ExerciseProgress,
+    Partner,
+    utcnow,
+)
+from trustcare.practice_settings import PracticeSettings
+from trustcare.scoring import reliable_change_threshold
+from trustcare.services.checkins import MEASURE_ID
+from trustcare.services.links import practice_settings
+from trustcare.services.uow import CounselorWork
+
+CHECKIN_COLUMNS = [
+    "checkin_id",
+    "couple_id",
+    "partner_id",
+    "partner",
+    "submitted_at",
+    "total",
+    "overall",
+    "practice",
+    "safety_flag",
+    "reflection",
+    "reflection_shared",
+]
+
+
+@dataclass(frozen=True)
+class CoupleProgress:
+    couple_id: int
+    partner_ids: tuple[int, ...]
+    partner_names: dict[int, str]
+    checkins: pd.DataFrame
+    events: pd.DataFrame
+    subscales: list[tuple[str, str]]
+    rc_threshold: float
+    provisional: bool
+    divergence_gap: float
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    kind: str
+    title: str
+    detail: str
+
+
+def _measure(catalog: Catalog) -> Measure:
+    return catalog.measure(MEASURE_ID)
+
+
+def _session_numbers(checkins: pd.DataFrame, sessions: pd.DataFrame) -> pd.Series:
+    """For each check-in, the number of the latest session held on or before its day (0 = none)."""
+    if checkins.empty:
+        return pd.Series(dtype="int64")
+    if sessions.empty:
+        return pd.Series(0, index=checkins.index, dtype="int64")
+    days = checkins["submitted_at"].dt.tz_convert("UTC").dt.tz_localize(None).dt.normalize()
+    left = pd.DataFrame({"day": days.astype("datetime64[ns]"), "order": range(len(checkins))})
+    right = pd.DataFrame(
+        {
+            "day": pd.to_datetime(sessions["held_on"]).astype("datetime64[ns]"),
+            "number": sessions["number"],
+        }
+    ).sort_values("day")
+    merged = pd.merge_asof(left.sort_values("day"), right, on="day", direction="backward")
+    merged = merged.sort_values("order")
+    return pd.Series(merged["number"].fillna(0).astype("int64").to_numpy(), index=checkins.index)
+
+
+def _checkin_frame(uow: CounselorWork, couple_ids: list[int], measure: Measure) -> pd.DataFrame:
+    rows = uow.session.execute(
+        select(
+            CheckIn.id,
+            CheckIn.couple_id,
+            CheckIn.partner_id,
+            Partner.display_name,
+            CheckIn.submitted_at,
+            CheckIn.total,
+            CheckIn.overall,
+            CheckIn.practice,
+            CheckIn.safety_flag,
+            CheckIn.reflection,
+            CheckIn.reflection_shared,
+            CheckIn.subscales,
+        )
+        .join(Partner, Partner.id == CheckIn.partner_id)
+        .where(CheckIn.couple_id.in_(couple_ids))
+        .order_by(CheckIn.couple_id, CheckIn.submitted_at, CheckIn.id)
+    ).all()
+    subscale_columns = [f"sub_{s.id}" for s in measure.subscales]
+    frame = pd.DataFrame(
+        [(*r[:11], *((r[11] or {}).get(s.id) for s in measure.subscales)) for r in rows],
+        columns=[*CHECKIN_COLUMNS, *subscale_columns],
+    )
+    if not frame.empty:
+        frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True)
+        frame["safety_flag"] = frame["safety_flag"].astype(bool)
+        frame["reflection_shared"] = frame["reflection_shared"].astype(bool)
+        for column in ["total", "overall", "practice", *subscale_columns]:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
+    return frame
+
+
+def couple_progress(uow: CounselorWork, catalog: Catalog, couple_id: int) -> CoupleProgress:
+    """Everything the progress charts and tables of one couple need, in five statements."""
+    couple = uow.get_couple(couple_id)
+    measure = _measure(catalog)
+    partners = uow.session.execute(
+        select(Partner.id, Partner.display_name)
+        .where(Partner.couple_id == couple.id)
+        .order_by(Partner.position)
+    ).all()
+    sessions = pd.DataFrame(
+        uow.session.execute(
+            select(CounselingSession.number, CounselingSession.held_on).where(
+                CounselingSession.couple_id == couple.id
+            )
+        ).all(),
+        columns=["number", "held_on"],
+    )
+    checkins = _checkin_frame(uow, [couple.id], measure)
+    checkins["session_number"] = _session_numbers(checkins, sessions)
+    events = _events(uow, catalog, couple.id, sessions)
+    settings = practice_settings(uow.session, uow.actor.practice_id)
+    rc = measure.reliable_change
+    return CoupleProgress(
+        couple_id=couple.id,
+        partner_ids=tuple(p.id for p in partners),
+        partner_names={p.id: p.display_name for p in partners},
+        checkins=checkins,
+        events=events,
+        subscales=[(s.id, s.title) for s in measure.subscales],
+        rc_threshold=reliable_change_threshold(rc.sd, rc.reliability),
+        provisional=measure.provisional or rc.provisional,
+        divergence_gap=settings.alerts.divergence_gap,
+    )
+
+
+def _module_title(catalog: Catalog, module_id: str, version: int) -> str:
+    try:
+        return catalog.module(module_id, version).title
+    except ContentNotFound:
+        return module_id
+
+
+def _events(
+    uow: CounselorWork, catalog: Catalog, couple_id: int, sessions: pd.DataFrame
+) -> pd.DataFrame:
+    rows = uow.session.execute(
+        select(
+            Assignment.module_id,
+            Assignment.module_version,
+            Assignment.assigned_at,
+            Assignment.completed_at,
+            Assignment.status,
+        ).where(Assignment.couple_id == couple_id)
+    ).all()
+    events = []
+    for module_id, version, assigned_at, completed_at, status in rows:
+        title = _module_title(catalog, module_id, version)
+        events.append({"at": assigned_at, "label": f"{title} assigned", "kind": "assigned"})
+        if status == "completed" and completed_at is not None:
+            events.append({"at": completed_at, "label": f"{title} done", "kind": "completed"})
+    frame = pd.DataFrame(events, columns=["at", "label", "kind"])
+    if frame.empty:
+        frame["session_number"] = pd.Series(dtype="int64")
+        return frame
+    frame["at"] = pd.to_datetime(frame["at"], utc=True)
+    frame["session_number"] = _session_numbers(
+        frame.rename(columns={"at": "submitted_at"}), sessions
+    )
+    return frame
+
+
+def _couple_data(
+    couples: list[Couple],
+    partners: dict[int, list[tuple[int, str]]],
+    checkins: pd.DataFrame,
+    assignments: dict[int, list[alert_rules.AssignmentPoint]],
+) -> list[alert_rules.CoupleData]:
+    by_couple = (
+        {cid: frame for cid, frame in checkins.groupby("couple_id")} if len(checkins) else {}
+    )
+    data = []
+    for couple in couples:
+        own = by_couple.get(couple.id)
+        points = ()
+        if own is not None:
+            points = tuple(
+                alert_rules.CheckinPoint(
+                    int(row.checkin_id),
+                    int(row.partner_id),
+                    row.submitted_at.to_pydatetime(),
+                    None if pd.isna(row.total) else float(row.total),
+                    None if pd.isna(row.overall) else int(row.overall),
+                    bool(row.safety_flag),
+                )
+                for row in own.itertuples()
+            )
+        people = partners.get(couple.id, [])
+        data.append(
+            alert_rules.CoupleData(
+                couple_id=couple.id,
+                label=couple.label,
+                partner_ids=tuple(pid for pid, _ in people),
+                partner_names=dict(people),
+                checkins=points,
+                assignments=tuple(assignments.get(couple.id, [])),
+                created_at=couple.created_at,
+                status=couple.status,
+            )
+        )
+    return data
+
+
+def _assignment_points(
+    uow: CounselorWork, catalog: Catalog, couple_ids: list[int]
+) -> dict[int, list[alert_rules.AssignmentPoint]]:
+    done: dict[int, dict[int, int]] = {}
+    for assignment_id, partner_id, count in uow.session.execute(
+        select(ExerciseProgress.assignment_id, ExerciseProgress.partner_id, func.count())
+        .join(Assignment, Assignment.id == ExerciseProgress.assignment_id)
+        .where(Assignment.couple_id.in_(couple_ids))
+        .group_by(ExerciseProgress.assignment_id, ExerciseProgress.partner_id)
+    ):
+        done.setdefault(assignment_id, {})[partner_id] = count
+    points: dict[int, list[alert_rules.AssignmentPoint]] = {}
+    for a in uow.session.scalars(select(Assignment).where(Assignment.couple_id.in_(couple_ids))):
+        try:
+            module = catalog.module(a.module_id, a.module_version)
+            title, count = module.title, len(module.exercises)
+        except ContentNotFound:
+            title, count = a.module_id, 0
+        points.setdefault(a.couple_id, []).append(
+            alert_rules.AssignmentPoint(
+                a.id,
+                title,
+                a.partner_id,
+                a.due_on,
+                a.status,
+                done.get(a.id, {}),
+                count,
+                a.assigned_at,
+            )
+        )
+    return points
+
+
+def _evaluate(
+    uow: CounselorWork, catalog: Catalog, couples: list[Couple], now: dt.datetime
+) -> dict[int, list[alert_rules.Alert]]:
+    """Unacknowledged alerts per couple, with a fixed number of statements for any caseload."""
+    if not couples:
+        return {}
+    measure = _measure(catalog)
+    settings: PracticeSettings = practice_settings(uow.session, uow.actor.practice_id)
+    couple_ids = [c.id for c in couples]
+    partners: dict[int, list[tuple[int, str]]] = {}
+    for couple_id, partner_id, name in uow.session.execute(
+        select(Partner.couple_id, Partner.id, Partner.display_name)
+        .where(Partner.couple_id.in_(couple_ids))
+        .order_by(Partner.couple_id, Partner.position)
+    ):
+        partners.setdefault(couple_id, []).append((partner_id, name))
+    checkins = _checkin_frame(uow, couple_ids, measure)
+    assignments = _assignment_points(uow, catalog, couple_ids)
+    acknowledged: dict[int, set[str]] = {}
+    for couple_id, key in uow.session.execute(
+        select(AlertAcknowledgement.couple_id, AlertAcknowledgement.alert_key).where(
+            AlertAcknowledgement.couple_id.in_(couple_ids)
+        )
+    ):
+        acknowledged.setdefault(couple_id, set()).add(key)
+    rc = measure.reliable_change
+    result = {}
+    for data in _couple_data(couples, partners, checkins, assignments):
+        found = alert_rules.evaluate(data, rc.sd, rc.reliability, settings.alerts, now)
+        result[data.couple_id] = alert_rules.filter_acknowledged(
+            found, acknowledged.get(data.couple_id, set())
+        )
+    return result
+
+
+def couple_alerts(
+    uow: CounselorWork, catalog: Catalog, couple_id: int, now: dt.datetime | None = None
+) -> list[alert_rules.Alert]:
+    couple = uow.get_couple(couple_id)
+    return _evaluate(uow, catalog, [couple], now or utcnow())[couple.id]
+
+
+def acknowledge_alert(uow: CounselorWork, couple_id: int, alert_key: str) -> None:
+    """Hide this alert until new evidence raises it again; who and when are kept and audited."""
+    couple = uow.get_couple(couple_id)
+    exists = uow.session.scalar(
+        select(func.count(AlertAcknowledgement.id)).where(
+            AlertAcknowledgement.couple_id == couple.id,
+            AlertAcknowledgement.alert_key == alert_key,
+        )
+    )
+    if not exists:
+        uow.session.add(
+            AlertAcknowledgement(
+                couple_id=couple.id,
+                alert_key=alert_key[:200],
+                acknowledged_by=uow.actor.counselor_id,
+                acknowledged_at=utcnow(),
+            )
+        )
+        uow.record("alert.acknowledge", "couple", couple.id, alert=alert_key.split(":")[0])
+    uow.commit()
+
+
+@dataclass(frozen=True)
+class CaseloadAlerts:
+    by_couple: dict[int, list[alert_rules.Alert]]
+    overview: pd.DataFrame  # couple_id, couple, current, change, alert
+
+    def badge(self, couple_id: int) -> str:
+        found = self.by_couple.get(couple_id, [])
+        urgent = sum(a.severity == "urgent" for a in found)
+        attention = len(found) - urgent
+        parts = [f"{urgent} urgent"] if urgent else []
+        parts += [f"{attention} to review"] if attention else []
+        return ", ".join(parts)
+
+    def rank(self, couple_id: int) -> tuple[int, int]:
+        return alert_rules.urgency_rank(self.by_couple.get(couple_id, []))
+
+
+def caseload_alerts(
+    uow: CounselorWork, catalog: Catalog, couple_ids: list[int], now: dt.datetime | None = None
+) -> CaseloadAlerts:
+    """Alerts and the current-versus-change overview for the counselor's listed couples."""
+    couples = list(uow.session.scalars(uow.couples().where(Couple.id.in_(couple_ids))))
+    found = _evaluate(uow, catalog, couples, now or utcnow())
+    measure = _measure(catalog)
+    frame = _checkin_frame(uow, [c.id for c in couples], measure)
+    rows = []
+    scored = frame.dropna(subset=["total"]) if len(frame) else frame
+    for couple in couples:
+        own = scored[scored["couple_id"] == couple.id] if len(scored) else scored
+        if own.empty:
+            continue
+        firsts = own.groupby("partner_id")["total"].first()
+        lasts = own.groupby("partner_id")["total"].last()
+        level = "none"
+        if any(a.severity == "urgent" for a in found.get(couple.id, [])):
+            level = "urgent"
+        elif found.get(couple.id):
+            level = "attention"
+        rows.append(
+            {
+                "couple_id": couple.id,
+                "couple": couple.label,
+                "current": float(lasts.mean()),
+                "change": float((lasts - firsts).mean()),
+                "alert": level,
+            }
+        )
+    overview = pd.DataFrame(rows, columns=["couple_id", "couple", "current", "change", "alert"])
+    return CaseloadAlerts(found, overview)
+
+
+def agenda(
+    uow: CounselorWork, catalog: Catalog, couple_id: int, now: dt.datetime | None = None
+) -> list[AgendaItem]:
+    """ "Since the last session", in the order a counselor would raise things."""
+    from trustcare.services import assignments as assignment_service
+
+    now = now or utcnow()
+    couple = uow.get_couple(couple_id)
+    last_session = uow.session.scalar(
+        select(func.max(CounselingSession.held_on)).where(CounselingSession.couple_id == couple.id)
+    )
+    since = (
+        dt.datetime.combine(last_session + dt.timedelta(days=1), dt.time(), dt.UTC)
+        if last_session
+        else couple.created_at
+    )
+    found = _evaluate(uow, catalog, [couple], now)[couple.id]
+    progress = couple_progress(uow, catalog, couple.id)
+    items: list[AgendaItem] = []
+    for alert in found:
+        if alert.kind in ("safety", "deterioration", "divergence"):
+            items.append(AgendaItem(alert.kind, _ALERT_TITLES[alert.kind], alert.message))
+    frame = progress.checkins
+    recent = frame[frame["submitted_at"] >= pd.Timestamp(since)] if len(frame) else frame
+    for partner_id, name in progress.partner_names.items():
+        own = recent[recent["partner_id"] == partner_id] if len(recent) else recent
+        before = (
+            frame[
+                (frame["partner_id"] == partner_id) & (frame["submitted_at"] < pd.Timestamp(since))
+            ]
+            if len(frame)
+            else frame
+        )
+        if own.empty:
+            items.append(AgendaItem("checkins", f"{name}: no check-in since the last session", ""))
+            continue
+        latest = own.iloc[-1]
+        detail = (
+            f"latest trust pulse {latest['total']:.0f} of 32, "
+            f"overall trust {latest['overall']:.0f} of 10"
+        )
+        if len(before.dropna(subset=["total"])):
+            previous = before.dropna(subset=["total"]).iloc[-1]["total"]
+            change = latest["total"] - previous
+            if not pd.isna(change):
+                detail += (
+                    f" ({'+' if change >= 0 else ''}{change:.0f} since before the last session)"
+                )
+        items.append(AgendaItem("checkins", f"{name}: {len(own)} new check-in(s)", detail))
+    shared = (
+        recent[recent["reflection_shared"] & (recent["reflection"] != "")]
+        if len(recent)
+        else recent
+    )
+    for row in shared.itertuples():
+        items.append(AgendaItem("reflection", f"{row.partner} shared a note", row.reflection))
+    for exercise_reflection in _shared_exercise_reflections(uow, catalog, couple.id, since):
+        items.append(exercise_reflection)
+    current = assignment_service.couple_assignments(uow, catalog, couple.id)
+    for assignment in current:
+        if assignment.status in ("assigned", "in_progress"):
+            names = progress.partner_names
+            doing = [
+                f"{names.get(pid, '?')} {assignment.done_by_partner.get(pid, 0)} "
+                f"of {assignment.exercise_count}"
+                for pid in progress.partner_ids
+                if assignment.partner_id in (None, pid)
+            ]
+            items.append(
+                AgendaItem(
+                    "unfinished",
+                    f"Unfinished: {assignment.title}",
+                    "exercises done: " + ", ".join(doing),
+                )
+            )
+    for alert in found:
+        if alert.kind not in ("safety", "deterioration", "divergence"):
+            items.append(AgendaItem(alert.kind, _ALERT_TITLES[alert.kind], alert.message))
+    for suggestion in assignment_service.track_suggestions(catalog, current):
+        items.append(
+            AgendaItem(
+                "next_stage",
+                f"Next stage: {suggestion.module_title}",
+                f"{suggestion.track_title}, stage {suggestion.stage} of {suggestion.stages}",
+            )
+        )
+    return items
+
+
+_ALERT_TITLES = {
+    "safety": "Safety answer",
+    "deterioration": "Reliable deterioration",
+    "divergence": "Partners far apart",
+    "one_sided_work": "Only one partner is doing the work",
+    "no_checkin": "No recent check-in",
+    "overdue": "Overdue assignment",
+}
+
+
+def _shared_exercise_reflections(
+    uow: CounselorWork, catalog: Catalog, couple_id: int, since: dt.datetime
+) -> list[AgendaItem]:
+    rows = uow.session.execute(
+        select(ExerciseProgress, Assignment, Partner.display_name)
+        .join(Assignment, Assignment.id == ExerciseProgress.assignment_id)
+        .join(Partner, Partner.id == ExerciseProgress.partner_id)
+        .where(
+            Assignment.couple_id == couple_id,
+            ExerciseProgress.reflection_shared.is_(True),
+            ExerciseProgress.reflection != "",
+            ExerciseProgress.done_at >= since,
+        )
+        .order_by(ExerciseProgress.done_at)
+    ).all()
+    items = []
+    for progress, assignment, name in rows:
+        title = _module_title(catalog, assignment.module_id, assignment.module_version)
+        items.append(
+            AgendaItem("reflection", f"{name} shared a reflection on {title}", progress.reflection)
+        )
+    return items

@@ -1,0 +1,159 @@
+"""What the shared screen may show, decided in one place.
+
+Couples work has three audiences. On the screen the counselor shares with the couple, a
+partner's scores appear only if that partner currently agrees to show them in joint sessions,
+and a reflection only if its author chose to share it. Safety answers, private notes, contact
+details, practice answers and anything of another couple are never selected here at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select
+
+from trustcare.catalog import Catalog, ContentNotFound
+from trustcare.models import Assignment, CheckIn, CounselingSession, ExerciseProgress, Partner
+from trustcare.services.checkins import MEASURE_ID
+from trustcare.services.uow import CounselorWork
+
+SCORE_COLUMNS = ["partner_id", "partner", "submitted_at", "session_number", "total", "overall"]
+
+
+@dataclass(frozen=True)
+class SharedReflection:
+    partner: str
+    when: dt.datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class WalkthroughStep:
+    exercise_title: str
+    kind: str
+    minutes: int
+    number: int
+    of: int
+    text: str
+
+
+@dataclass(frozen=True)
+class SharedScreen:
+    couple_id: int
+    partner_names: tuple[str, ...]
+    partner_ids: tuple[int, ...]
+    sharing_partner_ids: tuple[int, ...]
+    scores: pd.DataFrame
+    reflections: tuple[SharedReflection, ...]
+    module_title: str
+    steps: tuple[WalkthroughStep, ...]
+    y_range: tuple[float, float]
+
+
+def shared_screen(uow: CounselorWork, catalog: Catalog, couple_id: int) -> SharedScreen:
+    """The only data session mode renders; every privacy rule of the shared screen lives here."""
+    couple = uow.get_couple(couple_id)
+    partners = uow.session.scalars(
+        select(Partner).where(Partner.couple_id == couple.id).order_by(Partner.position)
+    ).all()
+    sharing = [p.id for p in partners if p.share_scores_in_joint_sessions is True]
+    names = {p.id: p.display_name for p in partners}
+    score_rows = uow.session.execute(
+        select(CheckIn.partner_id, CheckIn.submitted_at, CheckIn.total, CheckIn.overall)
+        .where(CheckIn.couple_id == couple.id, CheckIn.partner_id.in_(sharing or [-1]))
+        .order_by(CheckIn.submitted_at)
+    ).all()
+    held_on = [
+        row[0]
+        for row in uow.session.execute(
+            select(CounselingSession.held_on)
+            .where(CounselingSession.couple_id == couple.id)
+            .order_by(CounselingSession.held_on)
+        )
+    ]
+    scores = pd.DataFrame(
+        [
+            (pid, names[pid], when, sum(1 for day in held_on if day <= when.date()), total, overall)
+            for pid, when, total, overall in score_rows
+        ],
+        columns=SCORE_COLUMNS,
+    )
+    if not scores.empty:
+        scores["submitted_at"] = pd.to_datetime(scores["submitted_at"], utc=True)
+        scores[["total", "overall"]] = scores[["total", "overall"]].astype("float64")
+    reflections = [
+        SharedReflection(names[pid], when, text)
+        for pid, when, text in uow.session.execute(
+            select(CheckIn.partner_id, CheckIn.submitted_at, CheckIn.reflection).where(
+                CheckIn.couple_id == couple.id,
+                CheckIn.reflection_shared.is_(True),
+                CheckIn.reflection != "",
+            )
+        )
+    ]
+    reflections += [
+        SharedReflection(names[pid], when, text)
+        for pid, when, text in uow.session.execute(
+            select(
+                ExerciseProgress.partner_id, ExerciseProgress.done_at, ExerciseProgress.reflection
+            )
+            .join(Assignment, Assignment.id == ExerciseProgress.assignment_id)
+            .where(
+                Assignment.couple_id == couple.id,
+                ExerciseProgress.reflection_shared.is_(True),
+                ExerciseProgress.reflection != "",
+            )
+        )
+    ]
+    reflections.sort(key=lambda reflection: reflection.when, reverse=True)
+    module_title, steps = _walkthrough(uow, catalog, couple.id)
+    total_range = catalog.measure(MEASURE_ID).total.range
+    return SharedScreen(
+        couple_id=couple.id,
+        partner_names=tuple(p.display_name for p in partners),
+        partner_ids=tuple(p.id for p in partners),
+        sharing_partner_ids=tuple(sharing),
+        scores=scores,
+        reflections=tuple(reflections[:10]),
+        module_title=module_title,
+        steps=steps,
+        y_range=(float(total_range[0]), float(total_range[1])),
+    )
+
+
+def _walkthrough(
+    uow: CounselorWork, catalog: Catalog, couple_id: int
+) -> tuple[str, tuple[WalkthroughStep, ...]]:
+    """The current module for both partners, as one step after another for the room."""
+    assignment = uow.session.scalars(
+        select(Assignment)
+        .where(
+            Assignment.couple_id == couple_id,
+            Assignment.partner_id.is_(None),
+            Assignment.status.in_(("assigned", "in_progress")),
+        )
+        .order_by(Assignment.assigned_at.desc(), Assignment.id.desc())
+        .limit(1)
+    ).first()
+    if assignment is None:
+        return "", ()
+    try:
+        module = catalog.module(assignment.module_id, assignment.module_version)
+    except ContentNotFound:
+        return "", ()
+    steps = []
+    for exercise in module.exercises:
+        for number, text in enumerate(exercise.steps, start=1):
+            steps.append(
+                WalkthroughStep(
+                    exercise.title,
+                    exercise.kind,
+                    exercise.minutes,
+                    number,
+                    len(exercise.steps),
+                    text,
+                )
+            )
+    return module.title, tuple(steps)
