@@ -8,6 +8,7 @@ from trustcare.models import COUPLE_STATUSES
 from trustcare.services import couples, progress
 from trustcare.services.errors import ServiceError
 from trustcare.ui import state
+from trustcare.ui.chart import show_chart
 from trustcare.ui.forms import show_problems
 
 context = state.get_context()
@@ -69,7 +70,7 @@ else:
 
 if rows:
     with st.expander("Where each couple stands", expanded=False):
-        st.plotly_chart(charts.caseload_figure(alerts.overview), key="caseload_overview")
+        show_chart(charts.caseload_figure(alerts.overview), key="caseload_overview")
 
 with st.expander("Add a couple", expanded=caseload.total == 0), st.form("add_couple"):
     label = st.text_input("Couple label (how you name them in your caseload)", max_chars=80)

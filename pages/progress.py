@@ -4,9 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from trustcare import charts
-from trustcare.services import progress
+from trustcare.services import export, progress
 from trustcare.services.errors import NotFound
 from trustcare.ui import state
+from trustcare.ui.chart import show_chart
 
 context = state.get_context()
 actor = state.current_actor(context)
@@ -61,7 +62,7 @@ measure = (
 )
 
 frame = data.checkins
-st.plotly_chart(
+show_chart(
     charts.progress_figure(
         frame,
         x=x,
@@ -74,17 +75,17 @@ st.plotly_chart(
 )
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(
+    show_chart(
         charts.gap_figure(
             frame, x=x, threshold=data.divergence_gap, partner_order=list(data.partner_ids)
         ),
         key="gap_chart",
     )
 with right:
-    st.plotly_chart(
+    show_chart(
         charts.practice_figure(frame, partner_order=list(data.partner_ids)), key="practice_chart"
     )
-st.plotly_chart(
+show_chart(
     charts.subscale_figure(frame, data.subscales, x=x, partner_order=list(data.partner_ids)),
     key="subscale_chart",
 )
@@ -111,3 +112,32 @@ else:
         width="stretch",
         column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
     )
+
+
+def _csv() -> bytes:
+    with context.work(actor) as uow:
+        return export.checkins_csv(uow, catalog, couple_id)
+
+
+def _report() -> str:
+    with context.work(actor) as uow:
+        return export.progress_report_html(uow, catalog, couple_id)
+
+
+st.subheader("Export")
+csv_col, report_col = st.columns(2)
+csv_col.download_button(
+    "Check-ins as CSV",
+    data=_csv,
+    file_name=f"checkins-couple-{couple_id}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
+report_col.download_button(
+    "Printable progress report (HTML)",
+    data=_report,
+    file_name=f"progress-report-couple-{couple_id}.html",
+    mime="text/html",
+    icon=":material/print:",
+    help="Open it in a browser and print, or save as PDF.",
+)

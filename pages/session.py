@@ -6,6 +6,7 @@ from trustcare import charts
 from trustcare.services import links, session_screen
 from trustcare.services.errors import NotFound
 from trustcare.ui import session_style, state
+from trustcare.ui.chart import show_chart
 from trustcare.ui.couple_links import qr_png
 from trustcare.ui.text import escape_markdown
 
@@ -25,7 +26,7 @@ except (ValueError, NotFound):
     st.stop()
 
 names = " & ".join(escape_markdown(name) for name in screen.partner_names)
-top_left, top_right = st.columns([4, 1], vertical_alignment="center")
+top_left, top_right = st.columns([2, 1], vertical_alignment="center")
 top_left.title(names)
 top_right.page_link(
     "pages/couple.py",
@@ -71,7 +72,7 @@ with progress_tab:
     if not screen.sharing_partner_ids:
         st.info("Scores appear here for each partner who chooses to share them in joint sessions.")
     else:
-        st.plotly_chart(
+        show_chart(
             charts.progress_figure(
                 screen.scores,
                 x="session",

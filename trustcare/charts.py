@@ -408,6 +408,10 @@ def _prepared(checkins: pd.DataFrame, x: str) -> pd.DataFrame:
     frame = checkins.copy()
     frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True).dt.tz_convert(None)
     frame = frame.sort_values(["submitted_at"], kind="stable")
+    if x == "session":
+        # Check-ins come weekly and sessions less often: by session, each partner's latest
+        # check-in before the next session stands for that session.
+        frame = frame.groupby(["partner_id", "session_number"], sort=False).tail(1)
     frame["_x"] = frame["session_number"] if x == "session" else frame["submitted_at"]
     frame["_day"] = [f"{t.day} {t:%b %Y}" for t in frame["submitted_at"]]
     return frame

@@ -102,6 +102,20 @@ def test_progress_draws_one_line_per_partner_named_by_display_name_over_sessions
     assert list(noor.y) == [18, 14, 11]
 
 
+def test_progress_by_session_keeps_each_partners_latest_check_in_before_the_next_session():
+    weekly = frame(
+        [
+            (MARA, "Mara", "2025-03-03 09:00", 1, 20.0, 6.0, 1.0),
+            (MARA, "Mara", "2025-03-10 09:00", 1, 23.0, 7.0, 1.0),
+            (MARA, "Mara", "2025-03-17 09:00", 2, 25.0, 8.0, 2.0),
+        ]
+    )
+    by_session = progress_figure(weekly, x="session").data[0]
+    by_date = progress_figure(weekly, x="date").data[0]
+    assert list(by_session.x) == [1, 2] and list(by_session.y) == [23, 25]
+    assert list(by_date.y) == [20, 23, 25]
+
+
 def test_progress_gives_partner_one_blue_and_partner_two_orange_with_different_markers():
     mara, noor = progress_figure(HARBOUR_LIGHTS).data
 
