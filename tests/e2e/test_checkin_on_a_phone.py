@@ -10,8 +10,12 @@ from trustcare.db import make_engine, make_session_factory, upgrade
 from trustcare.services import accounts, assignments, couples
 from trustcare.services.uow import CounselorWork
 
-PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 2}
+PHONE = {
+    "viewport": {"width": 375, "height": 812},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
 
 
 def seed(database_url: str) -> int:
