@@ -108,3 +108,27 @@ def test_signing_out_returns_to_the_login_page(app_env, app_factory):
     at.sidebar.button[0].click().run()
     at.run()
     assert at.title[0].value == "Sign in to TrustCare"
+
+
+def test_a_database_that_cannot_be_opened_gives_a_clear_page_not_a_traceback(
+    app_env, monkeypatch, tmp_path
+):
+    blocker = tmp_path / "a-file-not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("TRUSTCARE_DATABASE_URL", f"sqlite:///{blocker}/sub/trustcare.db")
+    at = new_app().run()
+    assert not at.exception
+    assert at.title[0].value == "TrustCare cannot start"
+    assert "cannot create the database folder" in at.error[0].value
+
+
+def test_a_database_from_a_newer_trustcare_is_refused_with_a_clear_page(app_env, app_factory):
+    from sqlalchemy import text
+
+    with app_factory() as session:
+        session.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+        session.commit()
+    at = new_app().run()
+    assert not at.exception
+    assert at.title[0].value == "TrustCare cannot start"
+    assert "newer than this TrustCare knows" in at.error[0].value

@@ -1,0 +1,133 @@
+"""Alerts on a real database: acknowledgement, new evidence, caseload order, and the agenda."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from trustcare.catalog import get_catalog
+from trustcare.identity import PartnerActor
+from trustcare.models import AlertAcknowledgement, AuditEvent
+from trustcare.services import checkins, couples, links, progress
+from trustcare.services.errors import CoupleNotFound
+from trustcare.services.uow import PartnerWork
+
+CALM = {
+    "honest-talk": 3,
+    "hiding-things": 1,
+    "kept-word": 3,
+    "there-for-me": 3,
+    "safe-to-share": 3,
+    "held-back": 1,
+    "checking-up": 1,
+    "feel-secure": 3,
+    "overall-trust": 7,
+    "practice-done": 2,
+    "felt-unsafe": 0,
+}
+
+
+@pytest.fixture
+def lena(practice):
+    """Lena of couple Rivera, as a partner actor."""
+    with practice.work(practice.admin) as uow:
+        partner_id = links.link_states(uow, practice.admins_couple)[0].partner_id
+    return PartnerActor(partner_id, practice.admins_couple, practice.admin.practice_id, 0, "Lena")
+
+
+def check_in(practice, partner, key, **changes):
+    with PartnerWork(practice.factory, partner) as uow:
+        checkins.submit_checkin(uow, get_catalog(), {**CALM, **changes}, "", False, True, key)
+
+
+def kinds(practice, couple_id):
+    with practice.work(practice.admin) as uow:
+        return [a.kind for a in progress.couple_alerts(uow, get_catalog(), couple_id)]
+
+
+def test_a_safety_answer_raises_an_urgent_alert(practice, lena):
+    check_in(practice, lena, "s1", **{"felt-unsafe": 1})
+    with practice.work(practice.admin) as uow:
+        found = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)
+    safety = [a for a in found if a.kind == "safety"]
+    assert len(safety) == 1 and safety[0].severity == "urgent"
+
+
+def test_acknowledging_hides_an_alert_until_something_new_happens(practice, lena):
+    check_in(practice, lena, "s1", **{"felt-unsafe": 1})
+    with practice.work(practice.admin) as uow:
+        alert = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)[0]
+        progress.acknowledge_alert(uow, practice.admins_couple, alert.key)
+    assert "safety" not in kinds(practice, practice.admins_couple)
+    check_in(practice, lena, "s2", **{"felt-unsafe": 1})
+    assert kinds(practice, practice.admins_couple).count("safety") == 1
+
+
+def test_an_acknowledgement_stores_who_and_when_and_is_audited(practice, lena):
+    check_in(practice, lena, "s1", **{"felt-unsafe": 1})
+    with practice.work(practice.admin) as uow:
+        alert = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)[0]
+        progress.acknowledge_alert(uow, practice.admins_couple, alert.key)
+    with practice.factory() as session:
+        stored = session.scalars(select(AlertAcknowledgement)).one()
+        audited = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "alert.acknowledge")
+        ).one()
+    assert stored.acknowledged_by == practice.admin.counselor_id
+    assert (dt.datetime.now(dt.UTC) - stored.acknowledged_at).total_seconds() < 60
+    assert audited.actor_id == practice.admin.counselor_id and audited.detail == {"alert": "safety"}
+
+
+def test_a_counselor_cannot_read_or_acknowledge_another_counselors_alerts(practice, lena):
+    check_in(practice, lena, "s1", **{"felt-unsafe": 1})
+    with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
+        progress.couple_alerts(uow, get_catalog(), practice.admins_couple)
+    with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
+        progress.acknowledge_alert(uow, practice.admins_couple, "safety:1")
+    with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
+        progress.agenda(uow, get_catalog(), practice.admins_couple)
+    with practice.work(practice.counselor) as uow:
+        assert (
+            progress.caseload_alerts(uow, get_catalog(), [practice.admins_couple]).by_couple == {}
+        )
+
+
+def test_the_caseload_puts_urgent_couples_first(practice, lena):
+    with practice.work(practice.admin) as uow:
+        calm = couples.create_couple(
+            uow, "Aardvark", [couples.PartnerInput("A"), couples.PartnerInput("B")]
+        )
+    check_in(practice, lena, "s1", **{"felt-unsafe": 1})
+    with practice.work(practice.admin) as uow:
+        found = progress.caseload_alerts(uow, get_catalog(), [calm, practice.admins_couple])
+    ordered = sorted([calm, practice.admins_couple], key=found.rank)
+    assert ordered == [practice.admins_couple, calm]
+    assert found.badge(practice.admins_couple).startswith("1 urgent")
+
+
+def test_the_agenda_raises_safety_first_then_new_check_ins(practice, lena):
+    check_in(practice, lena, "s1", **{"felt-unsafe": 1})
+    with practice.work(practice.admin) as uow:
+        items = progress.agenda(uow, get_catalog(), practice.admins_couple)
+    titles = [item.title for item in items]
+    assert titles[0] == "Safety answer"
+    assert "Lena: 1 new check-in(s)" in titles
+    assert "Marco: no check-in since the last session" in titles
+    assert titles.index("Lena: 1 new check-in(s)") > 0
+
+
+def test_the_agenda_shows_shared_notes_but_not_private_ones(practice, lena):
+    with PartnerWork(practice.factory, lena) as uow:
+        checkins.submit_checkin(uow, get_catalog(), CALM, "We laughed again", True, True, "n1")
+    with PartnerWork(practice.factory, lena) as uow:
+        checkins.submit_checkin(
+            uow, get_catalog(), CALM, "Only for my counselor", False, True, "n2"
+        )
+    with practice.work(practice.admin) as uow:
+        details = [
+            item.detail for item in progress.agenda(uow, get_catalog(), practice.admins_couple)
+        ]
+    assert "We laughed again" in details
+    assert "Only for my counselor" not in details
