@@ -35,6 +35,21 @@ def _drop_postgres_database(admin: Engine, url: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    """Cheap argon2 parameters inside tests only; production keeps argon2-cffi's defaults.
+
+    Every fixture creates accounts, and the default cost (64 MiB, 3 passes) per hash would
+    spend most of the suite's time hashing. test_passwords_use_argon2_defaults guards the
+    real parameters.
+    """
+    from argon2 import PasswordHasher
+
+    from trustcare import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+
+
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
