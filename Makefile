@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: install run test test-fast lint demo clean
+.PHONY: install run test test-fast lint demo screenshots clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || (echo "Python 3.11 or newer is needed (3.12 preferred)"; exit 1)
@@ -33,6 +33,9 @@ lint: install
 
 demo: install
 	TRUSTCARE_DATABASE_URL=sqlite:///var/demo.db $(BIN)/trustcare seed-demo
+
+screenshots: install
+	TRUSTCARE_SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/e2e/test_progress_and_session_mode.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
