@@ -104,6 +104,7 @@ def test_a_partner_checks_in_from_a_phone_and_the_counselor_sees_it(server, brow
 
     page.reload()
     wait_for_app(page)
+    page.get_by_role("tab", name="Check-ins").click()
     page.get_by_role("heading", name="Lena: 1 check-in(s)").wait_for(timeout=30_000)
     screenshot(page, "checkin-counselor-sees-it")
 

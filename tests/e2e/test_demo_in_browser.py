@@ -27,6 +27,8 @@ def test_explore_the_demo_sign_in_open_a_couple_and_stay_signed_in(server, brows
     wait_for_app(page)
     screenshot(page, "foundation-caseload")
 
+    page.get_by_label("Open a couple's record").click()
+    page.get_by_role("option", name="Alder & Brook (Mara & Tomas)").click()
     page.get_by_role("button", name="Open record").click()
     page.get_by_role("heading", name="Alder & Brook").wait_for(timeout=30_000)
     wait_for_app(page)
