@@ -38,6 +38,11 @@ def test_explore_the_demo_sign_in_open_a_couple_and_stay_signed_in(server, brows
     page.reload()
     wait_for_app(page)
     page.get_by_role("heading", name="Alder & Brook").wait_for(timeout=30_000)
+
+    page.goto(f"{server.url}/library")
+    wait_for_app(page)
+    page.get_by_role("heading", name="As a client sees it on a phone").wait_for(timeout=30_000)
+    screenshot(page, "library-module-preview")
     page.close()
 
 
