@@ -22,8 +22,9 @@ run: install
 	$(BIN)/trustcare db upgrade
 	$(BIN)/streamlit run server.py --server.port $(PORT)
 
+# One test worker per core; a file's tests stay on one worker (they share its fixtures).
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 test-fast: install
 	$(BIN)/python -m pytest -q tests/unit tests/integration
