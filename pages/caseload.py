@@ -21,12 +21,16 @@ status = status_col.selectbox(
 )
 search = search_col.text_input("Search by couple label or partner name", max_chars=80)
 
+page_number = st.session_state.get("caseload_page", 1)
 with context.work(actor) as uow:
-    caseload = couples.list_caseload(uow, status=None if status == "all" else status, search=search)
-    alerts = progress.caseload_alerts(
-        uow, context.catalog(), [row.couple_id for row in caseload.rows]
+    caseload = progress.caseload_view(
+        uow,
+        context.catalog(),
+        status=None if status == "all" else status,
+        search=search,
+        page=page_number,
     )
-rows = sorted(caseload.rows, key=lambda row: (alerts.rank(row.couple_id), row.label.casefold()))
+rows, alerts = caseload.rows, caseload.alerts
 
 if not rows:
     if caseload.total == 0:
@@ -54,7 +58,17 @@ else:
         column_config={"Last session": st.column_config.DateColumn(format="YYYY-MM-DD")},
     )
     selected = event.selection.rows if event else []
-    st.caption(f"{len(rows)} couple(s). Select a row, or pick a couple below, to open the record.")
+    st.caption(
+        f"{caseload.matching} couple(s), most urgent first. Select a row, or pick a couple "
+        "below, to open the record."
+    )
+    if caseload.pages > 1:
+        st.number_input(
+            f"Page (of {caseload.pages})",
+            min_value=1,
+            max_value=caseload.pages,
+            key="caseload_page",
+        )
     pick_col, open_col = st.columns([3, 1], vertical_alignment="bottom")
     by_id = {row.couple_id: row for row in rows}
     choice = pick_col.selectbox(

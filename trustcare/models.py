@@ -118,6 +118,9 @@ class Couple(Base):
     # NFKC and case folding can make a key many times longer than the label it came from.
     label_key: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="active")
+    # Raised by every change that can alter the couple's alerts, so evaluated alerts can be
+    # kept until something new happens (see services/progress.py).
+    alert_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

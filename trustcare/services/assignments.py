@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from trustcare.catalog import Catalog, ContentNotFound
 from trustcare.models import ASSIGNMENT_STATUSES, Assignment, ExerciseProgress, Partner, utcnow
 from trustcare.services.errors import AssignmentNotFound, InvalidInput, PartnerNotFound
-from trustcare.services.uow import CounselorWork
+from trustcare.services.uow import CounselorWork, mark_alerts_stale
 from trustcare.services.validation import clean_long_text
 
 NOTE_MAX = 2000
@@ -104,6 +104,7 @@ def assign_module(
     )
     uow.session.add(assignment)
     uow.session.flush()
+    mark_alerts_stale(uow.session, couple.id)
     uow.record(
         "assignment.create",
         "couple",
@@ -146,6 +147,7 @@ def set_status(uow: CounselorWork, couple_id: int, assignment_id: int, status: s
     previous = assignment.status
     assignment.status = status
     assignment.completed_at = utcnow() if status == "completed" else None
+    mark_alerts_stale(uow.session, couple.id)
     uow.record(
         "assignment.status",
         "couple",

@@ -21,7 +21,7 @@ from trustcare.practice_settings import PracticeSettings
 from trustcare.scoring import score_answers
 from trustcare.services.errors import AssignmentNotFound, InvalidInput, StorageUnavailable
 from trustcare.services.links import practice_settings
-from trustcare.services.uow import CounselorWork, PartnerWork
+from trustcare.services.uow import CounselorWork, PartnerWork, mark_alerts_stale
 from trustcare.services.validation import clean_long_text
 
 log = logging.getLogger(__name__)
@@ -224,6 +224,7 @@ def mark_exercise_done(
     progress.reflection_shared = bool(share_reflection and reflection.strip())
     uow.session.flush()
     _advance_status(uow, assignment, len(module.exercises))
+    mark_alerts_stale(uow.session, uow.actor.couple_id)
     uow.record("exercise.done", "assignment", assignment.id, exercise=exercise_id)
     uow.commit()
 
@@ -337,6 +338,7 @@ def _submit_checkin(
         if existing is None:
             raise
         return CheckinReceipt(existing.id, existing.safety_flag, True, settings.support_text)
+    mark_alerts_stale(uow.session, uow.actor.couple_id)
     uow.record("checkin.submit", "couple", uow.actor.couple_id, checkin_id=checkin.id)
     uow.commit()
     log.info("check-in %s stored for partner %s", checkin.id, uow.actor.partner_id)

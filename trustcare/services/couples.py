@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -88,28 +88,9 @@ class PartnerInput:
     contact: str = ""
 
 
-def list_caseload(
-    uow: CounselorWork,
-    status: str | None = None,
-    search: str = "",
-    limit: int = 500,
-    offset: int = 0,
-) -> Caseload:
-    """The counselor's couples in three statements, whatever the caseload's size."""
-    session_stats = (
-        select(
-            CounselingSession.couple_id,
-            func.count(CounselingSession.id).label("sessions"),
-            func.max(CounselingSession.held_on).label("last_session"),
-        )
-        .group_by(CounselingSession.couple_id)
-        .subquery()
-    )
-    statement = (
-        uow.couples()
-        .add_columns(session_stats.c.sessions, session_stats.c.last_session)
-        .outerjoin(session_stats, session_stats.c.couple_id == Couple.id)
-    )
+def caseload_filter(uow: CounselorWork, status: str | None = None, search: str = "") -> Select:
+    """The counselor's couples matching a status and a search of labels and partner names."""
+    statement = uow.couples()
     if status:
         statement = statement.where(Couple.status == status)
     needle = search.strip()
@@ -121,6 +102,34 @@ def list_caseload(
         statement = statement.where(
             or_(Couple.label_key.like(pattern), Couple.id.in_(partner_match))
         )
+    return statement
+
+
+def list_caseload(
+    uow: CounselorWork,
+    status: str | None = None,
+    search: str = "",
+    limit: int = 500,
+    offset: int = 0,
+    couple_ids: list[int] | None = None,
+) -> Caseload:
+    """The counselor's couples in three statements, whatever the caseload's size.
+
+    With `couple_ids`, only those couples (still only the counselor's own) are listed.
+    """
+    session_stats = select(
+        CounselingSession.couple_id,
+        func.count(CounselingSession.id).label("sessions"),
+        func.max(CounselingSession.held_on).label("last_session"),
+    ).group_by(CounselingSession.couple_id)
+    statement = caseload_filter(uow, status, search)
+    if couple_ids is not None:
+        statement = statement.where(Couple.id.in_(couple_ids))
+        session_stats = session_stats.where(CounselingSession.couple_id.in_(couple_ids))
+    stats = session_stats.subquery()
+    statement = statement.add_columns(stats.c.sessions, stats.c.last_session).outerjoin(
+        stats, stats.c.couple_id == Couple.id
+    )
     rows = uow.session.execute(
         statement.order_by(Couple.label_key).limit(limit).offset(offset)
     ).all()
@@ -269,6 +278,7 @@ def update_couple(
         raise InvalidInput(problems)
     couple.label = label
     couple.label_key = label_key(label)
+    couple.alert_version += 1
     stored = uow.session.scalars(
         select(Partner).where(Partner.couple_id == couple.id).order_by(Partner.position)
     ).all()
@@ -286,6 +296,7 @@ def set_status(uow: CounselorWork, couple_id: int, status: str) -> None:
     couple = uow.get_couple(couple_id)
     previous = couple.status
     couple.status = status
+    couple.alert_version += 1
     uow.record("couple.status", "couple", couple.id, before=previous, after=status)
     uow.commit()
 

@@ -50,9 +50,7 @@ class LinkNotUsable(ServiceError):
     """Any bad, tampered, expired or revoked link: one message, which reveals nothing."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "This link no longer works. Please ask your counselor for a new one."
-        )
+        super().__init__("This link no longer works. Please ask your counselor for a new one.")
 
 
 class AssignmentNotFound(NotFound):

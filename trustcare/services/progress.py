@@ -7,6 +7,7 @@ number of check-ins; the rules themselves live in the pure modules alerts.py and
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 
 import pandas as pd
@@ -26,6 +27,7 @@ from trustcare.models import (
 )
 from trustcare.practice_settings import PracticeSettings
 from trustcare.scoring import reliable_change_threshold
+from trustcare.services import couples as couple_service
 from trustcare.services.checkins import MEASURE_ID
 from trustcare.services.links import practice_settings
 from trustcare.services.uow import CounselorWork
@@ -267,14 +269,81 @@ def _assignment_points(
     return points
 
 
-def _evaluate(
+@dataclass(frozen=True)
+class Standing:
+    """Where one couple stands: unacknowledged alerts, mean latest total, mean change."""
+
+    alerts: tuple[alert_rules.Alert, ...]
+    current: float | None
+    change: float | None
+
+
+class _StandingCache:
+    """Evaluated standings, kept per process until the couple's data or the day changes.
+
+    The key holds the database, the couple's creation time and its alert_version (raised by
+    every service that changes what alerts read), the date (for the time-based rules) and the
+    thresholds, so an entry is never served for other data. Entries are only ever read for
+    couple ids that came out of a query scoped to the acting counselor.
+    """
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._entries: dict[tuple, Standing] = {}
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Standing | None:
+        with self._lock:
+            return self._entries.get(key)
+
+    def put(self, key: tuple, standing: Standing) -> None:
+        with self._lock:
+            if len(self._entries) >= self._size:
+                self._entries.clear()
+            self._entries[key] = standing
+
+
+_standings_cache = _StandingCache()
+
+
+def _standings(
     uow: CounselorWork, catalog: Catalog, couples: list[Couple], now: dt.datetime
-) -> dict[int, list[alert_rules.Alert]]:
-    """Unacknowledged alerts per couple, with a fixed number of statements for any caseload."""
+) -> dict[int, Standing]:
+    """Standings per couple; only couples whose data changed are evaluated again."""
     if not couples:
         return {}
     measure = _measure(catalog)
     settings: PracticeSettings = practice_settings(uow.session, uow.actor.practice_id)
+    rc = measure.reliable_change
+    database = str(uow.session.get_bind().url)
+    context = (now.date(), settings.alerts.model_dump_json(), rc.sd, rc.reliability)
+    keys = {
+        c.id: (database, c.id, c.created_at, c.alert_version, c.status, *context) for c in couples
+    }
+    result: dict[int, Standing] = {}
+    stale = []
+    for couple in couples:
+        cached = _standings_cache.get(keys[couple.id])
+        if cached is None:
+            stale.append(couple)
+        else:
+            result[couple.id] = cached
+    if stale:
+        for couple_id, standing in _evaluate(uow, catalog, stale, now, settings).items():
+            _standings_cache.put(keys[couple_id], standing)
+            result[couple_id] = standing
+    return result
+
+
+def _evaluate(
+    uow: CounselorWork,
+    catalog: Catalog,
+    couples: list[Couple],
+    now: dt.datetime,
+    settings: PracticeSettings,
+) -> dict[int, Standing]:
+    """Unacknowledged alerts and scores per couple, with a fixed number of statements."""
+    measure = _measure(catalog)
     couple_ids = [c.id for c in couples]
     partners: dict[int, list[tuple[int, str]]] = {}
     for couple_id, partner_id, name in uow.session.execute(
@@ -296,17 +365,36 @@ def _evaluate(
     result = {}
     for data in _couple_data(couples, partners, checkins, assignments):
         found = alert_rules.evaluate(data, rc.sd, rc.reliability, settings.alerts, now)
-        result[data.couple_id] = alert_rules.filter_acknowledged(
-            found, acknowledged.get(data.couple_id, set())
+        current, change = _current_and_change(data)
+        result[data.couple_id] = Standing(
+            tuple(alert_rules.filter_acknowledged(found, acknowledged.get(data.couple_id, set()))),
+            current,
+            change,
         )
     return result
+
+
+def _current_and_change(data: alert_rules.CoupleData) -> tuple[float | None, float | None]:
+    """Mean of the partners' latest totals, and mean change since each partner's first."""
+    firsts: dict[int, float] = {}
+    lasts: dict[int, float] = {}
+    for point in sorted(data.checkins, key=lambda p: p.submitted_at):
+        if point.total is None:
+            continue
+        firsts.setdefault(point.partner_id, point.total)
+        lasts[point.partner_id] = point.total
+    if not lasts:
+        return None, None
+    current = sum(lasts.values()) / len(lasts)
+    change = sum(lasts[p] - firsts[p] for p in lasts) / len(lasts)
+    return current, change
 
 
 def couple_alerts(
     uow: CounselorWork, catalog: Catalog, couple_id: int, now: dt.datetime | None = None
 ) -> list[alert_rules.Alert]:
     couple = uow.get_couple(couple_id)
-    return _evaluate(uow, catalog, [couple], now or utcnow())[couple.id]
+    return list(_standings(uow, catalog, [couple], now or utcnow())[couple.id].alerts)
 
 
 def acknowledge_alert(uow: CounselorWork, couple_id: int, alert_key: str) -> None:
@@ -327,6 +415,7 @@ def acknowledge_alert(uow: CounselorWork, couple_id: int, alert_key: str) -> Non
                 acknowledged_at=utcnow(),
             )
         )
+        couple.alert_version += 1
         uow.record("alert.acknowledge", "couple", couple.id, alert=alert_key.split(":")[0])
     uow.commit()
 
@@ -353,33 +442,85 @@ def caseload_alerts(
 ) -> CaseloadAlerts:
     """Alerts and the current-versus-change overview for the counselor's listed couples."""
     couples = list(uow.session.scalars(uow.couples().where(Couple.id.in_(couple_ids))))
-    found = _evaluate(uow, catalog, couples, now or utcnow())
-    measure = _measure(catalog)
-    frame = _checkin_frame(uow, [c.id for c in couples], measure)
+    return _caseload_alerts(uow, catalog, couples, now or utcnow())
+
+
+def _caseload_alerts(
+    uow: CounselorWork, catalog: Catalog, couples: list[Couple], now: dt.datetime
+) -> CaseloadAlerts:
+    standings = _standings(uow, catalog, couples, now)
     rows = []
-    scored = frame.dropna(subset=["total"]) if len(frame) else frame
     for couple in couples:
-        own = scored[scored["couple_id"] == couple.id] if len(scored) else scored
-        if own.empty:
+        standing = standings[couple.id]
+        if standing.current is None:
             continue
-        firsts = own.groupby("partner_id")["total"].first()
-        lasts = own.groupby("partner_id")["total"].last()
         level = "none"
-        if any(a.severity == "urgent" for a in found.get(couple.id, [])):
+        if any(a.severity == "urgent" for a in standing.alerts):
             level = "urgent"
-        elif found.get(couple.id):
+        elif standing.alerts:
             level = "attention"
         rows.append(
             {
                 "couple_id": couple.id,
                 "couple": couple.label,
-                "current": float(lasts.mean()),
-                "change": float((lasts - firsts).mean()),
+                "current": standing.current,
+                "change": standing.change,
                 "alert": level,
             }
         )
     overview = pd.DataFrame(rows, columns=["couple_id", "couple", "current", "change", "alert"])
-    return CaseloadAlerts(found, overview)
+    return CaseloadAlerts({cid: list(s.alerts) for cid, s in standings.items()}, overview)
+
+
+@dataclass(frozen=True)
+class CaseloadView:
+    """One page of the caseload, most urgent first, with the counts behind the filters."""
+
+    rows: list[couple_service.CaseloadRow]
+    alerts: CaseloadAlerts
+    counts: dict[str, int]
+    matching: int
+    page: int
+    pages: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def caseload_view(
+    uow: CounselorWork,
+    catalog: Catalog,
+    status: str | None = None,
+    search: str = "",
+    page: int = 1,
+    page_size: int = 50,
+    now: dt.datetime | None = None,
+) -> CaseloadView:
+    """The caseload page: urgency across every matching couple, details for one page of them.
+
+    The statements issued do not depend on the caseload's size, and alerts are evaluated
+    again only for couples whose data changed (see _StandingCache).
+    """
+    now = now or utcnow()
+    matching = list(uow.session.scalars(couple_service.caseload_filter(uow, status, search)))
+    standings = _standings(uow, catalog, matching, now)
+    matching.sort(
+        key=lambda c: (alert_rules.urgency_rank(standings[c.id].alerts), c.label_key, c.id)
+    )
+    pages = max(1, -(-len(matching) // page_size))
+    page = min(max(1, page), pages)
+    shown = matching[(page - 1) * page_size : page * page_size]
+    listed = couple_service.list_caseload(uow, couple_ids=[c.id for c in shown])
+    by_id = {row.couple_id: row for row in listed.rows}
+    return CaseloadView(
+        rows=[by_id[c.id] for c in shown],
+        alerts=_caseload_alerts(uow, catalog, shown, now),
+        counts=listed.counts,
+        matching=len(matching),
+        page=page,
+        pages=pages,
+    )
 
 
 def agenda(
@@ -398,7 +539,7 @@ def agenda(
         if last_session
         else couple.created_at
     )
-    found = _evaluate(uow, catalog, [couple], now)[couple.id]
+    found = list(_standings(uow, catalog, [couple], now)[couple.id].alerts)
     progress = couple_progress(uow, catalog, couple.id)
     items: list[AgendaItem] = []
     for alert in found:

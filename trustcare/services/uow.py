@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from trustcare.identity import Actor, PartnerActor
@@ -127,3 +127,10 @@ class PartnerWork(UnitOfWork):
             actor_id=self.actor.partner_id,
             **detail,
         )
+
+
+def mark_alerts_stale(session: Session, couple_id: int) -> None:
+    """Something that can change this couple's alerts happened; evaluated alerts are now old."""
+    session.execute(
+        update(Couple).where(Couple.id == couple_id).values(alert_version=Couple.alert_version + 1)
+    )
