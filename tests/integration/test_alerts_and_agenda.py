@@ -131,3 +131,54 @@ def test_the_agenda_shows_shared_notes_but_not_private_ones(practice, lena):
         ]
     assert "We laughed again" in details
     assert "Only for my counselor" not in details
+
+
+def test_the_caseload_view_pages_through_couples_most_urgent_first(practice, lena):
+    with practice.work(practice.admin) as uow:
+        for label in ("Aardvark", "Badger", "Coyote"):
+            couples.create_couple(
+                uow, label, [couples.PartnerInput("A"), couples.PartnerInput("B")]
+            )
+    check_in(practice, lena, "s1", **{"felt-unsafe": 1})
+    with practice.work(practice.admin) as uow:
+        first = progress.caseload_view(uow, get_catalog(), page=1, page_size=2)
+        last = progress.caseload_view(uow, get_catalog(), page=2, page_size=2)
+    assert [r.label for r in first.rows] == ["Rivera", "Aardvark"]
+    assert [r.label for r in last.rows] == ["Badger", "Coyote"]
+    assert (first.matching, first.pages, first.total) == (4, 2, 4)
+    assert first.alerts.badge(practice.admins_couple) == "1 urgent"
+
+
+def test_the_caseload_view_only_lists_the_counselors_own_couples(practice):
+    with practice.work(practice.counselor) as uow:
+        view = progress.caseload_view(uow, get_catalog())
+    assert [r.label for r in view.rows] == ["Okafor"]
+
+
+def test_caseload_view_statements_do_not_grow_with_the_caseload(practice, engine):
+    from sqlalchemy import event
+
+    def statements() -> int:
+        count = 0
+
+        def count_statement(*_args):
+            nonlocal count
+            count += 1
+
+        event.listen(engine, "before_cursor_execute", count_statement)
+        try:
+            with practice.work(practice.admin) as uow:
+                progress.caseload_view(uow, get_catalog(), page_size=5)
+        finally:
+            event.remove(engine, "before_cursor_execute", count_statement)
+        return count
+
+    statements()
+    small = statements()
+    with practice.work(practice.admin) as uow:
+        for number in range(12):
+            couples.create_couple(
+                uow, f"Couple {number}", [couples.PartnerInput("P"), couples.PartnerInput("Q")]
+            )
+    statements()
+    assert statements() == small
