@@ -569,3 +569,12 @@ def test_every_colour_drawn_comes_from_the_okabe_ito_palette():
         used |= {s.line.color for s in fig.layout.shapes if s.x0 == s.x1}  # event lines
 
     assert used <= set(OKABE_ITO)
+
+
+def test_figures_are_drawn_on_the_plain_white_template():
+    import json
+
+    drawn = json.loads(progress_figure(HARBOUR_LIGHTS).to_json())
+    empty = json.loads(progress_figure(NO_CHECKINS).to_json())
+    for figure in (drawn, empty):
+        assert figure["layout"]["template"]["layout"]["plot_bgcolor"] == "white"
