@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: install run test test-fast lint demo screenshots clean
+.PHONY: install run test test-fast lint demo screenshots bench clean
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || (echo "Python 3.11 or newer is needed (3.12 preferred)"; exit 1)
@@ -31,6 +31,10 @@ test-fast: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# Page and check-in timings at 40 and 400 couples on SQLite (see README, Performance).
+bench: install
+	$(BIN)/trustcare bench --quick
 
 demo: install
 	TRUSTCARE_DATABASE_URL=sqlite:///var/demo.db $(BIN)/trustcare seed-demo

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from trustcare.bench.command import bench
 from trustcare.content_cli import validate
 from trustcare.db import DatabaseError, make_engine, make_session_factory, upgrade
 from trustcare.services.errors import InvalidInput
@@ -169,6 +170,7 @@ def content() -> None:
 
 
 content.add_command(validate)
+main.add_command(bench)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,60 @@
+"""`trustcare bench` on two tiny practices: the shape of its JSON lines and its SQL counts.
+
+Speed targets live in the bench itself, never in tests; nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from trustcare.bench.pages import page_specs
+from trustcare.cli import main
+
+PAGE_KEYS = {"page", "couples", "database", "median_ms", "reference_ms", "ratio", "statements"}
+SUBMIT_KEYS = {"page", "couples", "database", "median_ms", "p95_ms"}
+
+
+@pytest.fixture(scope="module")
+def bench_lines() -> list[dict]:
+    """The bench's JSON lines for practices of 3 and 6 couples on SQLite, two warm runs each."""
+    result = CliRunner().invoke(
+        main, ["bench", "--couples", "3", "--couples", "6", "--runs", "2", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def test_every_page_the_references_and_the_submit_get_one_line_per_size(bench_lines):
+    expected = {"empty", "reference", "submit", *(spec.name for spec in page_specs())}
+    for couples in (3, 6):
+        assert {line["page"] for line in bench_lines if line["couples"] == couples} == expected
+    assert len(bench_lines) == 2 * len(expected)
+    assert {line["database"] for line in bench_lines} == {"sqlite"}
+
+
+def test_page_lines_carry_a_ratio_to_the_reference_and_a_statement_count(bench_lines):
+    for line in bench_lines:
+        if line["page"] == "submit":
+            assert set(line) == SUBMIT_KEYS
+            assert 0 < line["median_ms"] <= line["p95_ms"]
+            continue
+        assert set(line) == PAGE_KEYS
+        assert line["median_ms"] > 0 and line["reference_ms"] > 0
+        assert line["ratio"] == pytest.approx(
+            line["median_ms"] / line["reference_ms"], rel=0.01, abs=0.01
+        )
+        assert isinstance(line["statements"], int)
+
+
+def test_each_page_issues_the_same_statements_for_3_and_for_6_couples(bench_lines):
+    counts: dict[str, dict[int, int]] = {}
+    for line in bench_lines:
+        if line["page"] != "submit":
+            counts.setdefault(line["page"], {})[line["couples"]] = line["statements"]
+    for page, by_size in counts.items():
+        assert by_size[3] == by_size[6], f"{page}: {by_size}"
+    assert all(counts[spec.name][3] > 0 for spec in page_specs())
+    assert counts["empty"][3] == counts["reference"][3] == 0
