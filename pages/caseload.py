@@ -82,9 +82,8 @@ else:
     if open_col.button("Open record", type="primary"):
         st.switch_page("pages/couple.py", query_params={"couple": choice})
 
-if rows:
-    with st.expander("Where each couple stands", expanded=False):
-        show_chart(charts.caseload_figure(alerts.overview), key="caseload_overview")
+if rows and st.toggle("Show where each couple stands (current score against change)"):
+    show_chart(charts.caseload_figure(alerts.overview), key="caseload_overview")
 
 with st.expander("Add a couple", expanded=caseload.total == 0), st.form("add_couple"):
     label = st.text_input("Couple label (how you name them in your caseload)", max_chars=80)

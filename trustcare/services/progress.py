@@ -195,47 +195,6 @@ def _events(
     return frame
 
 
-def _couple_data(
-    couples: list[Couple],
-    partners: dict[int, list[tuple[int, str]]],
-    checkins: pd.DataFrame,
-    assignments: dict[int, list[alert_rules.AssignmentPoint]],
-) -> list[alert_rules.CoupleData]:
-    by_couple = (
-        {cid: frame for cid, frame in checkins.groupby("couple_id")} if len(checkins) else {}
-    )
-    data = []
-    for couple in couples:
-        own = by_couple.get(couple.id)
-        points = ()
-        if own is not None:
-            points = tuple(
-                alert_rules.CheckinPoint(
-                    int(row.checkin_id),
-                    int(row.partner_id),
-                    row.submitted_at.to_pydatetime(),
-                    None if pd.isna(row.total) else float(row.total),
-                    None if pd.isna(row.overall) else int(row.overall),
-                    bool(row.safety_flag),
-                )
-                for row in own.itertuples()
-            )
-        people = partners.get(couple.id, [])
-        data.append(
-            alert_rules.CoupleData(
-                couple_id=couple.id,
-                label=couple.label,
-                partner_ids=tuple(pid for pid, _ in people),
-                partner_names=dict(people),
-                checkins=points,
-                assignments=tuple(assignments.get(couple.id, [])),
-                created_at=couple.created_at,
-                status=couple.status,
-            )
-        )
-    return data
-
-
 def _assignment_points(
     uow: CounselorWork, catalog: Catalog, couple_ids: list[int]
 ) -> dict[int, list[alert_rules.AssignmentPoint]]:
@@ -352,7 +311,23 @@ def _evaluate(
         .order_by(Partner.couple_id, Partner.position)
     ):
         partners.setdefault(couple_id, []).append((partner_id, name))
-    checkins = _checkin_frame(uow, couple_ids, measure)
+    points: dict[int, list[alert_rules.CheckinPoint]] = {}
+    for couple_id, checkin_id, partner_id, when, total, overall, flagged in uow.session.execute(
+        select(
+            CheckIn.couple_id,
+            CheckIn.id,
+            CheckIn.partner_id,
+            CheckIn.submitted_at,
+            CheckIn.total,
+            CheckIn.overall,
+            CheckIn.safety_flag,
+        )
+        .where(CheckIn.couple_id.in_(couple_ids))
+        .order_by(CheckIn.couple_id, CheckIn.submitted_at, CheckIn.id)
+    ):
+        points.setdefault(couple_id, []).append(
+            alert_rules.CheckinPoint(checkin_id, partner_id, when, total, overall, bool(flagged))
+        )
     assignments = _assignment_points(uow, catalog, couple_ids)
     acknowledged: dict[int, set[str]] = {}
     for couple_id, key in uow.session.execute(
@@ -363,7 +338,18 @@ def _evaluate(
         acknowledged.setdefault(couple_id, set()).add(key)
     rc = measure.reliable_change
     result = {}
-    for data in _couple_data(couples, partners, checkins, assignments):
+    for couple in couples:
+        people = partners.get(couple.id, [])
+        data = alert_rules.CoupleData(
+            couple_id=couple.id,
+            label=couple.label,
+            partner_ids=tuple(pid for pid, _ in people),
+            partner_names=dict(people),
+            checkins=tuple(points.get(couple.id, ())),
+            assignments=tuple(assignments.get(couple.id, [])),
+            created_at=couple.created_at,
+            status=couple.status,
+        )
         found = alert_rules.evaluate(data, rc.sd, rc.reliability, settings.alerts, now)
         current, change = _current_and_change(data)
         result[data.couple_id] = Standing(
@@ -503,7 +489,19 @@ def caseload_view(
     again only for couples whose data changed (see _StandingCache).
     """
     now = now or utcnow()
-    matching = list(uow.session.scalars(couple_service.caseload_filter(uow, status, search)))
+    # Plain rows, not ORM objects: thousands of couples are only sorted here.
+    matching = list(
+        uow.session.execute(
+            couple_service.caseload_filter(uow, status, search).with_only_columns(
+                Couple.id,
+                Couple.label,
+                Couple.label_key,
+                Couple.created_at,
+                Couple.alert_version,
+                Couple.status,
+            )
+        )
+    )
     standings = _standings(uow, catalog, matching, now)
     matching.sort(
         key=lambda c: (alert_rules.urgency_rank(standings[c.id].alerts), c.label_key, c.id)
