@@ -172,7 +172,7 @@ def test_a_counselor_signs_in_through_the_provider_lands_on_their_caseload_and_s
     wait_for_app(page)
     screenshot(page, "sso-caseload")
     assert page.get_by_text("Signed in as Ben Imaginary").is_visible()
-    assert page.get_by_text("1 couple(s).").is_visible()
+    assert page.get_by_text("1 couple(s), most urgent first.").is_visible()
     couple_picker = page.get_by_role("combobox", name="Open a couple's record")
     couple_picker.click()
     options = page.get_by_role("option").all_inner_texts()
