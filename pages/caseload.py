@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from trustcare import charts
-from trustcare.models import COUPLE_STATUSES
 from trustcare.services import couples, progress
 from trustcare.services.errors import ServiceError
 from trustcare.ui import state
@@ -17,7 +16,7 @@ actor = state.current_actor(context)
 st.title("Caseload")
 status_col, search_col = st.columns([1, 2])
 status = status_col.selectbox(
-    "Status", ["all", *COUPLE_STATUSES], index=1, format_func=str.capitalize
+    "Status", ["all", *couples.COUPLE_STATUSES], index=1, format_func=str.capitalize
 )
 search = search_col.text_input("Search by couple label or partner name", max_chars=80)
 

@@ -7,7 +7,6 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from trustcare.models import ASSIGNMENT_STATUSES
 from trustcare.services import assignments
 from trustcare.services.errors import ServiceError
 from trustcare.ui.forms import show_problems
@@ -72,7 +71,7 @@ def show(context, actor, catalog, record) -> None:
                 ),
             )
             status = right.selectbox(
-                "New status", ASSIGNMENT_STATUSES, format_func=STATUS_LABELS.get
+                "New status", assignments.ASSIGNMENT_STATUSES, format_func=STATUS_LABELS.get
             )
             if st.form_submit_button("Update status"):
                 with context.work(actor) as uow:
