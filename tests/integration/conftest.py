@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import event
 
 from trustcare.identity import Actor
 from trustcare.services import accounts, couples
@@ -46,3 +47,24 @@ def practice(factory) -> Practice:
             uow, "Okafor", [couples.PartnerInput("Chidi"), couples.PartnerInput("Tess")]
         )
     return Practice(factory, admin, ben, rivera, okafor)
+
+
+@pytest.fixture
+def count_statements(engine):
+    """Runs a callable and returns how many SQL statements it sent to the test database."""
+
+    def count(call) -> int:
+        sent = 0
+
+        def one_more(*_args):
+            nonlocal sent
+            sent += 1
+
+        event.listen(engine, "before_cursor_execute", one_more)
+        try:
+            call()
+        finally:
+            event.remove(engine, "before_cursor_execute", one_more)
+        return sent
+
+    return count

@@ -155,23 +155,13 @@ def test_the_caseload_view_only_lists_the_counselors_own_couples(practice):
     assert [r.label for r in view.rows] == ["Okafor"]
 
 
-def test_caseload_view_statements_do_not_grow_with_the_caseload(practice, engine):
-    from sqlalchemy import event
+def test_caseload_view_statements_do_not_grow_with_the_caseload(practice, count_statements):
+    def view_caseload() -> None:
+        with practice.work(practice.admin) as uow:
+            progress.caseload_view(uow, get_catalog(), page_size=5)
 
     def statements() -> int:
-        count = 0
-
-        def count_statement(*_args):
-            nonlocal count
-            count += 1
-
-        event.listen(engine, "before_cursor_execute", count_statement)
-        try:
-            with practice.work(practice.admin) as uow:
-                progress.caseload_view(uow, get_catalog(), page_size=5)
-        finally:
-            event.remove(engine, "before_cursor_execute", count_statement)
-        return count
+        return count_statements(view_caseload)
 
     statements()
     small = statements()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from trustcare.models import AuditEvent, Couple, Partner
@@ -149,21 +149,13 @@ def test_reading_and_changing_a_record_is_audited_without_flooding(practice):
     assert actions == ["couple.create", "couple.view", "couple.status"]
 
 
-def test_caseload_statements_do_not_grow_with_the_caseload(practice, engine):
+def test_caseload_statements_do_not_grow_with_the_caseload(practice, count_statements):
+    def list_caseload() -> None:
+        with practice.work(practice.admin) as uow:
+            couples.list_caseload(uow)
+
     def statements_for_caseload() -> int:
-        count = 0
-
-        def count_statement(*_args):
-            nonlocal count
-            count += 1
-
-        event.listen(engine, "before_cursor_execute", count_statement)
-        try:
-            with practice.work(practice.admin) as uow:
-                couples.list_caseload(uow)
-        finally:
-            event.remove(engine, "before_cursor_execute", count_statement)
-        return count
+        return count_statements(list_caseload)
 
     small = statements_for_caseload()
     with practice.work(practice.admin) as uow:
