@@ -58,3 +58,34 @@ def test_each_page_issues_the_same_statements_for_3_and_for_6_couples(bench_line
         assert by_size[3] == by_size[6], f"{page}: {by_size}"
     assert all(counts[spec.name][3] > 0 for spec in page_specs())
     assert counts["empty"][3] == counts["reference"][3] == 0
+
+
+def test_reruns_compile_each_script_once_as_the_server_does(tmp_path, monkeypatch):
+    """AppTest alone compiles the script on every run; the bench times what a server pays."""
+    from streamlit.runtime.scriptrunner import script_cache
+    from streamlit.testing.v1 import AppTest
+
+    from trustcare.bench.pages import shared_script_cache
+
+    script = tmp_path / "page.py"
+    script.write_text('import streamlit as st\nst.title("Page")\n', encoding="utf-8")
+    compiled: list[str] = []
+    real_add_magic = script_cache.magic.add_magic
+
+    def counting_add_magic(code: str, path: str):
+        compiled.append(path)
+        return real_add_magic(code, path)
+
+    monkeypatch.setattr(script_cache.magic, "add_magic", counting_add_magic)
+    app = AppTest.from_file(str(script))
+    app.run()
+    app.run()
+    assert len(compiled) == 2  # without the bench's cache: once per run
+
+    compiled.clear()
+    with shared_script_cache():
+        app = AppTest.from_file(str(script))
+        for _ in range(3):
+            app.run()
+        assert app.title[0].value == "Page"
+    assert compiled == [str(script)]

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, event
 from streamlit.runtime.pages_manager import PagesManager
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
 from trustcare.bench.practice import BenchPractice
@@ -150,6 +151,21 @@ def navigation_mode() -> Iterator[None]:
         yield
     finally:
         PagesManager.__init__ = original
+
+
+@contextmanager
+def shared_script_cache() -> Iterator[None]:
+    """The server compiles each script once and keeps the bytecode for every session and rerun
+    (one ScriptCache in its Runtime); AppTest builds a new cache on every run, which would time
+    Streamlit's compiler (magic included) on each rerun instead of the page. One cache for the
+    whole bench, for the reference scripts and the pages alike, measures what a server pays."""
+    cache = ScriptCache()
+    saved = app_test.ScriptCache, local_script_runner.ScriptCache
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: cache
+    try:
+        yield
+    finally:
+        app_test.ScriptCache, local_script_runner.ScriptCache = saved
 
 
 class StatementCounter:

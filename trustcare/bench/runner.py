@@ -28,6 +28,7 @@ from trustcare.bench.pages import (
     ScriptProfiler,
     navigation_mode,
     page_specs,
+    shared_script_cache,
     time_page,
     time_script,
 )
@@ -270,6 +271,7 @@ def run_bench(
     with (
         tempfile.TemporaryDirectory(prefix="trustcare-bench-") as tmp,
         navigation_mode(),
+        shared_script_cache(),
         _quiet_bare_mode_warnings(),
     ):
         workdir = Path(tmp)
