@@ -41,77 +41,91 @@ if data.provisional:
 for alert in alerts:
     (st.error if alert.severity == "urgent" else st.warning)(alert.message)
 
-axis_col, measure_col = st.columns(2)
-x = (
-    axis_col.segmented_control(
-        "Along",
-        ["session", "date"],
-        default="session",
-        format_func={"session": "Session number", "date": "Date"}.get,
-    )
-    or "session"
-)
-measure = (
-    measure_col.segmented_control(
-        "Show",
-        ["total", "overall"],
-        default="total",
-        format_func={"total": "Trust pulse (0–32)", "overall": "Overall trust (0–10)"}.get,
-    )
-    or "total"
-)
-
+VIEWS = ["Trust over time", "Gap between partners", "Practice and trust", "Subscales", "Check-ins"]
+over_time, gap, practice, subscales, table = st.tabs(VIEWS, key="progress_view", on_change="rerun")
+# Only the open view is built: every chart costs time on each rerun of the page.
+order = list(data.partner_ids)
 frame = data.checkins
-show_chart(
-    charts.progress_figure(
-        frame,
-        x=x,
-        measure=measure,
-        rc_threshold=data.rc_threshold if measure == "total" else None,
-        events=data.events,
-        partner_order=list(data.partner_ids),
-    ),
-    key="progress_chart",
-)
-left, right = st.columns(2)
-with left:
-    show_chart(
-        charts.gap_figure(
-            frame, x=x, threshold=data.divergence_gap, partner_order=list(data.partner_ids)
-        ),
-        key="gap_chart",
-    )
-with right:
-    show_chart(
-        charts.practice_figure(frame, partner_order=list(data.partner_ids)), key="practice_chart"
-    )
-show_chart(
-    charts.subscale_figure(frame, data.subscales, x=x, partner_order=list(data.partner_ids)),
-    key="subscale_chart",
-)
 
-st.subheader("Check-ins")
-if frame.empty:
-    st.info("No check-ins yet.")
-else:
-    table = frame.sort_values("submitted_at", ascending=False)
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "When": table["submitted_at"],
-                "Partner": table["partner"],
-                "Session": table["session_number"],
-                "Trust pulse": table["total"],
-                "Overall": table["overall"],
-                "Practice": table["practice"],
-                **{title: table[f"sub_{sid}"] for sid, title in data.subscales},
-                "Safety": table["safety_flag"].map({True: "⚠ yes", False: ""}),
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+
+def along() -> str:
+    return (
+        st.segmented_control(
+            "Along",
+            ["session", "date"],
+            default="session",
+            format_func={"session": "Session number", "date": "Date"}.get,
+            key="progress_along",
+        )
+        or "session"
     )
+
+
+if over_time.open:
+    with over_time:
+        axis_col, measure_col = st.columns(2)
+        with axis_col:
+            x = along()
+        measure = (
+            measure_col.segmented_control(
+                "Show",
+                ["total", "overall"],
+                default="total",
+                format_func={"total": "Trust pulse (0–32)", "overall": "Overall trust (0–10)"}.get,
+            )
+            or "total"
+        )
+        show_chart(
+            charts.progress_figure(
+                frame,
+                x=x,
+                measure=measure,
+                rc_threshold=data.rc_threshold if measure == "total" else None,
+                events=data.events,
+                partner_order=order,
+            ),
+            key="progress_chart",
+        )
+elif gap.open:
+    with gap:
+        x = along()
+        show_chart(
+            charts.gap_figure(frame, x=x, threshold=data.divergence_gap, partner_order=order),
+            key="gap_chart",
+        )
+elif practice.open:
+    with practice:
+        show_chart(charts.practice_figure(frame, partner_order=order), key="practice_chart")
+elif subscales.open:
+    with subscales:
+        x = along()
+        show_chart(
+            charts.subscale_figure(frame, data.subscales, x=x, partner_order=order),
+            key="subscale_chart",
+        )
+elif table.open:
+    with table:
+        if frame.empty:
+            st.info("No check-ins yet.")
+        else:
+            newest_first = frame.sort_values("submitted_at", ascending=False)
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "When": newest_first["submitted_at"],
+                        "Partner": newest_first["partner"],
+                        "Session": newest_first["session_number"],
+                        "Trust pulse": newest_first["total"],
+                        "Overall": newest_first["overall"],
+                        "Practice": newest_first["practice"],
+                        **{title: newest_first[f"sub_{sid}"] for sid, title in data.subscales},
+                        "Safety": newest_first["safety_flag"].map({True: "⚠ yes", False: ""}),
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+                column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+            )
 
 
 def _csv() -> bytes:

@@ -20,7 +20,6 @@ from typing import Literal
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
-from plotly.subplots import make_subplots
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
 PARTNER_COLOURS = OKABE_ITO[:2]
@@ -31,6 +30,10 @@ EVENT_WORDS = {"assigned": "Assigned", "completed": "Completed"}
 ALERT_COLOURS = {"urgent": "#D55E00", "attention": "#E69F00", "none": "#0072B2"}
 ALERT_NAMES = {"urgent": "Urgent alert", "attention": "Needs attention", "none": "No alerts"}
 GUIDE_COLOUR = "#444444"
+
+TEMPLATE_NAME = "trustcare"
+GRID_COLOUR = "#EBF0F8"
+INK_COLOUR = "#2a3f5f"
 
 BASE_FONT_SIZE = 18
 BAND_OPACITY = 0.15
@@ -97,21 +100,21 @@ def progress_figure(
     if scored.empty:
         return _empty(NO_SCORES)
 
-    fig = go.Figure()
-    partners = _partners(frame, partner_order)
-    lines = []
-    for rank, (partner_id, name, colour, symbol) in enumerate(partners):
-        own = scored[scored["partner_id"] == partner_id]
-        if own.empty:
+    own_rows = _by_partner(scored)
+    last_x = scored["_x"].max()
+    bands, lines = [], []
+    for rank, (partner_id, name, colour, symbol) in enumerate(_partners(frame, partner_order)):
+        own = own_rows.get(partner_id)
+        if own is None:
             continue
         if rc_threshold is not None:
-            first = own.sort_values("submitted_at").iloc[0]
-            fig.add_trace(
+            first = own.iloc[0]  # _prepared sorts by time
+            bands.append(
                 _band(
                     name,
                     colour,
                     partner_id,
-                    (first["_x"], scored["_x"].max()),
+                    (first["_x"], last_x),
                     (
                         max(first[measure] - rc_threshold, y0),
                         min(first[measure] + rc_threshold, y1),
@@ -121,29 +124,27 @@ def progress_figure(
                 )
             )
         lines.append(
-            go.Scatter(
-                x=own["_x"],
-                y=own[measure],
-                mode="lines+markers",
-                name=name,
-                legendgroup=str(partner_id),
-                legendrank=2 * rank + 1,
-                line={"color": colour, "width": 3},
-                marker={"color": colour, "symbol": symbol, "size": 12},
-                customdata=own[["session_number", "_day"]].to_numpy(),
-                hovertemplate=(
+            {
+                "type": "scatter",
+                "x": own["_x"].to_numpy(),
+                "y": own[measure].to_numpy(),
+                "mode": "lines+markers",
+                "name": name,
+                "legendgroup": str(partner_id),
+                "legendrank": 2 * rank + 1,
+                "line": {"color": colour, "width": 3},
+                "marker": {"color": colour, "symbol": symbol, "size": 12},
+                "customdata": own[["session_number", "_day"]].to_numpy(),
+                "hovertemplate": (
                     "<b>%{fullData.name}</b><br>Session %{customdata[0]}, %{customdata[1]}"
                     f"<br>{MEASURE_NAMES[measure]}: %{{y}}<extra></extra>"
                 ),
-            )
+            }
         )
-    fig.add_traces(lines)
+    layout = _layout(X_TITLES[x], MEASURE_TITLES[measure], x=x, y_range=(y0, y1))
     if events is not None and not events.empty:
-        _add_events(fig, events, x)
-    _style(fig, X_TITLES[x], MEASURE_TITLES[measure])
-    fig.update_yaxes(range=[y0, y1])
-    _session_ticks(fig, x)
-    return fig
+        _add_events(layout, events, x)
+    return _figure(bands + lines, layout)
 
 
 def subscale_figure(
@@ -171,51 +172,74 @@ def subscale_figure(
 
     cols = 1 if len(subscales) == 1 else 2
     rows = math.ceil(len(subscales) / cols)
-    fig = make_subplots(
-        rows=rows,
-        cols=cols,
-        subplot_titles=[_wrapped(title) for _, title in subscales],
-        shared_xaxes=True,
-        vertical_spacing=0.2,
-        horizontal_spacing=0.1,
-    )
+    layout = _layout(None, None, height=280 * rows + 200)
+    layout["annotations"] = []
     partners = _partners(frame, partner_order)
+    own_rows = _by_partner(frame)
+    hover = (
+        "<b>%{fullData.name}</b><br>"
+        f"{'Session %{x}' if x == 'session' else '%{x|%-d %b %Y}'}: %{{y}}<extra></extra>"
+    )
+    traces = []
     shown_in_legend: set[int] = set()
-    for index, column in enumerate(columns):
+    for index, ((_, title), column) in enumerate(zip(subscales, columns, strict=True)):
         row, col = index // cols + 1, index % cols + 1
+        x_name, y_name, x_ref, y_ref = _panel(index + 1)
+        bottom = row == rows or index + cols >= len(columns)
+        x_domain, y_domain = _panel_domains(row, col, rows, cols)
+        layout[x_name] = {
+            "domain": x_domain,
+            "anchor": y_ref,
+            "showticklabels": bottom,
+            **_session_ticks(x),
+            **({"title": {"text": X_TITLES[x]}} if bottom else {}),
+            # Panels in one column share their x axis, as the bottom panel's labels say.
+            **({} if bottom else {"matches": _panel(_bottom_index(col, rows, cols, columns))[2]}),
+        }
+        layout[y_name] = {
+            "domain": y_domain,
+            "anchor": x_ref,
+            "range": list(y_range),
+            **({"title": {"text": "Score (0–4)"}} if col == 1 else {}),
+        }
+        layout["annotations"].append(
+            {
+                "text": _wrapped(title),
+                "xref": "paper",
+                "yref": "paper",
+                "x": (x_domain[0] + x_domain[1]) / 2,
+                "y": y_domain[1],
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": BASE_FONT_SIZE},
+            }
+        )
         for partner_id, name, colour, symbol in partners:
-            own = frame[frame["partner_id"] == partner_id].dropna(subset=[column])
+            own = own_rows.get(partner_id)
+            if own is None:
+                continue
+            own = own[own[column].notna()]
             if own.empty:
                 continue
-            fig.add_trace(
-                go.Scatter(
-                    x=own["_x"],
-                    y=own[column],
-                    mode="lines+markers",
-                    name=name,
-                    legendgroup=str(partner_id),
-                    showlegend=partner_id not in shown_in_legend,
-                    line={"color": colour, "width": 3},
-                    marker={"color": colour, "symbol": symbol, "size": 10},
-                    hovertemplate=(
-                        "<b>%{fullData.name}</b><br>"
-                        f"{'Session %{x}' if x == 'session' else '%{x|%-d %b %Y}'}: %{{y}}"
-                        "<extra></extra>"
-                    ),
-                ),
-                row=row,
-                col=col,
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": own["_x"].to_numpy(),
+                    "y": own[column].to_numpy(),
+                    "xaxis": x_ref,
+                    "yaxis": y_ref,
+                    "mode": "lines+markers",
+                    "name": name,
+                    "legendgroup": str(partner_id),
+                    "showlegend": partner_id not in shown_in_legend,
+                    "line": {"color": colour, "width": 3},
+                    "marker": {"color": colour, "symbol": symbol, "size": 10},
+                    "hovertemplate": hover,
+                }
             )
             shown_in_legend.add(partner_id)
-        fig.update_yaxes(range=list(y_range), row=row, col=col)
-        if col == 1:
-            fig.update_yaxes(title_text="Score (0–4)", row=row, col=col)
-        if row == rows or index + cols >= len(columns):
-            fig.update_xaxes(title_text=X_TITLES[x], showticklabels=True, row=row, col=col)
-    _style(fig, None, None, height=280 * rows + 200)
-    fig.update_annotations(font_size=BASE_FONT_SIZE)
-    _session_ticks(fig, x)
-    return fig
+    return _figure(traces, layout)
 
 
 def gap_figure(
@@ -245,49 +269,38 @@ def gap_figure(
         return _empty(NO_ROUNDS[x])
 
     (_, first_name, _, _), (_, second_name, _, _) = partners
-    fig = go.Figure(
-        go.Scatter(
-            x=rounds["round"],
-            y=rounds["gap"],
-            mode="lines+markers",
-            name="Gap between the partners' totals",
-            line={"color": GAP_COLOUR, "width": 3},
-            marker={"color": GAP_COLOUR, "size": 12},
-            customdata=rounds[["first", "second"]].to_numpy(),
-            hovertemplate=(
-                f"{'Session %{x}' if x == 'session' else 'Week of %{x|%-d %b %Y}'}<br>"
-                f"{first_name}: %{{customdata[0]}}<br>{second_name}: %{{customdata[1]}}"
-                "<br>Gap: %{y}<extra></extra>"
-            ),
-        )
-    )
-    if threshold is not None:
-        fig.add_shape(
-            type="line",
-            xref="paper",
-            x0=0,
-            x1=1,
-            yref="y",
-            y0=threshold,
-            y1=threshold,
-            line={"color": GUIDE_COLOUR, "width": 2, "dash": "dash"},
-            layer="below",
-        )
-        fig.add_annotation(
-            xref="paper",
-            x=1,
-            xanchor="right",
-            y=threshold,
-            yanchor="bottom",
-            text=f"Divergence threshold: {_num(threshold)} points",
-            showarrow=False,
-            font={"color": GUIDE_COLOUR},
-        )
+    gap = {
+        "type": "scatter",
+        "x": rounds["round"].to_numpy(),
+        "y": rounds["gap"].to_numpy(),
+        "mode": "lines+markers",
+        "name": "Gap between the partners' totals",
+        "line": {"color": GAP_COLOUR, "width": 3},
+        "marker": {"color": GAP_COLOUR, "size": 12},
+        "customdata": rounds[["first", "second"]].to_numpy(),
+        "hovertemplate": (
+            f"{'Session %{x}' if x == 'session' else 'Week of %{x|%-d %b %Y}'}<br>"
+            f"{first_name}: %{{customdata[0]}}<br>{second_name}: %{{customdata[1]}}"
+            "<br>Gap: %{y}<extra></extra>"
+        ),
+    }
     x_title = "Session number" if x == "session" else "Week of check-in (starting Monday)"
-    _style(fig, x_title, "Gap between partners' totals (points)")
-    fig.update_yaxes(range=list(y_range))
-    _session_ticks(fig, x)
-    return fig
+    layout = _layout(x_title, "Gap between partners' totals (points)", x=x, y_range=y_range)
+    if threshold is not None:
+        layout["shapes"] = [_guide_line(threshold, dash="dash")]
+        layout["annotations"] = [
+            {
+                "xref": "paper",
+                "x": 1,
+                "xanchor": "right",
+                "y": threshold,
+                "yanchor": "bottom",
+                "text": f"Divergence threshold: {_num(threshold)} points",
+                "showarrow": False,
+                "font": {"color": GUIDE_COLOUR},
+            }
+        ]
+    return _figure([gap], layout)
 
 
 def practice_figure(
@@ -304,35 +317,36 @@ def practice_figure(
     if reported.empty:
         return _empty(NO_PRACTICE)
 
-    fig = go.Figure()
+    own_rows = _by_partner(reported)
+    traces = []
     for partner_id, name, colour, symbol in _partners(frame, partner_order):
-        own = reported[reported["partner_id"] == partner_id]
-        if own.empty:
+        own = own_rows.get(partner_id)
+        if own is None:
             continue
-        fig.add_trace(
-            go.Scatter(
-                x=own["practice"],
-                y=own["total"],
-                mode="markers",
-                name=name,
-                legendgroup=str(partner_id),
-                marker={"color": colour, "symbol": symbol, "size": 16, "opacity": 0.8},
-                customdata=own[["session_number", "_day"]].to_numpy(),
-                hovertemplate=(
+        traces.append(
+            {
+                "type": "scatter",
+                "x": own["practice"].to_numpy(),
+                "y": own["total"].to_numpy(),
+                "mode": "markers",
+                "name": name,
+                "legendgroup": str(partner_id),
+                "marker": {"color": colour, "symbol": symbol, "size": 16, "opacity": 0.8},
+                "customdata": own[["session_number", "_day"]].to_numpy(),
+                "hovertemplate": (
                     "<b>%{fullData.name}</b><br>Session %{customdata[0]}, %{customdata[1]}"
                     "<br>Practice: %{x}<br>Total: %{y}<extra></extra>"
                 ),
-            )
+            }
         )
-    _style(
-        fig,
+    low, high = PRACTICE_RANGE
+    layout = _layout(
         "Practice since last check-in (0 = not at all, 3 = every day)",
         MEASURE_TITLES["total"],
+        y_range=y_range,
     )
-    low, high = PRACTICE_RANGE
-    fig.update_xaxes(range=[low - 0.4, high + 0.4], tickvals=list(range(low, high + 1)))
-    fig.update_yaxes(range=list(y_range))
-    return fig
+    layout["xaxis"].update(range=[low - 0.4, high + 0.4], tickvals=list(range(low, high + 1)))
+    return _figure(traces, layout)
 
 
 def caseload_figure(
@@ -352,48 +366,39 @@ def caseload_figure(
     if placed.empty:
         return _empty(NO_COUPLES)
 
-    fig = go.Figure()
+    traces = []
     for level, colour in ALERT_COLOURS.items():
         group = placed[placed["alert"] == level]
         if group.empty:
             continue
-        fig.add_trace(
-            go.Scatter(
-                x=group["current"],
-                y=group["change"],
-                mode="markers+text",
-                name=ALERT_NAMES[level],
-                text=[_text(label) for label in group["couple"]],
-                textposition="top center",
-                cliponaxis=False,
-                marker={"color": colour, "size": 16, "line": {"color": "white", "width": 1}},
-                customdata=group[["couple_id"]].to_numpy(),
-                hovertemplate=(
+        traces.append(
+            {
+                "type": "scatter",
+                "x": group["current"].to_numpy(),
+                "y": group["change"].to_numpy(),
+                "mode": "markers+text",
+                "name": ALERT_NAMES[level],
+                "text": [_text(label) for label in group["couple"]],
+                "textposition": "top center",
+                "cliponaxis": False,
+                "marker": {"color": colour, "size": 16, "line": {"color": "white", "width": 1}},
+                "customdata": group[["couple_id"]].to_numpy(),
+                "hovertemplate": (
                     "<b>%{text}</b><br>Current total (mean of both partners): %{x:.1f}"
                     "<br>Change since the first check-in: %{y:+.1f}<extra></extra>"
                 ),
-            )
+            }
         )
-    fig.add_shape(
-        type="line",
-        xref="paper",
-        x0=0,
-        x1=1,
-        yref="y",
-        y0=0,
-        y1=0,
-        line={"color": GUIDE_COLOUR, "width": 2},
-        layer="below",
-    )
-    _style(
-        fig,
+    reach = max(8, math.ceil(placed["change"].abs().max()) + 2)
+    layout = _layout(
         "Current trust-pulse total (mean of both partners, 0–32)",
         "Change since the first check-in (points)",
+        y_range=(-reach, reach),
     )
-    reach = max(8, math.ceil(placed["change"].abs().max()) + 2)
-    fig.update_xaxes(range=list(x_range))
-    fig.update_yaxes(range=[-reach, reach], zeroline=False)
-    return fig
+    layout["xaxis"]["range"] = list(x_range)
+    layout["yaxis"]["zeroline"] = False
+    layout["shapes"] = [_guide_line(0)]
+    return _figure(traces, layout)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -446,6 +451,11 @@ def _partners(
     return partners
 
 
+def _by_partner(frame: pd.DataFrame) -> dict[int, pd.DataFrame]:
+    """Each partner's rows, in the frame's order: one grouping instead of a filter per partner."""
+    return {int(partner_id): rows for partner_id, rows in frame.groupby("partner_id", sort=False)}
+
+
 def _band(
     name: str,
     colour: str,
@@ -454,58 +464,81 @@ def _band(
     ys: tuple[float, float],
     x: str,
     legendrank: int,
-) -> go.Scatter:
+) -> dict:
     """A filled rectangle from the partner's first check-in to the last one on the chart."""
     x0, x1 = xs
     if x0 == x1:
         pad: object = 0.5 if x == "session" else pd.Timedelta(days=1)
         x0, x1 = x0 - pad, x1 + pad  # type: ignore[operator]
     low, high = ys
-    return go.Scatter(
-        x=[x0, x1, x1, x0, x0],
-        y=[low, low, high, high, low],
-        mode="lines",
-        fill="toself",
-        fillcolor=_rgba(colour, BAND_OPACITY),
-        line={"width": 0, "color": colour},
-        name=f"{name}: reliable-change band",
-        legendgroup=str(partner_id),
-        legendrank=legendrank,
-        hoverinfo="skip",
-    )
+    return {
+        "type": "scatter",
+        "x": [x0, x1, x1, x0, x0],
+        "y": [low, low, high, high, low],
+        "mode": "lines",
+        "fill": "toself",
+        "fillcolor": _rgba(colour, BAND_OPACITY),
+        "line": {"width": 0, "color": colour},
+        "name": f"{name}: reliable-change band",
+        "legendgroup": str(partner_id),
+        "legendrank": legendrank,
+        "hoverinfo": "skip",
+    }
 
 
-def _add_events(fig: go.Figure, events: pd.DataFrame, x: str) -> None:
+def _guide_line(y: float, dash: str = "solid") -> dict:
+    """A horizontal line across the whole plot, behind the data."""
+    return {
+        "type": "line",
+        "xref": "paper",
+        "x0": 0,
+        "x1": 1,
+        "yref": "y",
+        "y0": y,
+        "y1": y,
+        "line": {"color": GUIDE_COLOUR, "width": 2, "dash": dash},
+        "layer": "below",
+    }
+
+
+def _add_events(layout: dict, events: pd.DataFrame, x: str) -> None:
     """Dashed vertical lines for assignments made and completed, labelled above the plot."""
     column = "session_number" if x == "session" else "at"
-    placed = events.dropna(subset=[column]).copy()
+    placed = events.dropna(subset=[column])
     if x == "date":
-        placed["at"] = pd.to_datetime(placed["at"], utc=True).dt.tz_convert(None)
+        placed = placed.assign(at=pd.to_datetime(placed["at"], utc=True).dt.tz_convert(None))
+    shapes, annotations = [], []
     for index, event in enumerate(placed.sort_values(column, kind="stable").itertuples()):
         kind = str(event.kind)
         colour = EVENT_COLOURS.get(kind, GUIDE_COLOUR)
         position = getattr(event, column)
-        fig.add_shape(
-            type="line",
-            xref="x",
-            x0=position,
-            x1=position,
-            yref="paper",
-            y0=0,
-            y1=1,
-            line={"color": colour, "width": 2, "dash": "dash"},
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x",
+                "x0": position,
+                "x1": position,
+                "yref": "paper",
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": colour, "width": 2, "dash": "dash"},
+            }
         )
-        fig.add_annotation(
-            x=position,
-            xref="x",
-            y=1.02 + 0.07 * (index % 2),
-            yref="paper",
-            yanchor="bottom",
-            text=f"{EVENT_WORDS.get(kind, kind.title())}: {_text(event.label)}",
-            showarrow=False,
-            font={"color": colour, "size": BASE_FONT_SIZE - 2},
+        annotations.append(
+            {
+                "x": position,
+                "xref": "x",
+                "y": 1.02 + 0.07 * (index % 2),
+                "yref": "paper",
+                "yanchor": "bottom",
+                "text": f"{EVENT_WORDS.get(kind, kind.title())}: {_text(event.label)}",
+                "showarrow": False,
+                "font": {"color": colour, "size": BASE_FONT_SIZE - 2},
+            }
         )
-    fig.update_layout(margin={"t": 110})
+    layout["shapes"] = shapes
+    layout["annotations"] = annotations
+    layout["margin"]["t"] = 110
 
 
 def _rounds(frame: pd.DataFrame, x: str, partner_ids: list[int]) -> pd.DataFrame:
@@ -533,42 +566,113 @@ def _rounds(frame: pd.DataFrame, x: str, partner_ids: list[int]) -> pd.DataFrame
     return rounds.sort_values("round", ignore_index=True)
 
 
-def _use_white_template() -> None:
-    """Make plotly_white the default template rather than naming it on each figure.
+PANEL_GAP_ACROSS = 0.1
+PANEL_GAP_DOWN = 0.2
 
-    Naming a template copies and validates all of it for every figure (about 20 ms each,
-    several times per page run); the default template is applied once, when drawn.
+
+def _panel(number: int) -> tuple[str, str, str, str]:
+    """Layout names and trace references of panel `number` (1-based): xaxis2, yaxis2, x2, y2."""
+    suffix = "" if number == 1 else str(number)
+    return f"xaxis{suffix}", f"yaxis{suffix}", f"x{suffix}", f"y{suffix}"
+
+
+def _panel_domains(
+    row: int, col: int, rows: int, cols: int
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Where a panel sits on the figure, row 1 at the top (the grid plotly's make_subplots
+    lays out, without its cost of building the figure through many small updates)."""
+    width = (1 - PANEL_GAP_ACROSS * (cols - 1)) / cols
+    height = (1 - PANEL_GAP_DOWN * (rows - 1)) / rows
+    left = (col - 1) * (width + PANEL_GAP_ACROSS)
+    top = 1 - (row - 1) * (height + PANEL_GAP_DOWN)
+    # Rounded: floating-point steps can land a hair outside [0, 1], which plotly refuses.
+    return (round(left, 6), round(left + width, 6)), (round(top - height, 6), round(top, 6))
+
+
+def _bottom_index(col: int, rows: int, cols: int, columns: Sequence[str]) -> int:
+    """The 1-based number of the lowest panel in column `col`."""
+    return max(index for index in range(len(columns)) if index % cols == col - 1) + 1
+
+
+def _use_template() -> None:
+    """Make TrustCare's plain white template the default rather than naming it on each figure.
+
+    Naming a template copies and validates it for every figure; the default is applied once,
+    when drawn. It keeps what plotly_white gives these figures (white ground, light grid) and
+    nothing else, so applying it costs little.
     """
-    if pio.templates.default != "plotly_white":
-        pio.templates.default = "plotly_white"
+    if TEMPLATE_NAME not in pio.templates:
+        axis = {
+            "gridcolor": GRID_COLOUR,
+            "linecolor": GRID_COLOUR,
+            "zerolinecolor": GRID_COLOUR,
+            "zerolinewidth": 2,
+            "ticks": "",
+            "title": {"standoff": 15},
+            "automargin": True,
+        }
+        pio.templates[TEMPLATE_NAME] = go.layout.Template(
+            layout={
+                "colorway": list(OKABE_ITO),
+                "font": {"color": INK_COLOUR},
+                "hovermode": "closest",
+                "hoverlabel": {"align": "left"},
+                "paper_bgcolor": "white",
+                "plot_bgcolor": "white",
+                "xaxis": axis,
+                "yaxis": axis,
+                "shapedefaults": {"line": {"color": INK_COLOUR}},
+            }
+        )
+    if pio.templates.default != TEMPLATE_NAME:
+        pio.templates.default = TEMPLATE_NAME
 
 
-def _style(fig: go.Figure, x_title: str | None, y_title: str | None, *, height: int = 520) -> None:
+def _session_ticks(x: str | None) -> dict:
+    """Whole session numbers only: there is no session 2.5."""
+    return {"tickmode": "linear", "dtick": 1} if x == "session" else {}
+
+
+def _layout(
+    x_title: str | None,
+    y_title: str | None,
+    *,
+    height: int = 520,
+    x: str | None = None,
+    y_range: tuple[float, float] | None = None,
+) -> dict:
     """Large type and a legend below the plot, readable from across a room."""
-    _use_white_template()
-    fig.update_layout(
-        font={"size": BASE_FONT_SIZE},
+    x_axis = _session_ticks(x)
+    if x_title is not None:
+        x_axis["title"] = {"text": x_title}
+    y_axis: dict = {}
+    if y_title is not None:
+        y_axis["title"] = {"text": y_title}
+    if y_range is not None:
+        y_axis["range"] = list(y_range)
+    return {
+        "font": {"size": BASE_FONT_SIZE},
         # Anchored to the bottom of the whole figure, so it never sits on the x-axis title.
-        legend={
+        "legend": {
             "orientation": "h",
             "yref": "container",
             "y": 0,
             "yanchor": "bottom",
-            "font_size": BASE_FONT_SIZE,
+            "font": {"size": BASE_FONT_SIZE},
         },
-        hoverlabel={"font_size": BASE_FONT_SIZE},
-        height=height,
-        margin={"b": 130},
-    )
-    if x_title is not None:
-        fig.update_xaxes(title_text=x_title)
-    if y_title is not None:
-        fig.update_yaxes(title_text=y_title)
+        "hoverlabel": {"font": {"size": BASE_FONT_SIZE}},
+        "height": height,
+        "margin": {"b": 130},
+        "xaxis": x_axis,
+        "yaxis": y_axis,
+    }
 
 
-def _session_ticks(fig: go.Figure, x: str) -> None:
-    if x == "session":
-        fig.update_xaxes(tickmode="linear", dtick=1)
+def _figure(traces: list[dict], layout: dict) -> go.Figure:
+    """The figure in one construction: plotly validates each property once, where building it
+    through add_trace and update_* calls re-validates the layout on every call."""
+    _use_template()
+    return go.Figure(data=traces, layout=layout)
 
 
 def _empty(message: str) -> go.Figure:
@@ -576,26 +680,26 @@ def _empty(message: str) -> go.Figure:
 
     The sentence breaks after its first colon: plotly never wraps an annotation by itself.
     """
-    _use_white_template()
-    fig = go.Figure()
-    fig.update_layout(
-        font={"size": BASE_FONT_SIZE},
-        height=320,
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-        annotations=[
-            {
-                "text": message.replace(": ", ":<br>", 1),
-                "xref": "paper",
-                "yref": "paper",
-                "x": 0.5,
-                "y": 0.5,
-                "showarrow": False,
-                "font": {"size": BASE_FONT_SIZE + 2},
-            }
-        ],
+    return _figure(
+        [],
+        {
+            "font": {"size": BASE_FONT_SIZE},
+            "height": 320,
+            "xaxis": {"visible": False},
+            "yaxis": {"visible": False},
+            "annotations": [
+                {
+                    "text": message.replace(": ", ":<br>", 1),
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.5,
+                    "y": 0.5,
+                    "showarrow": False,
+                    "font": {"size": BASE_FONT_SIZE + 2},
+                }
+            ],
+        },
     )
-    return fig
 
 
 def _text(value: object) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.app.conftest import signed_in_app
@@ -138,5 +140,32 @@ def test_the_progress_page_shows_charts_alerts_and_the_check_in_table(rivera):
     assert not at.exception
     assert at.title[0].value.startswith("Progress: Lena")
     assert any("safety question" in e.value for e in at.error)
+    assert [tab.label for tab in at.tabs] == [
+        "Trust over time",
+        "Gap between partners",
+        "Practice and trust",
+        "Subscales",
+        "Check-ins",
+    ]
+    assert len(at.get("plotly_chart")) == 1  # the open view only
+    assert not at.dataframe
+
+    at.session_state["progress_view"] = "Check-ins"
+    at.run()
+    assert not at.get("plotly_chart")
     table = at.dataframe[0].value
     assert list(table["Partner"]) == ["Lena", "Marco"]
+
+
+@pytest.mark.parametrize("view", ["Gap between partners", "Practice and trust", "Subscales"])
+def test_each_progress_view_draws_its_own_chart(rivera, view):
+    ada, couple_id = rivera
+    at = signed_in_app(ada).run()
+    at.switch_page("pages/progress.py")
+    at.query_params["couple"] = str(couple_id)
+    at.session_state["progress_view"] = view
+    at.run()
+    assert not at.exception
+    [chart] = at.get("plotly_chart")
+    drawn = json.loads(chart.proto.spec)
+    assert drawn["data"] or drawn["layout"]["annotations"]

@@ -6,9 +6,11 @@ number of check-ins; the rules themselves live in the pure modules alerts.py and
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import threading
 from dataclasses import dataclass
+from math import nan as NAN
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -71,26 +73,36 @@ def _measure(catalog: Catalog) -> Measure:
     return catalog.measure(MEASURE_ID)
 
 
-def _session_numbers(checkins: pd.DataFrame, sessions: pd.DataFrame) -> pd.Series:
-    """For each check-in, the number of the latest session held on or before its day (0 = none)."""
-    if checkins.empty:
-        return pd.Series(dtype="int64")
-    if sessions.empty:
-        return pd.Series(0, index=checkins.index, dtype="int64")
-    days = checkins["submitted_at"].dt.tz_convert("UTC").dt.tz_localize(None).dt.normalize()
-    left = pd.DataFrame({"day": days.astype("datetime64[ns]"), "order": range(len(checkins))})
-    right = pd.DataFrame(
-        {
-            "day": pd.to_datetime(sessions["held_on"]).astype("datetime64[ns]"),
-            "number": sessions["number"],
-        }
-    ).sort_values("day")
-    merged = pd.merge_asof(left.sort_values("day"), right, on="day", direction="backward")
-    merged = merged.sort_values("order")
-    return pd.Series(merged["number"].fillna(0).astype("int64").to_numpy(), index=checkins.index)
+def _session_numbers(days: list[dt.date], sessions: list[tuple[int, dt.date]]) -> list[int]:
+    """For each day, the number of the latest session held on or before it (0 = none)."""
+    held = sorted((held_on, number) for number, held_on in sessions)
+    held_days = [held_on for held_on, _ in held]
+    numbers = []
+    for day in days:
+        before = bisect.bisect_right(held_days, day)
+        numbers.append(held[before - 1][1] if before else 0)
+    return numbers
 
 
-def _checkin_frame(uow: CounselorWork, couple_ids: list[int], measure: Measure) -> pd.DataFrame:
+def _utc_day(moment: dt.datetime) -> dt.date:
+    """The UTC calendar day of a stored time (SQLite hands back naive UTC times)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC)
+    return moment.date()
+
+
+def _number(value: object) -> float:
+    return NAN if value is None else float(value)  # type: ignore[arg-type]
+
+
+def _checkin_frame(
+    uow: CounselorWork,
+    couple_ids: list[int],
+    measure: Measure,
+    sessions: list[tuple[int, dt.date]],
+) -> pd.DataFrame:
+    """One row per check-in with its session number, built column by column in one go: a few
+    dozen rows cost more in pandas operations than in the query."""
     rows = uow.session.execute(
         select(
             CheckIn.id,
@@ -111,17 +123,31 @@ def _checkin_frame(uow: CounselorWork, couple_ids: list[int], measure: Measure) 
         .order_by(CheckIn.couple_id, CheckIn.submitted_at, CheckIn.id)
     ).all()
     subscale_columns = [f"sub_{s.id}" for s in measure.subscales]
-    frame = pd.DataFrame(
-        [(*r[:11], *((r[11] or {}).get(s.id) for s in measure.subscales)) for r in rows],
-        columns=[*CHECKIN_COLUMNS, *subscale_columns],
-    )
-    if not frame.empty:
-        frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True)
-        frame["safety_flag"] = frame["safety_flag"].astype(bool)
-        frame["reflection_shared"] = frame["reflection_shared"].astype(bool)
-        for column in ["total", "overall", "practice", *subscale_columns]:
-            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
-    return frame
+    if not rows:
+        frame = pd.DataFrame(columns=[*CHECKIN_COLUMNS, *subscale_columns])
+        frame["session_number"] = pd.Series(dtype="int64")
+        return frame
+    columns = list(zip(*rows, strict=True))
+    scores = [(row.subscales or {}) for row in rows]
+    data: dict[str, object] = {
+        "checkin_id": columns[0],
+        "couple_id": columns[1],
+        "partner_id": columns[2],
+        "partner": columns[3],
+        "submitted_at": pd.to_datetime(list(columns[4]), utc=True),
+        "total": [_number(v) for v in columns[5]],
+        "overall": [_number(v) for v in columns[6]],
+        "practice": [_number(v) for v in columns[7]],
+        "safety_flag": [bool(v) for v in columns[8]],
+        "reflection": columns[9],
+        "reflection_shared": [bool(v) for v in columns[10]],
+        **{
+            column: [_number(score.get(subscale.id)) for score in scores]
+            for column, subscale in zip(subscale_columns, measure.subscales, strict=True)
+        },
+        "session_number": _session_numbers([_utc_day(t) for t in columns[4]], sessions),
+    }
+    return pd.DataFrame(data)
 
 
 def couple_progress(uow: CounselorWork, catalog: Catalog, couple_id: int) -> CoupleProgress:
@@ -133,16 +159,15 @@ def couple_progress(uow: CounselorWork, catalog: Catalog, couple_id: int) -> Cou
         .where(Partner.couple_id == couple.id)
         .order_by(Partner.position)
     ).all()
-    sessions = pd.DataFrame(
-        uow.session.execute(
+    sessions = [
+        (number, held_on)
+        for number, held_on in uow.session.execute(
             select(CounselingSession.number, CounselingSession.held_on).where(
                 CounselingSession.couple_id == couple.id
             )
-        ).all(),
-        columns=["number", "held_on"],
-    )
-    checkins = _checkin_frame(uow, [couple.id], measure)
-    checkins["session_number"] = _session_numbers(checkins, sessions)
+        )
+    ]
+    checkins = _checkin_frame(uow, [couple.id], measure, sessions)
     events = _events(uow, catalog, couple.id, sessions)
     settings = practice_settings(uow.session, uow.actor.practice_id)
     rc = measure.reliable_change
@@ -167,7 +192,7 @@ def _module_title(catalog: Catalog, module_id: str, version: int) -> str:
 
 
 def _events(
-    uow: CounselorWork, catalog: Catalog, couple_id: int, sessions: pd.DataFrame
+    uow: CounselorWork, catalog: Catalog, couple_id: int, sessions: list[tuple[int, dt.date]]
 ) -> pd.DataFrame:
     rows = uow.session.execute(
         select(
@@ -181,18 +206,22 @@ def _events(
     events = []
     for module_id, version, assigned_at, completed_at, status in rows:
         title = _module_title(catalog, module_id, version)
-        events.append({"at": assigned_at, "label": f"{title} assigned", "kind": "assigned"})
+        events.append((assigned_at, f"{title} assigned", "assigned"))
         if status == "completed" and completed_at is not None:
-            events.append({"at": completed_at, "label": f"{title} done", "kind": "completed"})
-    frame = pd.DataFrame(events, columns=["at", "label", "kind"])
-    if frame.empty:
+            events.append((completed_at, f"{title} done", "completed"))
+    if not events:
+        frame = pd.DataFrame(columns=["at", "label", "kind"])
         frame["session_number"] = pd.Series(dtype="int64")
         return frame
-    frame["at"] = pd.to_datetime(frame["at"], utc=True)
-    frame["session_number"] = _session_numbers(
-        frame.rename(columns={"at": "submitted_at"}), sessions
+    moments, labels, kinds = zip(*events, strict=True)
+    return pd.DataFrame(
+        {
+            "at": pd.to_datetime(list(moments), utc=True),
+            "label": labels,
+            "kind": kinds,
+            "session_number": _session_numbers([_utc_day(t) for t in moments], sessions),
+        }
     )
-    return frame
 
 
 def _assignment_points(
