@@ -36,73 +36,86 @@ top_right.page_link(
 )
 
 walk_tab, progress_tab, notes_tab, qr_tab = st.tabs(
-    ["This week's exercise", "Our progress", "Shared reflections", "Check-in link"]
+    ["This week's exercise", "Our progress", "Shared reflections", "Check-in link"],
+    key=f"session_view_{couple_id}",
+    on_change="rerun",
 )
+# Only the open tab is drawn: the chart alone costs more than the rest of the screen.
 
-with walk_tab:
-    if not screen.steps:
-        st.info("No module is assigned to both of you right now.")
-    else:
-        key = f"session_step_{couple_id}"
-        index = min(st.session_state.get(key, 0), len(screen.steps) - 1)
-        step = screen.steps[index]
-        st.header(screen.module_title)
-        kind = "In session" if step.kind == "in-session" else "At home"
-        st.subheader(f"{step.exercise_title} · {kind} · {step.minutes} min")
-        st.markdown(f"### Step {step.number} of {step.of}")
-        st.markdown(f"## {step.text}")
-        st.progress((index + 1) / len(screen.steps))
-        back, forward = st.columns(2)
-        if back.button(
-            "Previous", icon=":material/arrow_back:", width="stretch", disabled=index == 0
-        ):
-            st.session_state[key] = index - 1
-            st.rerun()
-        if forward.button(
-            "Next",
-            icon=":material/arrow_forward:",
-            width="stretch",
-            disabled=index == len(screen.steps) - 1,
-            type="primary",
-        ):
-            st.session_state[key] = index + 1
-            st.rerun()
+if walk_tab.open:
+    with walk_tab:
+        if not screen.steps:
+            st.info("No module is assigned to both of you right now.")
+        else:
+            key = f"session_step_{couple_id}"
+            index = min(st.session_state.get(key, 0), len(screen.steps) - 1)
+            step = screen.steps[index]
+            st.header(screen.module_title)
+            kind = "In session" if step.kind == "in-session" else "At home"
+            st.subheader(f"{step.exercise_title} · {kind} · {step.minutes} min")
+            st.markdown(f"### Step {step.number} of {step.of}")
+            st.markdown(f"## {step.text}")
+            st.progress((index + 1) / len(screen.steps))
+            back, forward = st.columns(2)
+            if back.button(
+                "Previous", icon=":material/arrow_back:", width="stretch", disabled=index == 0
+            ):
+                st.session_state[key] = index - 1
+                st.rerun()
+            if forward.button(
+                "Next",
+                icon=":material/arrow_forward:",
+                width="stretch",
+                disabled=index == len(screen.steps) - 1,
+                type="primary",
+            ):
+                st.session_state[key] = index + 1
+                st.rerun()
 
-with progress_tab:
-    if not screen.sharing_partner_ids:
-        st.info("Scores appear here for each partner who chooses to share them in joint sessions.")
-    else:
-        show_chart(
-            charts.progress_figure(
-                screen.scores,
-                x="session",
-                measure="total",
-                partner_order=list(screen.partner_ids),
-                y_range=screen.y_range,
-            ),
-            key="session_progress",
+elif progress_tab.open:
+    with progress_tab:
+        if not screen.sharing_partner_ids:
+            st.info(
+                "Scores appear here for each partner who chooses to share them in joint sessions."
+            )
+        else:
+            show_chart(
+                charts.progress_figure(
+                    screen.scores,
+                    x="session",
+                    measure="total",
+                    partner_order=list(screen.partner_ids),
+                    y_range=screen.y_range,
+                ),
+                key="session_progress",
+            )
+            if len(screen.sharing_partner_ids) < len(screen.partner_ids):
+                st.caption("Only scores a partner chose to share in joint sessions are shown.")
+
+elif notes_tab.open:
+    with notes_tab:
+        if not screen.reflections:
+            st.info("Reflections appear here when a partner chooses to share one.")
+        for reflection in screen.reflections:
+            with st.container(border=True):
+                st.markdown(f"**{escape_markdown(reflection.partner)}**, {reflection.when:%d %B}")
+                st.markdown(escape_markdown(reflection.text))
+
+elif qr_tab.open:
+    with qr_tab:
+        st.write(
+            "Show one partner's personal check-in link as a QR code. This makes a new link for "
+            "them and stops their old one."
         )
-        if len(screen.sharing_partner_ids) < len(screen.partner_ids):
-            st.caption("Only scores a partner chose to share in joint sessions are shown.")
-
-with notes_tab:
-    if not screen.reflections:
-        st.info("Reflections appear here when a partner chooses to share one.")
-    for reflection in screen.reflections:
-        with st.container(border=True):
-            st.markdown(f"**{escape_markdown(reflection.partner)}**, {reflection.when:%d %B}")
-            st.markdown(escape_markdown(reflection.text))
-
-with qr_tab:
-    st.write(
-        "Show one partner's personal check-in link as a QR code. This makes a new link for them "
-        "and stops their old one."
-    )
-    options = dict(zip(screen.partner_ids, screen.partner_names, strict=True))
-    chosen = st.selectbox(
-        "For", list(options), format_func=options.get, index=None, placeholder="Choose a partner"
-    )
-    if chosen is not None and st.button("Show the QR code", type="primary"):
-        with context.work(actor) as uow:
-            issued = links.issue_link(uow, couple_id, chosen, context.settings.base_url)
-        st.image(qr_png(issued.url), width=360, caption=f"Check-in link for {options[chosen]}")
+        options = dict(zip(screen.partner_ids, screen.partner_names, strict=True))
+        chosen = st.selectbox(
+            "For",
+            list(options),
+            format_func=options.get,
+            index=None,
+            placeholder="Choose a partner",
+        )
+        if chosen is not None and st.button("Show the QR code", type="primary"):
+            with context.work(actor) as uow:
+                issued = links.issue_link(uow, couple_id, chosen, context.settings.base_url)
+            st.image(qr_png(issued.url), width=360, caption=f"Check-in link for {options[chosen]}")

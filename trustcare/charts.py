@@ -15,7 +15,7 @@ import html
 import math
 import textwrap
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -95,26 +95,26 @@ def progress_figure(
     y0, y1 = y_range if y_range is not None else MEASURE_RANGES[measure]
     if checkins.empty:
         return _empty(NO_CHECKINS)
-    frame = _prepared(checkins, x)
-    scored = frame.dropna(subset=[measure])
-    if scored.empty:
+    points = _points(checkins, x, [measure])
+    scored = [point for point in points if point[measure] is not None]
+    if not scored:
         return _empty(NO_SCORES)
 
-    own_rows = _by_partner(scored)
-    last_x = scored["_x"].max()
+    own_points = _by_partner(scored)
+    last_x = max(point["x"] for point in scored)
     bands, lines = [], []
-    for rank, (partner_id, name, colour, symbol) in enumerate(_partners(frame, partner_order)):
-        own = own_rows.get(partner_id)
+    for rank, (partner_id, name, colour, symbol) in enumerate(_partners(points, partner_order)):
+        own = own_points.get(partner_id)
         if own is None:
             continue
         if rc_threshold is not None:
-            first = own.iloc[0]  # _prepared sorts by time
+            first = own[0]  # points come in time order
             bands.append(
                 _band(
                     name,
                     colour,
                     partner_id,
-                    (first["_x"], last_x),
+                    (first["x"], last_x),
                     (
                         max(first[measure] - rc_threshold, y0),
                         min(first[measure] + rc_threshold, y1),
@@ -126,15 +126,15 @@ def progress_figure(
         lines.append(
             {
                 "type": "scatter",
-                "x": own["_x"].to_numpy(),
-                "y": own[measure].to_numpy(),
+                "x": [point["x"] for point in own],
+                "y": [point[measure] for point in own],
                 "mode": "lines+markers",
                 "name": name,
                 "legendgroup": str(partner_id),
                 "legendrank": 2 * rank + 1,
                 "line": {"color": colour, "width": 3},
                 "marker": {"color": colour, "symbol": symbol, "size": 12},
-                "customdata": own[["session_number", "_day"]].to_numpy(),
+                "customdata": _session_and_day(own),
                 "hovertemplate": (
                     "<b>%{fullData.name}</b><br>Session %{customdata[0]}, %{customdata[1]}"
                     f"<br>{MEASURE_NAMES[measure]}: %{{y}}<extra></extra>"
@@ -166,16 +166,16 @@ def subscale_figure(
     missing = [c for c in columns if c not in checkins.columns]
     if missing:
         raise ValueError(f"checkins lacks subscale columns: {', '.join(missing)}")
-    frame = _prepared(checkins, x)
-    if frame[columns].isna().all().all():
+    points = _points(checkins, x, columns)
+    if all(point[column] is None for point in points for column in columns):
         return _empty(NO_SUBSCALES)
 
     cols = 1 if len(subscales) == 1 else 2
     rows = math.ceil(len(subscales) / cols)
     layout = _layout(None, None, height=280 * rows + 200)
     layout["annotations"] = []
-    partners = _partners(frame, partner_order)
-    own_rows = _by_partner(frame)
+    partners = _partners(points, partner_order)
+    own_points = _by_partner(points)
     hover = (
         "<b>%{fullData.name}</b><br>"
         f"{'Session %{x}' if x == 'session' else '%{x|%-d %b %Y}'}: %{{y}}<extra></extra>"
@@ -216,17 +216,14 @@ def subscale_figure(
             }
         )
         for partner_id, name, colour, symbol in partners:
-            own = own_rows.get(partner_id)
-            if own is None:
-                continue
-            own = own[own[column].notna()]
-            if own.empty:
+            own = [point for point in own_points.get(partner_id, []) if point[column] is not None]
+            if not own:
                 continue
             traces.append(
                 {
                     "type": "scatter",
-                    "x": own["_x"].to_numpy(),
-                    "y": own[column].to_numpy(),
+                    "x": [point["x"] for point in own],
+                    "y": [point[column] for point in own],
                     "xaxis": x_ref,
                     "yaxis": y_ref,
                     "mode": "lines+markers",
@@ -258,26 +255,26 @@ def gap_figure(
     _check_axis(x)
     if checkins.empty:
         return _empty(NO_ROUNDS[x])
-    frame = _prepared(checkins, x)
-    partners = _partners(frame, partner_order)
+    points = _points(checkins, x, ["total"])
+    partners = _partners(points, partner_order)
     if len(partners) > 2:
         raise ValueError("checkins must belong to one couple (at most two partners)")
     if len(partners) < 2:
         return _empty(NO_ROUNDS[x])
-    rounds = _rounds(frame, x, [partner_id for partner_id, *_ in partners])
-    if rounds.empty:
+    rounds = _rounds(points, x, [partner_id for partner_id, *_ in partners])
+    if not rounds:
         return _empty(NO_ROUNDS[x])
 
     (_, first_name, _, _), (_, second_name, _, _) = partners
     gap = {
         "type": "scatter",
-        "x": rounds["round"].to_numpy(),
-        "y": rounds["gap"].to_numpy(),
+        "x": [round_ for round_, *_ in rounds],
+        "y": [gap for *_, gap in rounds],
         "mode": "lines+markers",
         "name": "Gap between the partners' totals",
         "line": {"color": GAP_COLOUR, "width": 3},
         "marker": {"color": GAP_COLOUR, "size": 12},
-        "customdata": rounds[["first", "second"]].to_numpy(),
+        "customdata": [[first, second] for _, first, second, _ in rounds],
         "hovertemplate": (
             f"{'Session %{x}' if x == 'session' else 'Week of %{x|%-d %b %Y}'}<br>"
             f"{first_name}: %{{customdata[0]}}<br>{second_name}: %{{customdata[1]}}"
@@ -312,27 +309,27 @@ def practice_figure(
     """Practice done between sessions against the total, so a couple can see whether it helps."""
     if checkins.empty:
         return _empty(NO_PRACTICE)
-    frame = _prepared(checkins, "session")
-    reported = frame.dropna(subset=["practice", "total"])
-    if reported.empty:
+    points = _points(checkins, "session", ["practice", "total"])
+    reported = [p for p in points if p["practice"] is not None and p["total"] is not None]
+    if not reported:
         return _empty(NO_PRACTICE)
 
-    own_rows = _by_partner(reported)
+    own_points = _by_partner(reported)
     traces = []
-    for partner_id, name, colour, symbol in _partners(frame, partner_order):
-        own = own_rows.get(partner_id)
+    for partner_id, name, colour, symbol in _partners(points, partner_order):
+        own = own_points.get(partner_id)
         if own is None:
             continue
         traces.append(
             {
                 "type": "scatter",
-                "x": own["practice"].to_numpy(),
-                "y": own["total"].to_numpy(),
+                "x": [point["practice"] for point in own],
+                "y": [point["total"] for point in own],
                 "mode": "markers",
                 "name": name,
                 "legendgroup": str(partner_id),
                 "marker": {"color": colour, "symbol": symbol, "size": 16, "opacity": 0.8},
-                "customdata": own[["session_number", "_day"]].to_numpy(),
+                "customdata": _session_and_day(own),
                 "hovertemplate": (
                     "<b>%{fullData.name}</b><br>Session %{customdata[0]}, %{customdata[1]}"
                     "<br>Practice: %{x}<br>Total: %{y}<extra></extra>"
@@ -409,41 +406,76 @@ def _check_axis(x: str) -> None:
         raise ValueError(f"x must be 'session' or 'date', got {x!r}")
 
 
-def _prepared(checkins: pd.DataFrame, x: str) -> pd.DataFrame:
-    """A copy with UTC times made naive (plotly draws them as given), `_x` and a `_day` label."""
-    frame = checkins.copy()
-    frame["submitted_at"] = pd.to_datetime(frame["submitted_at"], utc=True).dt.tz_convert(None)
-    frame = frame.sort_values(["submitted_at"], kind="stable")
+Point = dict[str, Any]
+
+
+def _points(checkins: pd.DataFrame, x: str, columns: Sequence[str]) -> list[Point]:
+    """The check-ins as plain points in time order, with `x`, a `day` label and the values of
+    `columns` (None where missing). A few dozen points cost far more in pandas operations than
+    in Python, and this runs on every rerun of a page with a chart."""
+    times = pd.to_datetime(checkins["submitted_at"], utc=True).dt.tz_convert(None).tolist()
+    partner_ids = checkins["partner_id"].tolist()
+    names = checkins["partner"].tolist()
+    sessions = checkins["session_number"].tolist()
+    values = {column: checkins[column].tolist() for column in columns}
+    points = [
+        {
+            "partner_id": int(partner_ids[i]),
+            "partner": names[i],
+            "when": times[i],
+            "session": sessions[i],
+            **{column: _value(values[column][i]) for column in columns},
+        }
+        for i in sorted(range(len(times)), key=times.__getitem__)
+    ]
     if x == "session":
         # Check-ins come weekly and sessions less often: by session, each partner's latest
         # check-in before the next session stands for that session.
-        frame = frame.groupby(["partner_id", "session_number"], sort=False).tail(1)
-    frame["_x"] = frame["session_number"] if x == "session" else frame["submitted_at"]
-    frame["_day"] = [f"{t.day} {t:%b %Y}" for t in frame["submitted_at"]]
-    return frame
+        latest = {(point["partner_id"], point["session"]): point for point in points}
+        kept = {id(point) for point in latest.values()}
+        points = [point for point in points if id(point) in kept]
+    for point in points:
+        when = point["when"]
+        point["x"] = point["session"] if x == "session" else when
+        point["day"] = f"{when.day} {when:%b %Y}"
+    return points
+
+
+def _value(value: object) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)  # type: ignore[arg-type]
+
+
+def _session_and_day(points: list[Point]) -> list[list[object]]:
+    return [[point["session"], point["day"]] for point in points]
 
 
 def _partners(
-    frame: pd.DataFrame, partner_order: Sequence[int] | None
+    points: list[Point], partner_order: Sequence[int] | None
 ) -> list[tuple[int, str, str, str]]:
     """(partner_id, escaped name, colour, marker) in couple order, so colours never swap.
 
     `partner_order` is the couple's two partner ids; without it, ids sort ascending. Passing it
     keeps partner 2 orange even on a chart where partner 1 has no check-ins yet.
     """
-    present = list(dict.fromkeys(int(p) for p in frame["partner_id"]))
+    latest_names: dict[int, object] = {}
+    for point in points:
+        latest_names.setdefault(point["partner_id"], None)
+        if point["partner"] is not None and not _is_nan(point["partner"]):
+            latest_names[point["partner_id"]] = point["partner"]
+    present = list(latest_names)
     order = list(partner_order) if partner_order is not None else sorted(present)
     order += [p for p in sorted(present) if p not in order]
     partners = []
     for position, partner_id in enumerate(order):
-        if partner_id not in present:
+        if partner_id not in latest_names:
             continue
-        names = frame.loc[frame["partner_id"] == partner_id, "partner"].dropna()
-        name = str(names.iloc[-1]) if not names.empty else f"Partner {position + 1}"
+        name = latest_names[partner_id]
         partners.append(
             (
                 partner_id,
-                _text(name),
+                _text(name if name is not None else f"Partner {position + 1}"),
                 OKABE_ITO[position % len(OKABE_ITO)],
                 PARTNER_SYMBOLS[position % len(PARTNER_SYMBOLS)],
             )
@@ -451,9 +483,16 @@ def _partners(
     return partners
 
 
-def _by_partner(frame: pd.DataFrame) -> dict[int, pd.DataFrame]:
-    """Each partner's rows, in the frame's order: one grouping instead of a filter per partner."""
-    return {int(partner_id): rows for partner_id, rows in frame.groupby("partner_id", sort=False)}
+def _is_nan(value: object) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _by_partner(points: list[Point]) -> dict[int, list[Point]]:
+    """Each partner's points, in time order."""
+    grouped: dict[int, list[Point]] = {}
+    for point in points:
+        grouped.setdefault(point["partner_id"], []).append(point)
+    return grouped
 
 
 def _band(
@@ -541,29 +580,30 @@ def _add_events(layout: dict, events: pd.DataFrame, x: str) -> None:
     layout["margin"]["t"] = 110
 
 
-def _rounds(frame: pd.DataFrame, x: str, partner_ids: list[int]) -> pd.DataFrame:
-    """Rounds both partners scored: columns round, first, second, gap.
+def _rounds(
+    points: list[Point], x: str, partner_ids: list[int]
+) -> list[tuple[object, float, float, float]]:
+    """Rounds both partners scored, in order: (round, first's total, second's total, gap).
 
     Each partner's latest scored check-in in the round stands for them; an unscored one cannot
     show a gap.
     """
-    frame = frame.dropna(subset=["total"])
-    if x == "session":
-        frame = frame.assign(round=frame["session_number"])
-    else:
-        days = frame["submitted_at"].dt.normalize()
-        frame = frame.assign(round=days - pd.to_timedelta(days.dt.day_of_week, unit="D"))
-    latest = frame.groupby(["round", "partner_id"])["total"].last().unstack("partner_id")
-    latest = latest.reindex(columns=partner_ids).dropna()
-    rounds = pd.DataFrame(
-        {
-            "round": latest.index,
-            "first": latest[partner_ids[0]].to_numpy(),
-            "second": latest[partner_ids[1]].to_numpy(),
-        }
-    )
-    rounds["gap"] = (rounds["first"] - rounds["second"]).abs()
-    return rounds.sort_values("round", ignore_index=True)
+    latest: dict[object, dict[int, float]] = {}
+    for point in points:
+        if point["total"] is None:
+            continue
+        if x == "session":
+            round_ = point["session"]
+        else:
+            day = point["when"].normalize()
+            round_ = day - pd.Timedelta(days=day.day_of_week)
+        latest.setdefault(round_, {})[point["partner_id"]] = point["total"]
+    first_id, second_id = partner_ids
+    return [
+        (round_, totals[first_id], totals[second_id], abs(totals[first_id] - totals[second_id]))
+        for round_, totals in sorted(latest.items(), key=lambda item: item[0])
+        if first_id in totals and second_id in totals
+    ]
 
 
 PANEL_GAP_ACROSS = 0.1
@@ -669,10 +709,14 @@ def _layout(
 
 
 def _figure(traces: list[dict], layout: dict) -> go.Figure:
-    """The figure in one construction: plotly validates each property once, where building it
-    through add_trace and update_* calls re-validates the layout on every call."""
+    """The figure in one construction from plain dicts, without plotly's property validation.
+
+    Validating costs ten times more than building the figure, on every rerun of a page with a
+    chart, for dicts whose shape this module fixes; the unit tests validate every kind of
+    figure instead (test_charts: test_every_figure_passes_plotly_validation).
+    """
     _use_template()
-    return go.Figure(data=traces, layout=layout)
+    return go.Figure(data=traces, layout=layout, _validate=False)
 
 
 def _empty(message: str) -> go.Figure:

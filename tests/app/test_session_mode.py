@@ -96,16 +96,25 @@ def open_session_mode(actor, couple_id):
     return at.run()
 
 
-def test_session_mode_shows_nothing_private_when_no_partner_consented(rivera):
+SESSION_TABS = ["This week's exercise", "Our progress", "Shared reflections", "Check-in link"]
+
+
+@pytest.mark.parametrize("tab", SESSION_TABS)
+def test_session_mode_shows_nothing_private_when_no_partner_consented(rivera, tab):
     ada, couple_id = rivera
     at = open_session_mode(ada, couple_id)
+    at.session_state[f"session_view_{couple_id}"] = tab
+    at.run()
     assert not at.exception
+    assert [t.label for t in at.tabs] == SESSION_TABS
     text = every_text(at)
     for secret in SECRETS:
         assert secret not in text, secret
     assert "Lena & Marco" in text
     assert len(at.dataframe) == 0 and len(at.get("plotly_chart")) == 0
-    assert "Scores appear here for each partner who chooses to share them" in text
+    scores_note = "Scores appear here for each partner who chooses to share them"
+    # Only the open tab is drawn, so each tab is checked on its own.
+    assert (scores_note in text) == (tab == "Our progress")
     assert len(at.sidebar.children) == 0
 
 

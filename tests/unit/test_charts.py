@@ -392,7 +392,7 @@ def test_gap_pairs_the_partners_totals_by_session_and_skips_unscored_rounds():
     [gap] = fig.data
     assert list(gap.x) == [1, 2, 4]
     assert list(gap.y) == [6, 8, 15]
-    assert gap.customdata.tolist() == [[24, 18], [22, 14], [26, 11]]
+    assert [list(pair) for pair in gap.customdata] == [[24, 18], [22, 14], [26, 11]]
     assert fig.layout.xaxis.title.text == "Session number"
     assert fig.layout.yaxis.title.text == "Gap between partners' totals (points)"
     assert tuple(fig.layout.yaxis.range) == (0, 32)
@@ -578,3 +578,29 @@ def test_figures_are_drawn_on_the_plain_white_template():
     empty = json.loads(progress_figure(NO_CHECKINS).to_json())
     for figure in (drawn, empty):
         assert figure["layout"]["template"]["layout"]["plot_bgcolor"] == "white"
+
+
+def test_every_figure_passes_plotly_validation():
+    """The figures skip plotly's validation when built (it is slow); here it runs on each kind,
+    so a misspelt property or a bad value still fails."""
+    figures = [
+        progress_figure(HARBOUR_LIGHTS, rc_threshold=6.2, events=EVENTS),
+        progress_figure(HARBOUR_LIGHTS, x="date", measure="overall", events=EVENTS),
+        progress_figure(NO_CHECKINS),
+        subscale_figure(with_subscales(HARBOUR_LIGHTS), SUBSCALES),
+        subscale_figure(with_subscales(HARBOUR_LIGHTS), SUBSCALES[:3], x="date"),
+        gap_figure(HARBOUR_LIGHTS, threshold=8),
+        gap_figure(HARBOUR_LIGHTS, x="date"),
+        practice_figure(HARBOUR_LIGHTS),
+        caseload_figure(CASELOAD),
+    ]
+    for fig in figures:
+        go.Figure(fig.to_dict())  # raises ValueError on anything plotly would refuse
+
+
+def test_plotly_validation_catches_a_bad_property():
+    """The check above can fail: a property plotly does not know is refused."""
+    bad = progress_figure(HARBOUR_LIGHTS).to_dict()
+    bad["layout"]["xaxis"]["tickmod"] = "linear"
+    with pytest.raises(ValueError, match="tickmod"):
+        go.Figure(bad)
