@@ -18,6 +18,7 @@ def is_client_link() -> bool:
     return "t" in st.query_params or path.endswith("/checkin")
 
 
+state.begin_run()
 client_mode = is_client_link()
 st.set_page_config(
     page_title="TrustCare",

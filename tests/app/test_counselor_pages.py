@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import Engine, event
 
 from tests.app.conftest import signed_in_app
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
-from trustcare.services import accounts, checkins, couples, demo, links
+from trustcare.services import accounts, admin, checkins, couples, demo, links
 from trustcare.services.uow import CounselorWork, PartnerWork
 
 
@@ -143,3 +144,27 @@ def test_the_demo_practice_opens_for_its_counselor(app_factory):
     actor = accounts.authenticate(app_factory, login.email, login.password)
     at = signed_in_app(actor).run()
     assert not at.exception and at.title[0].value == "Caseload"
+
+
+def test_the_router_and_the_page_share_one_look_up_of_the_counselor_per_run(harbor):
+    """app.py and the page both ask who is signed in; the counselor's row is read once a run,
+    and read again on the next run, so a deactivation still takes effect on the next click."""
+    at = signed_in_app(harbor["ben"]).run()
+    looked_up = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if "FROM counselor" in statement:
+            looked_up.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        at.run()
+        assert at.title[0].value == "Caseload"
+        assert len(looked_up) == 1
+        with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
+            admin.deactivate_counselor(uow, harbor["ben"].counselor_id)
+        at.run()
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert not at.exception
+    assert at.title[0].value == "Sign in to TrustCare"

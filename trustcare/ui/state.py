@@ -21,6 +21,8 @@ TICKET_KEY = "trustcare_login_ticket"
 SIGN_ON_KEY = "trustcare_sign_on"
 # (message, may sign in again) when the provider's identity was refused.
 REFUSAL_KEY = "trustcare_sign_on_refusal"
+# What this script run has already looked up (the context, the actor); app.py empties it first.
+THIS_RUN_KEY = "trustcare_this_run"
 
 
 @st.cache_resource(show_spinner=False)
@@ -29,14 +31,38 @@ def _context_for(settings: Settings) -> AppContext:
     return build_context(settings)
 
 
+def begin_run() -> None:
+    """Start this script run with nothing looked up yet (app.py calls it first, every run).
+
+    The router and then the page both need the context and the actor; they share one lookup
+    per run instead of reading the settings and the counselor's row twice on every click.
+    """
+    st.session_state[THIS_RUN_KEY] = {}
+
+
+def _this_run() -> dict:
+    memo = st.session_state.get(THIS_RUN_KEY)
+    return memo if isinstance(memo, dict) else {}
+
+
 def get_context() -> AppContext:
-    settings = load_settings()
-    logging.basicConfig(level=settings.log_level)
-    return _context_for(settings)
+    memo = _this_run()
+    if "context" not in memo:
+        settings = load_settings()
+        logging.basicConfig(level=settings.log_level)
+        memo["context"] = _context_for(settings)
+    return memo["context"]
 
 
 def current_actor(context: AppContext) -> Actor | None:
     """The counselor of this browser session or of its login cookie, if still valid."""
+    memo = _this_run()
+    if "actor" not in memo:
+        memo["actor"] = _look_up_actor(context)
+    return memo["actor"]
+
+
+def _look_up_actor(context: AppContext) -> Actor | None:
     if context.settings.auth_configured:
         return _signed_on_actor(context)
     claim: LoginClaim | None = None
@@ -111,6 +137,7 @@ def sign_on_refusal() -> tuple[str, bool] | None:
 def sign_in(context: AppContext, actor: Actor) -> None:
     """Hold the login in this session and have the browser fetch its cookie on the next run."""
     st.session_state[ACTOR_KEY] = actor
+    _this_run().pop("actor", None)
     st.session_state[TICKET_KEY] = make_ticket(
         context.settings.secret_key, LoginClaim(actor.counselor_id, actor.session_version)
     )
