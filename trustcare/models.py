@@ -264,6 +264,26 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class CoupleStanding(Base):
+    """How urgent a couple's alerts were when last evaluated, and for which data and day.
+
+    The caseload sorts by it in SQL and pages through it, so a caseload of thousands is not
+    evaluated couple by couple on every run; a row is stale once the couple's alert_version,
+    the day or the alert rules (`rules_key`) differ from what it was evaluated for.
+    """
+
+    __tablename__ = "couple_standing"
+
+    couple_id: Mapped[int] = mapped_column(
+        ForeignKey("couple.id", ondelete="CASCADE"), primary_key=True
+    )
+    alert_version: Mapped[int] = mapped_column(Integer)
+    evaluated_on: Mapped[dt.date] = mapped_column(Date)
+    rules_key: Mapped[str] = mapped_column(String(64))
+    urgent: Mapped[int] = mapped_column(Integer)
+    attention: Mapped[int] = mapped_column(Integer)
+
+
 class AlertAcknowledgement(Base):
     """A counselor saw an alert; its key names the evidence, so new evidence alerts again."""
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
-from trustcare.models import AlertAcknowledgement, AuditEvent
+from trustcare.models import AlertAcknowledgement, AuditEvent, CoupleStanding
 from trustcare.services import checkins, couples, links, progress
 from trustcare.services.errors import CoupleNotFound
 from trustcare.services.uow import PartnerWork
@@ -172,3 +172,63 @@ def test_caseload_view_statements_do_not_grow_with_the_caseload(practice, count_
             )
     statements()
     assert statements() == small
+
+
+def caseload_labels(practice, **view) -> list[str]:
+    with practice.work(practice.admin) as uow:
+        return [r.label for r in progress.caseload_view(uow, get_catalog(), **view).rows]
+
+
+def stored_standings(practice) -> dict[int, tuple]:
+    with practice.factory() as session:
+        return {
+            row.couple_id: (row.alert_version, row.evaluated_on, row.urgent, row.attention)
+            for row in session.scalars(select(CoupleStanding))
+        }
+
+
+def test_new_evidence_moves_a_couple_up_a_caseload_sorted_from_stored_standings(practice, lena):
+    with practice.work(practice.admin) as uow:
+        for label in ("Aardvark", "Badger"):
+            couples.create_couple(
+                uow, label, [couples.PartnerInput("A"), couples.PartnerInput("B")]
+            )
+    assert caseload_labels(practice) == ["Aardvark", "Badger", "Rivera"]
+    calm = stored_standings(practice)[practice.admins_couple]
+    assert calm[2:] == (0, 0)
+
+    check_in(practice, lena, "s1", **{"felt-unsafe": 1})  # raises the couple's alert_version
+    assert caseload_labels(practice) == ["Rivera", "Aardvark", "Badger"]
+    version, evaluated_on, urgent, attention = stored_standings(practice)[practice.admins_couple]
+    assert version > calm[0] and urgent == 1
+
+
+def test_standings_are_evaluated_again_on_a_new_day(practice, lena):
+    check_in(practice, lena, "s1", **{"felt-unsafe": 1})
+    today = dt.datetime.now(dt.UTC)
+    caseload_labels(practice, now=today)
+    caseload_labels(practice, now=today + dt.timedelta(days=1))
+    tomorrow = (today + dt.timedelta(days=1)).date()
+    assert stored_standings(practice)[practice.admins_couple][1] == tomorrow
+
+
+def test_standings_are_evaluated_again_when_the_alert_rules_change(practice, monkeypatch):
+    def stored_rules() -> set[str]:
+        with practice.factory() as session:
+            return set(session.scalars(select(CoupleStanding.rules_key)))
+
+    caseload_labels(practice)
+    before = stored_rules()
+    assert len(before) == 1
+    monkeypatch.setattr(progress, "STANDING_RULES_VERSION", progress.STANDING_RULES_VERSION + 1)
+    caseload_labels(practice)
+    after = stored_rules()
+    assert len(after) == 1 and after != before
+
+
+def test_one_counselors_caseload_view_stores_no_standing_for_another_counselors_couples(practice):
+    with practice.work(practice.counselor) as uow:
+        progress.caseload_view(uow, get_catalog())
+    with practice.work(practice.counselor) as uow:
+        own = {r.couple_id for r in progress.caseload_view(uow, get_catalog()).rows}
+    assert set(stored_standings(practice)) == own

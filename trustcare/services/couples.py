@@ -112,10 +112,12 @@ def list_caseload(
     limit: int = 500,
     offset: int = 0,
     couple_ids: list[int] | None = None,
+    counts: dict[str, int] | None = None,
 ) -> Caseload:
     """The counselor's couples in three statements, whatever the caseload's size.
 
-    With `couple_ids`, only those couples (still only the counselor's own) are listed.
+    With `couple_ids`, only those couples (still only the counselor's own) are listed; with
+    `counts` (from `status_counts`, already read), they are not read again.
     """
     session_stats = select(
         CounselingSession.couple_id,
@@ -127,13 +129,14 @@ def list_caseload(
         statement = statement.where(Couple.id.in_(couple_ids))
         session_stats = session_stats.where(CounselingSession.couple_id.in_(couple_ids))
     stats = session_stats.subquery()
-    statement = statement.add_columns(stats.c.sessions, stats.c.last_session).outerjoin(
-        stats, stats.c.couple_id == Couple.id
-    )
+    # Plain columns, not Couple objects: building ORM objects costs more than the query.
+    statement = statement.with_only_columns(
+        Couple.id, Couple.label, Couple.status, stats.c.sessions, stats.c.last_session
+    ).outerjoin(stats, stats.c.couple_id == Couple.id)
     rows = uow.session.execute(
         statement.order_by(Couple.label_key).limit(limit).offset(offset)
     ).all()
-    couple_ids = [couple.id for couple, *_ in rows]
+    couple_ids = [row.id for row in rows]
     names: dict[int, list[str]] = {couple_id: [] for couple_id in couple_ids}
     if couple_ids:
         for couple_id, name in uow.session.execute(
@@ -142,6 +145,24 @@ def list_caseload(
             .order_by(Partner.couple_id, Partner.position)
         ):
             names[couple_id].append(name)
+    return Caseload(
+        rows=[
+            CaseloadRow(
+                couple_id=row.id,
+                label=row.label,
+                partners=" & ".join(names[row.id]),
+                status=row.status,
+                sessions=row.sessions or 0,
+                last_session=row.last_session,
+            )
+            for row in rows
+        ],
+        counts=counts if counts is not None else status_counts(uow),
+    )
+
+
+def status_counts(uow: CounselorWork) -> dict[str, int]:
+    """How many of the counselor's couples are active, paused and closed."""
     counts = {status_name: 0 for status_name in COUPLE_STATUSES}
     counts.update(
         uow.session.execute(
@@ -150,20 +171,7 @@ def list_caseload(
             .group_by(Couple.status)
         ).all()
     )
-    return Caseload(
-        rows=[
-            CaseloadRow(
-                couple_id=couple.id,
-                label=couple.label,
-                partners=" & ".join(names[couple.id]),
-                status=couple.status,
-                sessions=sessions or 0,
-                last_session=last_session,
-            )
-            for couple, sessions, last_session in rows
-        ],
-        counts=counts,
-    )
+    return counts
 
 
 def _check_partners(partners: list[PartnerInput], problems: dict[str, str]) -> list[PartnerInput]:

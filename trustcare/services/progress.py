@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import hashlib
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from math import nan as NAN
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from trustcare import alerts as alert_rules
 from trustcare.catalog import Catalog, ContentNotFound, Measure
@@ -23,6 +27,7 @@ from trustcare.models import (
     CheckIn,
     CounselingSession,
     Couple,
+    CoupleStanding,
     ExerciseProgress,
     Partner,
     utcnow,
@@ -295,13 +300,18 @@ _standings_cache = _StandingCache()
 
 
 def _standings(
-    uow: CounselorWork, catalog: Catalog, couples: list[Couple], now: dt.datetime
+    uow: CounselorWork,
+    catalog: Catalog,
+    couples: list[Couple],
+    now: dt.datetime,
+    settings: PracticeSettings | None = None,
 ) -> dict[int, Standing]:
     """Standings per couple; only couples whose data changed are evaluated again."""
     if not couples:
         return {}
     measure = _measure(catalog)
-    settings: PracticeSettings = practice_settings(uow.session, uow.actor.practice_id)
+    if settings is None:
+        settings = practice_settings(uow.session, uow.actor.practice_id)
     rc = measure.reliable_change
     database = str(uow.session.get_bind().url)
     context = (now.date(), settings.alerts.model_dump_json(), rc.sd, rc.reliability)
@@ -438,7 +448,14 @@ def acknowledge_alert(uow: CounselorWork, couple_id: int, alert_key: str) -> Non
 @dataclass(frozen=True)
 class CaseloadAlerts:
     by_couple: dict[int, list[alert_rules.Alert]]
-    overview: pd.DataFrame  # couple_id, couple, current, change, alert
+    overview_rows: list[dict] = field(repr=False)
+
+    @cached_property
+    def overview(self) -> pd.DataFrame:
+        """couple_id, couple, current, change, alert: built only when the chart is drawn."""
+        return pd.DataFrame(
+            self.overview_rows, columns=["couple_id", "couple", "current", "change", "alert"]
+        )
 
     def badge(self, couple_id: int) -> str:
         found = self.by_couple.get(couple_id, [])
@@ -461,9 +478,13 @@ def caseload_alerts(
 
 
 def _caseload_alerts(
-    uow: CounselorWork, catalog: Catalog, couples: list[Couple], now: dt.datetime
+    uow: CounselorWork,
+    catalog: Catalog,
+    couples: list[Couple],
+    now: dt.datetime,
+    settings: PracticeSettings | None = None,
 ) -> CaseloadAlerts:
-    standings = _standings(uow, catalog, couples, now)
+    standings = _standings(uow, catalog, couples, now, settings)
     rows = []
     for couple in couples:
         standing = standings[couple.id]
@@ -483,8 +504,7 @@ def _caseload_alerts(
                 "alert": level,
             }
         )
-    overview = pd.DataFrame(rows, columns=["couple_id", "couple", "current", "change", "alert"])
-    return CaseloadAlerts({cid: list(s.alerts) for cid, s in standings.items()}, overview)
+    return CaseloadAlerts({cid: list(s.alerts) for cid, s in standings.items()}, rows)
 
 
 @dataclass(frozen=True)
@@ -514,40 +534,112 @@ def caseload_view(
 ) -> CaseloadView:
     """The caseload page: urgency across every matching couple, details for one page of them.
 
-    The statements issued do not depend on the caseload's size, and alerts are evaluated
-    again only for couples whose data changed (see _StandingCache).
+    Couples are sorted by their stored standing in SQL and only one page is read, so the
+    statements and the work per run do not grow with the caseload; standings are evaluated
+    again only for couples whose data, day or alert rules changed (see CoupleStanding).
     """
     now = now or utcnow()
-    # Plain rows, not ORM objects: thousands of couples are only sorted here.
-    matching = list(
-        uow.session.execute(
-            couple_service.caseload_filter(uow, status, search).with_only_columns(
-                Couple.id,
-                Couple.label,
-                Couple.label_key,
-                Couple.created_at,
-                Couple.alert_version,
-                Couple.status,
-            )
+    settings = practice_settings(uow.session, uow.actor.practice_id)
+    _refresh_standings(uow, catalog, now, settings)
+    matching = couple_service.caseload_filter(uow, status, search)
+    counts = couple_service.status_counts(uow)
+    if search.strip():
+        count = uow.session.scalar(
+            select(func.count()).select_from(matching.with_only_columns(Couple.id).subquery())
         )
-    )
-    standings = _standings(uow, catalog, matching, now)
-    matching.sort(
-        key=lambda c: (alert_rules.urgency_rank(standings[c.id].alerts), c.label_key, c.id)
-    )
-    pages = max(1, -(-len(matching) // page_size))
+    else:
+        count = counts.get(status, 0) if status is not None else sum(counts.values())
+    pages = max(1, -(-count // page_size))
     page = min(max(1, page), pages)
-    shown = matching[(page - 1) * page_size : page * page_size]
-    listed = couple_service.list_caseload(uow, couple_ids=[c.id for c in shown])
+    shown = uow.session.execute(
+        matching.with_only_columns(
+            Couple.id, Couple.label, Couple.created_at, Couple.alert_version, Couple.status
+        )
+        .outerjoin(CoupleStanding, CoupleStanding.couple_id == Couple.id)
+        .order_by(
+            func.coalesce(CoupleStanding.urgent, 0).desc(),
+            func.coalesce(CoupleStanding.attention, 0).desc(),
+            Couple.label_key,
+            Couple.id,
+        )
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    listed = couple_service.list_caseload(uow, couple_ids=[c.id for c in shown], counts=counts)
     by_id = {row.couple_id: row for row in listed.rows}
     return CaseloadView(
         rows=[by_id[c.id] for c in shown],
-        alerts=_caseload_alerts(uow, catalog, shown, now),
-        counts=listed.counts,
-        matching=len(matching),
+        alerts=_caseload_alerts(uow, catalog, shown, now, settings),
+        counts=counts,
+        matching=count,
         page=page,
         pages=pages,
     )
+
+
+# Part of every standing's rules key: raise it when alerts.py changes what it finds, so stored
+# standings from before are evaluated again.
+STANDING_RULES_VERSION = 1
+STANDING_CHUNK = 500
+STANDING_COLUMNS = ("alert_version", "evaluated_on", "rules_key", "urgent", "attention")
+
+
+def _rules_key(catalog: Catalog, settings: PracticeSettings) -> str:
+    rc = _measure(catalog).reliable_change
+    rules = f"{STANDING_RULES_VERSION}|{settings.alerts.model_dump_json()}|{rc.sd}|{rc.reliability}"
+    return hashlib.sha256(rules.encode()).hexdigest()
+
+
+def _refresh_standings(
+    uow: CounselorWork, catalog: Catalog, now: dt.datetime, settings: PracticeSettings
+) -> None:
+    """Evaluate and store the standing of every couple of the counselor's whose stored one is
+    missing or stale. On a warm caseload this is one query that finds nothing."""
+    today = now.date()
+    rules = _rules_key(catalog, settings)
+    stale = uow.session.execute(
+        uow.couples()
+        .with_only_columns(
+            Couple.id, Couple.label, Couple.created_at, Couple.alert_version, Couple.status
+        )
+        .outerjoin(CoupleStanding, CoupleStanding.couple_id == Couple.id)
+        .where(
+            or_(
+                CoupleStanding.couple_id.is_(None),
+                CoupleStanding.alert_version != Couple.alert_version,
+                CoupleStanding.evaluated_on != today,
+                CoupleStanding.rules_key != rules,
+            )
+        )
+    ).all()
+    if not stale:
+        return
+    standings = _standings(uow, catalog, stale, now, settings)
+    rows = []
+    for couple in stale:
+        urgent, attention = (-n for n in alert_rules.urgency_rank(standings[couple.id].alerts))
+        rows.append(
+            {
+                "couple_id": couple.id,
+                "alert_version": couple.alert_version,
+                "evaluated_on": today,
+                "rules_key": rules,
+                "urgent": urgent,
+                "attention": attention,
+            }
+        )
+    dialect = uow.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    for start in range(0, len(rows), STANDING_CHUNK):
+        statement = insert(CoupleStanding).values(rows[start : start + STANDING_CHUNK])
+        # Another process may have stored the same standing meanwhile: the newer write wins.
+        uow.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[CoupleStanding.couple_id],
+                set_={name: statement.excluded[name] for name in STANDING_COLUMNS},
+            )
+        )
+    uow.commit()
 
 
 def agenda(

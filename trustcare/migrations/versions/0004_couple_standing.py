@@ -1,0 +1,39 @@
+"""couple standing: each couple's evaluated urgency, so the caseload sorts and pages in SQL
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-27
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "couple_standing",
+        sa.Column("couple_id", sa.Integer(), nullable=False),
+        sa.Column("alert_version", sa.Integer(), nullable=False),
+        sa.Column("evaluated_on", sa.Date(), nullable=False),
+        sa.Column("rules_key", sa.String(length=64), nullable=False),
+        sa.Column("urgent", sa.Integer(), nullable=False),
+        sa.Column("attention", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["couple_id"],
+            ["couple.id"],
+            name=op.f("fk_couple_standing_couple_id_couple"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("couple_id", name=op.f("pk_couple_standing")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("couple_standing")
