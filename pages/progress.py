@@ -16,8 +16,7 @@ catalog = context.catalog()
 try:
     couple_id = int(st.query_params.get("couple", ""))
     with context.work(actor) as uow:
-        data = progress.couple_progress(uow, catalog, couple_id)
-        alerts = progress.couple_alerts(uow, catalog, couple_id)
+        data, alerts = progress.progress_page(uow, catalog, couple_id)
 except (ValueError, NotFound):
     st.title("Progress")
     st.warning("That couple was not found in your caseload.")

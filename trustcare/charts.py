@@ -543,14 +543,22 @@ def _guide_line(y: float, dash: str = "solid") -> dict:
 def _add_events(layout: dict, events: pd.DataFrame, x: str) -> None:
     """Dashed vertical lines for assignments made and completed, labelled above the plot."""
     column = "session_number" if x == "session" else "at"
-    placed = events.dropna(subset=[column])
+    positions = events[column].tolist()
     if x == "date":
-        placed = placed.assign(at=pd.to_datetime(placed["at"], utc=True).dt.tz_convert(None))
+        positions = pd.to_datetime(events["at"], utc=True).dt.tz_convert(None).tolist()
+    placed = sorted(
+        (
+            (position, str(kind), label)
+            for position, kind, label in zip(
+                positions, events["kind"].tolist(), events["label"].tolist(), strict=True
+            )
+            if not pd.isna(position)
+        ),
+        key=lambda event: event[0],
+    )
     shapes, annotations = [], []
-    for index, event in enumerate(placed.sort_values(column, kind="stable").itertuples()):
-        kind = str(event.kind)
+    for index, (position, kind, label) in enumerate(placed):
         colour = EVENT_COLOURS.get(kind, GUIDE_COLOUR)
-        position = getattr(event, column)
         shapes.append(
             {
                 "type": "line",
@@ -570,7 +578,7 @@ def _add_events(layout: dict, events: pd.DataFrame, x: str) -> None:
                 "y": 1.02 + 0.07 * (index % 2),
                 "yref": "paper",
                 "yanchor": "bottom",
-                "text": f"{EVENT_WORDS.get(kind, kind.title())}: {_text(event.label)}",
+                "text": f"{EVENT_WORDS.get(kind, kind.title())}: {_text(label)}",
                 "showarrow": False,
                 "font": {"color": colour, "size": BASE_FONT_SIZE - 2},
             }

@@ -88,6 +88,8 @@ def test_a_counselor_cannot_read_or_acknowledge_another_counselors_alerts(practi
         progress.acknowledge_alert(uow, practice.admins_couple, "safety:1")
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
         progress.agenda(uow, get_catalog(), practice.admins_couple)
+    with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
+        progress.progress_page(uow, get_catalog(), practice.admins_couple)
     with practice.work(practice.counselor) as uow:
         assert (
             progress.caseload_alerts(uow, get_catalog(), [practice.admins_couple]).by_couple == {}
@@ -232,3 +234,17 @@ def test_one_counselors_caseload_view_stores_no_standing_for_another_counselors_
     with practice.work(practice.counselor) as uow:
         own = {r.couple_id for r in progress.caseload_view(uow, get_catalog()).rows}
     assert set(stored_standings(practice)) == own
+
+
+def test_the_progress_page_gets_the_couples_progress_and_its_open_alerts_in_one_call(
+    practice, lena
+):
+    check_in(practice, lena, "s1", **{"felt-unsafe": 1})
+    with practice.work(practice.admin) as uow:
+        data, alerts = progress.progress_page(uow, get_catalog(), practice.admins_couple)
+        alone = progress.couple_progress(uow, get_catalog(), practice.admins_couple)
+        open_alerts = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)
+    assert alerts == open_alerts and [a.kind for a in alerts] == ["safety"]
+    assert data.partner_names == alone.partner_names
+    assert data.checkins.equals(alone.checkins)
+    assert data.divergence_gap == alone.divergence_gap

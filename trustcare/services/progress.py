@@ -156,8 +156,27 @@ def _checkin_frame(
 
 
 def couple_progress(uow: CounselorWork, catalog: Catalog, couple_id: int) -> CoupleProgress:
-    """Everything the progress charts and tables of one couple need, in five statements."""
+    """Everything the progress charts and tables of one couple need, in six statements."""
     couple = uow.get_couple(couple_id)
+    return _couple_progress(
+        uow, catalog, couple, practice_settings(uow.session, uow.actor.practice_id)
+    )
+
+
+def progress_page(
+    uow: CounselorWork, catalog: Catalog, couple_id: int, now: dt.datetime | None = None
+) -> tuple[CoupleProgress, list[alert_rules.Alert]]:
+    """The progress page: the couple's progress and its open alerts, reading the couple and the
+    practice's settings once."""
+    couple = uow.get_couple(couple_id)
+    settings = practice_settings(uow.session, uow.actor.practice_id)
+    standing = _standings(uow, catalog, [couple], now or utcnow(), settings)[couple.id]
+    return _couple_progress(uow, catalog, couple, settings), list(standing.alerts)
+
+
+def _couple_progress(
+    uow: CounselorWork, catalog: Catalog, couple: Couple, settings: PracticeSettings
+) -> CoupleProgress:
     measure = _measure(catalog)
     partners = uow.session.execute(
         select(Partner.id, Partner.display_name)
@@ -174,7 +193,6 @@ def couple_progress(uow: CounselorWork, catalog: Catalog, couple_id: int) -> Cou
     ]
     checkins = _checkin_frame(uow, [couple.id], measure, sessions)
     events = _events(uow, catalog, couple.id, sessions)
-    settings = practice_settings(uow.session, uow.actor.practice_id)
     rc = measure.reliable_change
     return CoupleProgress(
         couple_id=couple.id,
