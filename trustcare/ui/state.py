@@ -26,9 +26,13 @@ THIS_RUN_KEY = "trustcare_this_run"
 
 
 @st.cache_resource(show_spinner=False)
-def _context_for(settings: Settings) -> AppContext:
-    """One engine per process and configuration: shared, read-mostly, never per-user data."""
-    return build_context(settings)
+def _context_for(configuration: str, _settings: Settings) -> AppContext:
+    """One engine per process and configuration: shared, read-mostly, never per-user data.
+
+    Keyed by the settings' text: Streamlit hashing the settings object itself, on every run,
+    cost more than the rest of the lookup.
+    """
+    return build_context(_settings)
 
 
 def begin_run() -> None:
@@ -50,7 +54,7 @@ def get_context() -> AppContext:
     if "context" not in memo:
         settings = load_settings()
         logging.basicConfig(level=settings.log_level)
-        memo["context"] = _context_for(settings)
+        memo["context"] = _context_for(repr(settings), settings)
     return memo["context"]
 
 
