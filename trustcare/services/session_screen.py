@@ -8,8 +8,10 @@ details, practice answers and anything of another couple are never selected here
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
+from math import nan as NAN
 
 import pandas as pd
 from sqlalchemy import select
@@ -73,16 +75,7 @@ def shared_screen(uow: CounselorWork, catalog: Catalog, couple_id: int) -> Share
             .order_by(CounselingSession.held_on)
         )
     ]
-    scores = pd.DataFrame(
-        [
-            (pid, names[pid], when, sum(1 for day in held_on if day <= when.date()), total, overall)
-            for pid, when, total, overall in score_rows
-        ],
-        columns=SCORE_COLUMNS,
-    )
-    if not scores.empty:
-        scores["submitted_at"] = pd.to_datetime(scores["submitted_at"], utc=True)
-        scores[["total", "overall"]] = scores[["total", "overall"]].astype("float64")
+    scores = _score_frame(score_rows, names, held_on)
     reflections = [
         SharedReflection(names[pid], when, text)
         for pid, when, text in uow.session.execute(
@@ -120,6 +113,24 @@ def shared_screen(uow: CounselorWork, catalog: Catalog, couple_id: int) -> Share
         module_title=module_title,
         steps=steps,
         y_range=(float(total_range[0]), float(total_range[1])),
+    )
+
+
+def _score_frame(rows: list, names: dict[int, str], held_on: list[dt.date]) -> pd.DataFrame:
+    """The shared scores, column by column in one go: cheaper than converting afterwards."""
+    if not rows:
+        return pd.DataFrame(columns=SCORE_COLUMNS)
+    partner_ids, moments, totals, overalls = zip(*rows, strict=True)
+    return pd.DataFrame(
+        {
+            "partner_id": partner_ids,
+            "partner": [names[pid] for pid in partner_ids],
+            "submitted_at": pd.to_datetime(list(moments), utc=True),
+            # Sessions held on or before the day of the check-in (held_on is sorted).
+            "session_number": [bisect.bisect_right(held_on, when.date()) for when in moments],
+            "total": [NAN if value is None else float(value) for value in totals],
+            "overall": [NAN if value is None else float(value) for value in overalls],
+        }
     )
 
 
