@@ -72,7 +72,8 @@ def bench(
     Each size is built fresh (fixed seed; one counselor owns every couple), then each page runs
     in Streamlit's AppTest in this process: the first run is dropped and the median of the warm
     reruns is reported, with its ratio to a reference script (a 300-row table and an 8-line
-    chart, no TrustCare code) timed in the same run, and the SQL statements one run issues.
+    chart, no TrustCare code) run in turns with the page, and the SQL statements one run issues.
+    Every script is compiled once and kept, as the server does.
 
     Targets: ratio at most 1.5 at 40 couples and 2.0 at larger sizes; a page at the largest size
     at most 1.3 x its time at the smallest; the same statements per run at every size; a submit

@@ -133,6 +133,7 @@ class Timing:
     statements: int  # per warm run; the largest seen if runs differed
     statements_steady: bool
     first_ms: float = 0.0  # the dropped first run: cold caches (and imports, once per process)
+    reference_ms: float | None = None  # the reference script, run between this page's runs
 
 
 @contextmanager
@@ -263,10 +264,19 @@ def _timed_runs(
     runs: int,
     title_ok: Callable[[str], bool] | None,
     first_ms: float,
+    reference: AppTest | None = None,
 ) -> Timing:
-    times, counts = [], []
+    """Median of `runs` warm runs; with a reference app, it runs before each of them.
+
+    Taking turns puts the page and the reference under the same load: on a shared machine a
+    reference timed once, minutes earlier, would make the ratio swing with whatever else runs.
+    """
+    times, counts, reference_times = [], [], []
     with StatementCounter() as counter:
         for _ in range(runs):
+            if reference is not None:
+                gc.collect()
+                reference_times.append(_timed_run(reference))
             # Garbage left by the previous run would otherwise be collected inside this one.
             gc.collect()
             counter.count = 0
@@ -280,14 +290,21 @@ def _timed_runs(
         statements=max(counts),
         statements_steady=len(set(counts)) == 1,
         first_ms=first_ms,
+        reference_ms=statistics.median(reference_times) if reference_times else None,
     )
+
+
+def script_app(path: Path) -> tuple[AppTest, float]:
+    """A script with no TrustCare code, run once (its first run, which is dropped)."""
+    at = AppTest.from_file(str(path), default_timeout=RUN_TIMEOUT)
+    first_ms = _timed_run(at)
+    _check(at, path.stem, None)
+    return at, first_ms
 
 
 def time_script(path: Path, name: str, runs: int) -> Timing:
     """A script with no TrustCare code: what Streamlit and AppTest cost by themselves."""
-    at = AppTest.from_file(str(path), default_timeout=RUN_TIMEOUT)
-    first_ms = _timed_run(at)
-    _check(at, name, None)
+    at, first_ms = script_app(path)
     return _timed_runs(at, name, runs, None, first_ms)
 
 
@@ -313,12 +330,14 @@ def time_page(
     practice: BenchPractice,
     runs: int,
     profiler: ScriptProfiler | None = None,
+    reference: AppTest | None = None,
 ) -> Timing:
-    """Median of `runs` warm reruns; with a profiler, as many more runs are profiled after."""
+    """Median of `runs` warm reruns, taking turns with the reference app if one is given;
+    with a profiler, as many more runs are profiled after."""
     at, first_ms = open_page(spec, practice)
     title_ok = spec.expected_title(practice)
     _check(at, spec.name, title_ok)
-    timing = _timed_runs(at, spec.name, runs, title_ok, first_ms)
+    timing = _timed_runs(at, spec.name, runs, title_ok, first_ms, reference)
     if profiler is not None:
         with profiler.active():
             for _ in range(runs):

@@ -28,6 +28,7 @@ from trustcare.bench.pages import (
     ScriptProfiler,
     navigation_mode,
     page_specs,
+    script_app,
     shared_script_cache,
     time_page,
     time_script,
@@ -37,7 +38,7 @@ from trustcare.bench.submit import time_submits
 from trustcare.catalog import get_catalog, shipped_content_dir
 from trustcare.db import make_engine, make_session_factory, upgrade
 
-DEFAULT_RUNS = 7
+DEFAULT_RUNS = 15
 SUBMITS = 50
 REFERENCE_PAGES = ("empty", "reference")
 APP_ENV = {
@@ -208,6 +209,7 @@ def bench_size(
                     for name in REFERENCE_PAGES
                 }
                 reference_ms = references["reference"].median_ms
+                reference_app, _ = script_app(workdir / "reference.py")
                 for name, timing in references.items():
                     emit(
                         Result(
@@ -224,15 +226,15 @@ def bench_size(
                     )
                 for spec in page_specs():
                     profiler = ScriptProfiler() if spec.name in profile else None
-                    timing = time_page(spec, practice, runs, profiler)
+                    timing = time_page(spec, practice, runs, profiler, reference_app)
                     emit(
                         Result(
                             spec.name,
                             couples,
                             database.kind,
                             timing.median_ms,
-                            reference_ms,
-                            timing.median_ms / reference_ms,
+                            timing.reference_ms,
+                            timing.median_ms / timing.reference_ms,
                             timing.statements,
                             statements_steady=timing.statements_steady,
                             first_ms=timing.first_ms,
