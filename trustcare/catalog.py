@@ -8,9 +8,11 @@ traceback. Nothing here touches Streamlit or the database.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -394,6 +396,7 @@ class Catalog:
 # Where content lives
 
 
+@functools.cache
 def shipped_content_dir() -> Path:
     """The library that ships with the code: the repository's content/ folder."""
     return Path(__file__).resolve().parent.parent / "content"
@@ -1029,7 +1032,8 @@ def _as_sentence(text: str) -> str:
 
 
 _cache_lock = threading.Lock()
-_cache: dict[tuple[str, ...], tuple[tuple[Any, ...], Catalog | ContentError]] = {}
+# roots -> (fingerprint of their files, the catalog or its error, when the files were checked)
+_cache: dict[tuple[str, ...], tuple[tuple[Any, ...], Catalog | ContentError, float]] = {}
 
 
 def content_fingerprint(dirs: Sequence[Path]) -> tuple[Any, ...]:
@@ -1051,21 +1055,32 @@ def content_fingerprint(dirs: Sequence[Path]) -> tuple[Any, ...]:
     return tuple(entries)
 
 
+# How long a loaded catalog is served before the files are looked at again: every page run
+# asks for the catalog, and walking the content folders on each run costs more than the page.
+RECHECK_SECONDS = 2.0
+_clock = time.monotonic
+
+
 def get_catalog(dirs: Sequence[Path] | None = None) -> Catalog:
     """The catalog for these roots (default: shipped + TRUSTCARE_CONTENT_DIRS), loaded once and
-    reloaded only when a file under them changes, so an edit shows up without a restart."""
+    reloaded when a file under them changes, so an edit shows up within RECHECK_SECONDS without
+    a restart."""
     if dirs is None:
         dirs = content_dirs_from_env(shipped_content_dir(), os.environ)
     key = tuple(str(d) for d in dirs)
     with _cache_lock:
-        fingerprint = content_fingerprint(dirs)
+        now = _clock()
         cached = _cache.get(key)
-        if cached is None or cached[0] != fingerprint:
-            try:
-                result: Catalog | ContentError = load_catalog(dirs)
-            except ContentError as error:
-                result = error
-            cached = (fingerprint, result)
+        if cached is None or now - cached[2] >= RECHECK_SECONDS:
+            fingerprint = content_fingerprint(dirs)
+            if cached is None or cached[0] != fingerprint:
+                try:
+                    result: Catalog | ContentError = load_catalog(dirs)
+                except ContentError as error:
+                    result = error
+                cached = (fingerprint, result, now)
+            else:
+                cached = (fingerprint, cached[1], now)
             _cache[key] = cached
     result = cached[1]
     if isinstance(result, ContentError):

@@ -13,6 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import trustcare.catalog as catalog_module
 from trustcare.catalog import (
     AUDIENCES,
     BARRIERS,
@@ -327,8 +328,10 @@ def test_content_dirs_come_from_the_environment_after_the_shipped_library(tmp_pa
     assert content_dirs_from_env(shipped, {}) == [shipped]
 
 
-def test_get_catalog_reuses_the_loaded_catalog_until_a_file_changes(tmp_path):
+def test_get_catalog_reuses_the_loaded_catalog_until_a_file_changes(tmp_path, monkeypatch):
     clear_catalog_cache()
+    now = [100.0]
+    monkeypatch.setattr(catalog_module, "_clock", lambda: now[0])
     path = write(tmp_path / "modules" / "hello.md", module_text(title="Before"))
 
     first = get_catalog([tmp_path])
@@ -337,8 +340,15 @@ def test_get_catalog_reuses_the_loaded_catalog_until_a_file_changes(tmp_path):
     path.write_text(module_text(title="After, edited by the practice admin"), encoding="utf-8")
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    # Within the recheck interval the files are not looked at: the loaded catalog is served.
+    now[0] += catalog_module.RECHECK_SECONDS / 2
+    assert get_catalog([tmp_path]) is first
 
+    now[0] += catalog_module.RECHECK_SECONDS
     assert get_catalog([tmp_path]).module("hello").title == "After, edited by the practice admin"
+    unchanged = get_catalog([tmp_path])
+    now[0] += catalog_module.RECHECK_SECONDS
+    assert get_catalog([tmp_path]) is unchanged  # checked again, nothing changed: not reloaded
 
 
 def test_get_catalog_raises_content_error_for_broken_content_every_time(tmp_path):
