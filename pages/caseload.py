@@ -29,7 +29,7 @@ with context.work(actor) as uow:
         search=search,
         page=page_number,
     )
-rows, alerts = caseload.rows, caseload.alerts
+rows = caseload.rows
 
 if not rows:
     if caseload.total == 0:
@@ -39,7 +39,7 @@ if not rows:
 else:
     table = pd.DataFrame(
         {
-            "Alerts": [alerts.badge(row.couple_id) for row in rows],
+            "Alerts": [caseload.badge(row.couple_id) for row in rows],
             "Couple": [row.label for row in rows],
             "Partners": [row.partners for row in rows],
             "Status": [row.status.capitalize() for row in rows],
@@ -82,7 +82,11 @@ else:
         st.switch_page("pages/couple.py", query_params={"couple": choice})
 
 if rows and st.toggle("Show where each couple stands (current score against change)"):
-    show_chart(charts.caseload_figure(alerts.overview), key="caseload_overview")
+    with context.work(actor) as uow:
+        overview = progress.caseload_overview(
+            uow, context.catalog(), [row.couple_id for row in rows]
+        )
+    show_chart(charts.caseload_figure(overview), key="caseload_overview")
 
 with st.expander("Add a couple", expanded=caseload.total == 0), st.form("add_couple"):
     label = st.text_input("Couple label (how you name them in your caseload)", max_chars=80)

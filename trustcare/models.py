@@ -108,7 +108,8 @@ class Couple(Base):
     __table_args__ = (
         CheckConstraint("status IN ('active', 'paused', 'closed')", name="status"),
         UniqueConstraint("counselor_id", "label_key"),
-        Index("ix_couple_counselor_status", "counselor_id", "status"),
+        # Covers the caseload's counts per status and its freshness check without the table.
+        Index("ix_couple_caseload", "counselor_id", "practice_id", "status", "alert_version"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -265,11 +266,13 @@ class AuditEvent(Base):
 
 
 class CoupleStanding(Base):
-    """How urgent a couple's alerts were when last evaluated, and for which data and day.
+    """A couple's caseload row as last evaluated: how urgent its alerts were, its sessions and
+    its partners' names, and for which data and day.
 
-    The caseload sorts by it in SQL and pages through it, so a caseload of thousands is not
-    evaluated couple by couple on every run; a row is stale once the couple's alert_version,
-    the day or the alert rules (`rules_key`) differ from what it was evaluated for.
+    The caseload sorts by it in SQL and reads one page of it, so a caseload of thousands is not
+    evaluated couple by couple on every run; a row is stale once the couple's alert_version
+    (raised by every change to what is stored here), the day or the alert rules (`rules_key`)
+    differ from what it was evaluated for.
     """
 
     __tablename__ = "couple_standing"
@@ -282,6 +285,9 @@ class CoupleStanding(Base):
     rules_key: Mapped[str] = mapped_column(String(64))
     urgent: Mapped[int] = mapped_column(Integer)
     attention: Mapped[int] = mapped_column(Integer)
+    sessions: Mapped[int] = mapped_column(Integer)
+    last_session: Mapped[dt.date | None] = mapped_column(Date)
+    partners: Mapped[str] = mapped_column(Text)
 
 
 class AlertAcknowledgement(Base):

@@ -148,7 +148,7 @@ def test_the_caseload_view_pages_through_couples_most_urgent_first(practice, len
     assert [r.label for r in first.rows] == ["Rivera", "Aardvark"]
     assert [r.label for r in last.rows] == ["Badger", "Coyote"]
     assert (first.matching, first.pages, first.total) == (4, 2, 4)
-    assert first.alerts.badge(practice.admins_couple) == "1 urgent"
+    assert first.badge(practice.admins_couple) == "1 urgent"
 
 
 def test_the_caseload_view_only_lists_the_counselors_own_couples(practice):
@@ -248,3 +248,51 @@ def test_the_progress_page_gets_the_couples_progress_and_its_open_alerts_in_one_
     assert data.partner_names == alone.partner_names
     assert data.checkins.equals(alone.checkins)
     assert data.divergence_gap == alone.divergence_gap
+
+
+def rivera_row(practice):
+    with practice.work(practice.admin) as uow:
+        rows = progress.caseload_view(uow, get_catalog()).rows
+    [row] = [r for r in rows if r.couple_id == practice.admins_couple]
+    return row.partners, row.sessions, row.last_session
+
+
+def test_the_caseload_row_follows_a_new_session_and_renamed_partners(practice):
+    assert rivera_row(practice) == ("Lena & Marco", 0, None)
+    with practice.work(practice.admin) as uow:
+        couples.log_session(uow, practice.admins_couple, dt.date(2026, 3, 2), "")
+    assert rivera_row(practice) == ("Lena & Marco", 1, dt.date(2026, 3, 2))
+    with practice.work(practice.admin) as uow:
+        couples.update_couple(
+            uow,
+            practice.admins_couple,
+            "Rivera",
+            [couples.PartnerInput("Lena Maria"), couples.PartnerInput("Marco")],
+        )
+    assert rivera_row(practice) == ("Lena Maria & Marco", 1, dt.date(2026, 3, 2))
+
+
+def test_the_caseload_overview_only_places_the_counselors_own_couples(practice, lena):
+    check_in(practice, lena, "s1")
+    with practice.work(practice.admin) as uow:
+        own = progress.caseload_overview(uow, get_catalog(), [practice.admins_couple])
+    with practice.work(practice.counselor) as uow:
+        other = progress.caseload_overview(uow, get_catalog(), [practice.admins_couple])
+    assert list(own["couple"]) == ["Rivera"]
+    assert other.empty
+
+
+def test_a_warm_caseload_skips_the_search_for_stale_rows_until_a_couple_changes(
+    practice, lena, count_statements
+):
+    def view() -> None:
+        with practice.work(practice.admin) as uow:
+            progress.caseload_view(uow, get_catalog())
+
+    view()
+    warm = count_statements(view)
+    assert warm == 3  # settings, counts with the caseload's fingerprint, one page of rows
+    check_in(practice, lena, "s1", **{"felt-unsafe": 1})
+    assert count_statements(view) > warm  # the fingerprint changed: stale rows are looked for
+    assert caseload_labels(practice)[0] == "Rivera"
+    assert count_statements(view) == warm

@@ -330,6 +330,7 @@ def log_session(uow: CounselorWork, couple_id: int, held_on: dt.date, notes: str
     ) + 1
     session = CounselingSession(couple_id=couple.id, number=number, held_on=held_on, notes=notes)
     uow.session.add(session)
+    couple.alert_version += 1  # the caseload's session count and date, and session numbers
     uow.session.flush()
     uow.record("session.create", "couple", couple.id, session_number=number)
     uow.commit()

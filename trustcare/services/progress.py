@@ -530,7 +530,7 @@ class CaseloadView:
     """One page of the caseload, most urgent first, with the counts behind the filters."""
 
     rows: list[couple_service.CaseloadRow]
-    alerts: CaseloadAlerts
+    alert_counts: dict[int, tuple[int, int]]  # couple id -> (urgent, to review)
     counts: dict[str, int]
     matching: int
     page: int
@@ -539,6 +539,12 @@ class CaseloadView:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    def badge(self, couple_id: int) -> str:
+        urgent, attention = self.alert_counts.get(couple_id, (0, 0))
+        parts = [f"{urgent} urgent"] if urgent else []
+        parts += [f"{attention} to review"] if attention else []
+        return ", ".join(parts)
 
 
 def caseload_view(
@@ -552,15 +558,29 @@ def caseload_view(
 ) -> CaseloadView:
     """The caseload page: urgency across every matching couple, details for one page of them.
 
-    Couples are sorted by their stored standing in SQL and only one page is read, so the
-    statements and the work per run do not grow with the caseload; standings are evaluated
-    again only for couples whose data, day or alert rules changed (see CoupleStanding).
+    Couples are sorted by their stored caseload rows in SQL and only one page is read, so the
+    statements and the work per run do not grow with the caseload; a row is evaluated again
+    only when the couple's data, the day or the alert rules changed (see CoupleStanding).
     """
     now = now or utcnow()
     settings = practice_settings(uow.session, uow.actor.practice_id)
-    _refresh_standings(uow, catalog, now, settings)
+    counts = {status_name: 0 for status_name in couple_service.COUPLE_STATUSES}
+    fingerprint = []
+    for status_name, couples_, versions, ids in uow.session.execute(
+        uow.couples()
+        .with_only_columns(
+            Couple.status,
+            func.count(Couple.id),
+            func.sum(Couple.alert_version),
+            func.sum(Couple.id),
+        )
+        .group_by(Couple.status)
+        .order_by(Couple.status)
+    ):
+        counts[status_name] = couples_
+        fingerprint.append((status_name, couples_, versions, ids))
+    _refresh_standings(uow, catalog, now, settings, tuple(fingerprint))
     matching = couple_service.caseload_filter(uow, status, search)
-    counts = couple_service.status_counts(uow)
     if search.strip():
         count = uow.session.scalar(
             select(func.count()).select_from(matching.with_only_columns(Couple.id).subquery())
@@ -571,23 +591,38 @@ def caseload_view(
     page = min(max(1, page), pages)
     shown = uow.session.execute(
         matching.with_only_columns(
-            Couple.id, Couple.label, Couple.created_at, Couple.alert_version, Couple.status
+            Couple.id,
+            Couple.label,
+            Couple.status,
+            CoupleStanding.partners,
+            CoupleStanding.sessions,
+            CoupleStanding.last_session,
+            CoupleStanding.urgent,
+            CoupleStanding.attention,
         )
-        .outerjoin(CoupleStanding, CoupleStanding.couple_id == Couple.id)
+        .join(CoupleStanding, CoupleStanding.couple_id == Couple.id)
         .order_by(
-            func.coalesce(CoupleStanding.urgent, 0).desc(),
-            func.coalesce(CoupleStanding.attention, 0).desc(),
+            CoupleStanding.urgent.desc(),
+            CoupleStanding.attention.desc(),
             Couple.label_key,
             Couple.id,
         )
         .limit(page_size)
         .offset((page - 1) * page_size)
     ).all()
-    listed = couple_service.list_caseload(uow, couple_ids=[c.id for c in shown], counts=counts)
-    by_id = {row.couple_id: row for row in listed.rows}
     return CaseloadView(
-        rows=[by_id[c.id] for c in shown],
-        alerts=_caseload_alerts(uow, catalog, shown, now, settings),
+        rows=[
+            couple_service.CaseloadRow(
+                couple_id=row.id,
+                label=row.label,
+                partners=row.partners,
+                status=row.status,
+                sessions=row.sessions,
+                last_session=row.last_session,
+            )
+            for row in shown
+        ],
+        alert_counts={row.id: (row.urgent, row.attention) for row in shown},
         counts=counts,
         matching=count,
         page=page,
@@ -595,11 +630,28 @@ def caseload_view(
     )
 
 
+def caseload_overview(
+    uow: CounselorWork, catalog: Catalog, couple_ids: list[int], now: dt.datetime | None = None
+) -> pd.DataFrame:
+    """Where the listed couples (the counselor's own only) stand: couple_id, couple, current,
+    change, alert; for the caseload's chart, drawn only when asked for."""
+    return caseload_alerts(uow, catalog, couple_ids, now).overview
+
+
 # Part of every standing's rules key: raise it when alerts.py changes what it finds, so stored
 # standings from before are evaluated again.
 STANDING_RULES_VERSION = 1
 STANDING_CHUNK = 500
-STANDING_COLUMNS = ("alert_version", "evaluated_on", "rules_key", "urgent", "attention")
+STANDING_COLUMNS = (
+    "alert_version",
+    "evaluated_on",
+    "rules_key",
+    "urgent",
+    "attention",
+    "sessions",
+    "last_session",
+    "partners",
+)
 
 
 def _rules_key(catalog: Catalog, settings: PracticeSettings) -> str:
@@ -608,13 +660,48 @@ def _rules_key(catalog: Catalog, settings: PracticeSettings) -> str:
     return hashlib.sha256(rules.encode()).hexdigest()
 
 
+class _FreshCaseloads:
+    """Caseloads whose stored rows were all fresh, with the fingerprint of their couples then.
+
+    Versions only go up and every change to a caseload row raises one, so while the counts,
+    version sums and id sums per status are unchanged (and the day and rules are the same),
+    nothing in the caseload has changed and the search for stale rows can be skipped. Rows
+    only get fresher meanwhile, whichever process writes them.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple, tuple] = {}
+        self._lock = threading.Lock()
+
+    def is_fresh(self, caseload: tuple, state: tuple) -> bool:
+        with self._lock:
+            return self._seen.get(caseload) == state
+
+    def remember(self, caseload: tuple, state: tuple) -> None:
+        with self._lock:
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            self._seen[caseload] = state
+
+
+_fresh_caseloads = _FreshCaseloads()
+
+
 def _refresh_standings(
-    uow: CounselorWork, catalog: Catalog, now: dt.datetime, settings: PracticeSettings
+    uow: CounselorWork,
+    catalog: Catalog,
+    now: dt.datetime,
+    settings: PracticeSettings,
+    fingerprint: tuple,
 ) -> None:
-    """Evaluate and store the standing of every couple of the counselor's whose stored one is
-    missing or stale. On a warm caseload this is one query that finds nothing."""
+    """Evaluate and store the caseload row of every couple of the counselor's whose stored one
+    is missing or stale; skipped while the caseload's fingerprint shows no change."""
     today = now.date()
     rules = _rules_key(catalog, settings)
+    caseload = (str(uow.session.get_bind().url), uow.actor.practice_id, uow.actor.counselor_id)
+    state = (fingerprint, today, rules)
+    if _fresh_caseloads.is_fresh(caseload, state):
+        return
     stale = uow.session.execute(
         uow.couples()
         .with_only_columns(
@@ -631,26 +718,37 @@ def _refresh_standings(
         )
     ).all()
     if not stale:
+        _fresh_caseloads.remember(caseload, state)
         return
     standings = _standings(uow, catalog, stale, now, settings)
     rows = []
-    for couple in stale:
-        urgent, attention = (-n for n in alert_rules.urgency_rank(standings[couple.id].alerts))
-        rows.append(
-            {
-                "couple_id": couple.id,
-                "alert_version": couple.alert_version,
-                "evaluated_on": today,
-                "rules_key": rules,
-                "urgent": urgent,
-                "attention": attention,
-            }
+    for start in range(0, len(stale), STANDING_CHUNK):
+        chunk = stale[start : start + STANDING_CHUNK]
+        listed = couple_service.list_caseload(
+            uow, couple_ids=[c.id for c in chunk], limit=len(chunk), counts={}
         )
+        by_id = {row.couple_id: row for row in listed.rows}
+        for couple in chunk:
+            urgent, attention = (-n for n in alert_rules.urgency_rank(standings[couple.id].alerts))
+            row = by_id[couple.id]
+            rows.append(
+                {
+                    "couple_id": couple.id,
+                    "alert_version": couple.alert_version,
+                    "evaluated_on": today,
+                    "rules_key": rules,
+                    "urgent": urgent,
+                    "attention": attention,
+                    "sessions": row.sessions,
+                    "last_session": row.last_session,
+                    "partners": row.partners,
+                }
+            )
     dialect = uow.session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     for start in range(0, len(rows), STANDING_CHUNK):
         statement = insert(CoupleStanding).values(rows[start : start + STANDING_CHUNK])
-        # Another process may have stored the same standing meanwhile: the newer write wins.
+        # Another process may have stored the same row meanwhile: the later write wins.
         uow.session.execute(
             statement.on_conflict_do_update(
                 index_elements=[CoupleStanding.couple_id],
@@ -658,6 +756,7 @@ def _refresh_standings(
             )
         )
     uow.commit()
+    _fresh_caseloads.remember(caseload, state)
 
 
 def agenda(

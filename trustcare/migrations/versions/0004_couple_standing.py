@@ -1,4 +1,4 @@
-"""couple standing: each couple's evaluated urgency, so the caseload sorts and pages in SQL
+"""couple standing: each couple's caseload row as evaluated, so the caseload sorts and pages in SQL
 
 Revision ID: 0004
 Revises: 0003
@@ -25,6 +25,9 @@ def upgrade() -> None:
         sa.Column("rules_key", sa.String(length=64), nullable=False),
         sa.Column("urgent", sa.Integer(), nullable=False),
         sa.Column("attention", sa.Integer(), nullable=False),
+        sa.Column("sessions", sa.Integer(), nullable=False),
+        sa.Column("last_session", sa.Date(), nullable=True),
+        sa.Column("partners", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["couple_id"],
             ["couple.id"],
@@ -33,7 +36,19 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("couple_id", name=op.f("pk_couple_standing")),
     )
+    with op.batch_alter_table("couple", schema=None) as batch_op:
+        batch_op.drop_index("ix_couple_counselor_status")
+        batch_op.create_index(
+            "ix_couple_caseload",
+            ["counselor_id", "practice_id", "status", "alert_version"],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("couple", schema=None) as batch_op:
+        batch_op.drop_index("ix_couple_caseload")
+        batch_op.create_index(
+            "ix_couple_counselor_status", ["counselor_id", "status"], unique=False
+        )
     op.drop_table("couple_standing")
