@@ -10,10 +10,12 @@ import bisect
 import datetime as dt
 import hashlib
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from math import nan as NAN
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -96,8 +98,9 @@ def _utc_day(moment: dt.datetime) -> dt.date:
     return moment.date()
 
 
-def _number(value: object) -> float:
-    return NAN if value is None else float(value)  # type: ignore[arg-type]
+def _floats(values: Sequence[object]) -> np.ndarray:
+    """Scores as float64, None (a skipped question) as NaN."""
+    return np.array([NAN if v is None else v for v in values], dtype=np.float64)
 
 
 def _checkin_frame(
@@ -134,23 +137,26 @@ def _checkin_frame(
         return frame
     columns = list(zip(*rows, strict=True))
     scores = [(row.subscales or {}) for row in rows]
+    # Typed arrays: pandas would otherwise infer every column's type from Python objects.
     data: dict[str, object] = {
-        "checkin_id": columns[0],
-        "couple_id": columns[1],
-        "partner_id": columns[2],
-        "partner": columns[3],
+        "checkin_id": np.array(columns[0], dtype=np.int64),
+        "couple_id": np.array(columns[1], dtype=np.int64),
+        "partner_id": np.array(columns[2], dtype=np.int64),
+        "partner": np.array(columns[3], dtype=object),
         "submitted_at": pd.to_datetime(list(columns[4]), utc=True),
-        "total": [_number(v) for v in columns[5]],
-        "overall": [_number(v) for v in columns[6]],
-        "practice": [_number(v) for v in columns[7]],
-        "safety_flag": [bool(v) for v in columns[8]],
-        "reflection": columns[9],
-        "reflection_shared": [bool(v) for v in columns[10]],
+        "total": _floats(columns[5]),
+        "overall": _floats(columns[6]),
+        "practice": _floats(columns[7]),
+        "safety_flag": np.array([bool(v) for v in columns[8]], dtype=bool),
+        "reflection": np.array(columns[9], dtype=object),
+        "reflection_shared": np.array([bool(v) for v in columns[10]], dtype=bool),
         **{
-            column: [_number(score.get(subscale.id)) for score in scores]
+            column: _floats([score.get(subscale.id) for score in scores])
             for column, subscale in zip(subscale_columns, measure.subscales, strict=True)
         },
-        "session_number": _session_numbers([_utc_day(t) for t in columns[4]], sessions),
+        "session_number": np.array(
+            _session_numbers([_utc_day(t) for t in columns[4]], sessions), dtype=np.int64
+        ),
     }
     return pd.DataFrame(data)
 
