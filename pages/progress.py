@@ -13,10 +13,16 @@ context = state.get_context()
 actor = state.current_actor(context)
 catalog = context.catalog()
 
+# The last page built in this browser session, handed back while nothing it shows changed.
+SHOWN_KEY = "progress_shown"
 try:
     couple_id = int(st.query_params.get("couple", ""))
     with context.work(actor) as uow:
-        data, alerts = progress.progress_page(uow, catalog, couple_id)
+        shown = progress.progress_page(
+            uow, catalog, couple_id, known=st.session_state.get(SHOWN_KEY)
+        )
+    st.session_state[SHOWN_KEY] = shown
+    data, alerts = shown.progress, shown.alerts
 except (ValueError, NotFound):
     st.title("Progress")
     st.warning("That couple was not found in your caseload.")

@@ -178,3 +178,21 @@ def test_each_progress_view_draws_its_own_chart(rivera, view):
     [chart] = at.get("plotly_chart")
     drawn = json.loads(chart.proto.spec)
     assert drawn["data"] or drawn["layout"]["annotations"]
+
+
+def test_a_check_in_sent_while_the_progress_page_is_open_shows_on_the_next_click(
+    rivera, app_factory
+):
+    ada, couple_id = rivera
+    at = signed_in_app(ada).run()
+    at.switch_page("pages/progress.py")
+    at.query_params["couple"] = str(couple_id)
+    at.session_state["progress_view"] = "Check-ins"
+    at.run()
+    assert len(at.dataframe[0].value) == 2
+    with CounselorWork(app_factory, ada) as uow:
+        lena = links.link_states(uow, couple_id)[0].partner_id
+    with PartnerWork(app_factory, PartnerActor(lena, couple_id, ada.practice_id, 0, "Lena")) as uow:
+        checkins.submit_checkin(uow, get_catalog(), ANSWERS, "", False, False, "l2")
+    at.run()
+    assert len(at.dataframe[0].value) == 3

@@ -88,8 +88,12 @@ def test_a_counselor_cannot_read_or_acknowledge_another_counselors_alerts(practi
         progress.acknowledge_alert(uow, practice.admins_couple, "safety:1")
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
         progress.agenda(uow, get_catalog(), practice.admins_couple)
+    with practice.work(practice.admin) as uow:
+        shown = progress.progress_page(uow, get_catalog(), practice.admins_couple)
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
         progress.progress_page(uow, get_catalog(), practice.admins_couple)
+    with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
+        progress.progress_page(uow, get_catalog(), practice.admins_couple, known=shown)
     with practice.work(practice.counselor) as uow:
         assert (
             progress.caseload_alerts(uow, get_catalog(), [practice.admins_couple]).by_couple == {}
@@ -241,13 +245,37 @@ def test_the_progress_page_gets_the_couples_progress_and_its_open_alerts_in_one_
 ):
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
     with practice.work(practice.admin) as uow:
-        data, alerts = progress.progress_page(uow, get_catalog(), practice.admins_couple)
+        shown = progress.progress_page(uow, get_catalog(), practice.admins_couple)
         alone = progress.couple_progress(uow, get_catalog(), practice.admins_couple)
         open_alerts = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)
-    assert alerts == open_alerts and [a.kind for a in alerts] == ["safety"]
-    assert data.partner_names == alone.partner_names
-    assert data.checkins.equals(alone.checkins)
-    assert data.divergence_gap == alone.divergence_gap
+    assert shown.alerts == open_alerts and [a.kind for a in shown.alerts] == ["safety"]
+    assert shown.progress.partner_names == alone.partner_names
+    assert shown.progress.checkins.equals(alone.checkins)
+    assert shown.progress.divergence_gap == alone.divergence_gap
+
+
+def test_the_progress_page_hands_back_what_it_showed_until_something_changes(
+    practice, lena, count_statements
+):
+    def page(known=None, now=None):
+        with practice.work(practice.admin) as uow:
+            return progress.progress_page(
+                uow, get_catalog(), practice.admins_couple, now=now, known=known
+            )
+
+    first = page()
+    assert page(known=first) is first
+    assert count_statements(lambda: page(known=first)) == 2  # the couple (access), settings
+    check_in(practice, lena, "s1", **{"felt-unsafe": 1})
+    after_check_in = page(known=first)
+    assert after_check_in is not first
+    assert len(after_check_in.progress.checkins) == len(first.progress.checkins) + 1
+    assert [a.kind for a in after_check_in.alerts] == ["safety"]
+    tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    assert page(known=after_check_in, now=tomorrow) is not after_check_in
+    with practice.work(practice.admin) as uow:
+        couples.log_session(uow, practice.admins_couple, dt.date.today(), "")
+    assert page(known=after_check_in) is not after_check_in
 
 
 def rivera_row(practice):

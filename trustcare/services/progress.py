@@ -169,15 +169,49 @@ def couple_progress(uow: CounselorWork, catalog: Catalog, couple_id: int) -> Cou
     )
 
 
+@dataclass(frozen=True)
+class ProgressPage:
+    """What the progress page shows, and what it was built from (see `progress_page`)."""
+
+    progress: CoupleProgress
+    alerts: list[alert_rules.Alert]
+    built_from: tuple = field(repr=False)
+    catalog: Catalog | None = field(default=None, repr=False, compare=False)
+
+
 def progress_page(
-    uow: CounselorWork, catalog: Catalog, couple_id: int, now: dt.datetime | None = None
-) -> tuple[CoupleProgress, list[alert_rules.Alert]]:
-    """The progress page: the couple's progress and its open alerts, reading the couple and the
-    practice's settings once."""
+    uow: CounselorWork,
+    catalog: Catalog,
+    couple_id: int,
+    now: dt.datetime | None = None,
+    known: ProgressPage | None = None,
+) -> ProgressPage:
+    """The progress page: the couple's progress and its open alerts.
+
+    The page reruns on every click (a tab, the axis), mostly with nothing new. `known` is the
+    result the page got last time; it is handed back as it is when the couple (access checked
+    here on every run), its alert_version (raised by every change to what is shown), the day,
+    the practice's alert settings and the content library are all unchanged.
+    """
+    now = now or utcnow()
     couple = uow.get_couple(couple_id)
     settings = practice_settings(uow.session, uow.actor.practice_id)
-    standing = _standings(uow, catalog, [couple], now or utcnow(), settings)[couple.id]
-    return _couple_progress(uow, catalog, couple, settings), list(standing.alerts)
+    built_from = (
+        uow.actor.practice_id,
+        couple.id,
+        couple.alert_version,
+        now.date(),
+        _rules_key(catalog, settings),
+    )
+    if known is not None and known.built_from == built_from and known.catalog is catalog:
+        return known
+    standing = _standings(uow, catalog, [couple], now, settings)[couple.id]
+    return ProgressPage(
+        _couple_progress(uow, catalog, couple, settings),
+        list(standing.alerts),
+        built_from,
+        catalog,
+    )
 
 
 def _couple_progress(
