@@ -15,10 +15,15 @@ actor = state.current_actor(context)
 catalog = context.catalog()
 session_style.apply()
 
+# The screen built on the last run of this browser session, reused while nothing shown changed.
+SHOWN_KEY = "session_screen_shown"
 try:
     couple_id = int(st.query_params.get("couple", ""))
     with context.work(actor) as uow:
-        screen = session_screen.shared_screen(uow, catalog, couple_id)
+        screen = session_screen.shared_screen(
+            uow, catalog, couple_id, known=st.session_state.get(SHOWN_KEY)
+        )
+    st.session_state[SHOWN_KEY] = screen
 except (ValueError, NotFound):
     st.title("Session mode")
     st.warning("That couple was not found in your caseload.")

@@ -82,14 +82,43 @@ def test_the_shared_screen_carries_no_safety_notes_or_contacts(practice, rivera_
         assert secret not in everything
 
 
-def test_withdrawing_consent_removes_earlier_scores_too(practice, rivera_with_history):
+@pytest.mark.parametrize("screen_open", [False, True], ids=["new screen", "screen open"])
+def test_withdrawing_consent_removes_earlier_scores_too(
+    practice, rivera_with_history, screen_open
+):
+    """Also from a screen already open in session mode, which hands back what it showed."""
     couple_id, lena, _ = rivera_with_history
+    with practice.work(practice.admin) as uow:
+        shown = session_screen.shared_screen(uow, get_catalog(), couple_id)
+    assert shown.sharing_partner_ids == (lena,)
     actor = PartnerActor(lena, couple_id, practice.admin.practice_id, 0, "Lena")
     with PartnerWork(practice.factory, actor) as uow:
         checkins.set_consent(uow, False)
     with practice.work(practice.admin) as uow:
-        screen = session_screen.shared_screen(uow, get_catalog(), couple_id)
+        screen = session_screen.shared_screen(
+            uow, get_catalog(), couple_id, known=shown if screen_open else None
+        )
     assert screen.sharing_partner_ids == () and screen.scores.empty
+
+
+def test_an_open_screen_is_handed_back_while_nothing_shown_changed(
+    practice, rivera_with_history, count_statements
+):
+    couple_id, lena, _ = rivera_with_history
+    catalog = get_catalog()
+
+    def screen(known=None):
+        with practice.work(practice.admin) as uow:
+            return session_screen.shared_screen(uow, catalog, couple_id, known=known)
+
+    shown = screen()
+    assert screen(known=shown) is shown
+    assert count_statements(lambda: screen(known=shown)) == 1  # the couple: access, version
+    actor = PartnerActor(lena, couple_id, practice.admin.practice_id, 0, "Lena")
+    with PartnerWork(practice.factory, actor) as uow:
+        checkins.submit_checkin(uow, catalog, ANSWERS, "Lena shared again", True, True, "l3")
+    again = screen(known=shown)
+    assert again is not shown and "Lena shared again" in {r.text for r in again.reflections}
 
 
 def test_the_walkthrough_is_the_current_module_for_both(practice, rivera_with_history):
@@ -103,5 +132,9 @@ def test_the_walkthrough_is_the_current_module_for_both(practice, rivera_with_hi
 
 
 def test_another_counselors_couple_has_no_shared_screen(practice, rivera_with_history):
+    with practice.work(practice.admin) as uow:
+        shown = session_screen.shared_screen(uow, get_catalog(), rivera_with_history[0])
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
         session_screen.shared_screen(uow, get_catalog(), rivera_with_history[0])
+    with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
+        session_screen.shared_screen(uow, get_catalog(), rivera_with_history[0], known=shown)

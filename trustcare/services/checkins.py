@@ -259,6 +259,8 @@ def set_consent(uow: PartnerWork, share_scores: bool) -> None:
     partner = uow.session.get(Partner, uow.actor.partner_id)
     partner.share_scores_in_joint_sessions = bool(share_scores)
     partner.consent_updated_at = utcnow()
+    # What the shared screen may show changed: a screen built before must not be reused.
+    mark_alerts_stale(uow.session, uow.actor.couple_id)
     uow.record("consent.update", "partner", partner.id, share_scores=bool(share_scores))
     uow.commit()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import nan as NAN
 
 import pandas as pd
@@ -52,11 +52,25 @@ class SharedScreen:
     module_title: str
     steps: tuple[WalkthroughStep, ...]
     y_range: tuple[float, float]
+    built_from: tuple = field(default=(), repr=False)
+    catalog: Catalog | None = field(default=None, repr=False, compare=False)
 
 
-def shared_screen(uow: CounselorWork, catalog: Catalog, couple_id: int) -> SharedScreen:
-    """The only data session mode renders; every privacy rule of the shared screen lives here."""
+def shared_screen(
+    uow: CounselorWork, catalog: Catalog, couple_id: int, known: SharedScreen | None = None
+) -> SharedScreen:
+    """The only data session mode renders; every privacy rule of the shared screen lives here.
+
+    `known` is the screen the page showed last time (session mode reruns on every step of an
+    exercise): it is handed back as it is while the couple (access checked here on every run)
+    and its alert_version are unchanged, which every change to what is shown raises: a
+    partner's consent, check-ins, exercises, sessions, assignments, names. A reloaded content
+    library is a change too.
+    """
     couple = uow.get_couple(couple_id)
+    built_from = (uow.actor.practice_id, couple.id, couple.alert_version)
+    if known is not None and known.built_from == built_from and known.catalog is catalog:
+        return known
     partners = uow.session.scalars(
         select(Partner).where(Partner.couple_id == couple.id).order_by(Partner.position)
     ).all()
@@ -113,6 +127,8 @@ def shared_screen(uow: CounselorWork, catalog: Catalog, couple_id: int) -> Share
         module_title=module_title,
         steps=steps,
         y_range=(float(total_range[0]), float(total_range[1])),
+        built_from=built_from,
+        catalog=catalog,
     )
 
 
