@@ -88,25 +88,30 @@ if rows and st.toggle("Show where each couple stands (current score against chan
         )
     show_chart(charts.caseload_figure(overview), key="caseload_overview")
 
-with st.expander("Add a couple", expanded=caseload.total == 0), st.form("add_couple"):
-    label = st.text_input("Couple label (how you name them in your caseload)", max_chars=80)
-    first, second = st.columns(2)
-    name_1 = first.text_input("Partner 1 name", max_chars=80)
-    contact_1 = first.text_input("Partner 1 contact (optional email or phone)", max_chars=254)
-    name_2 = second.text_input("Partner 2 name", max_chars=80)
-    contact_2 = second.text_input("Partner 2 contact (optional email or phone)", max_chars=254)
-    if st.form_submit_button("Add couple", type="primary"):
-        try:
-            with context.work(actor) as uow:
-                new_id = couples.create_couple(
-                    uow,
-                    label,
-                    [
-                        couples.PartnerInput(name_1, contact_1),
-                        couples.PartnerInput(name_2, contact_2),
-                    ],
-                )
-        except ServiceError as error:
-            show_problems(error)
-        else:
-            st.switch_page("pages/couple.py", query_params={"couple": new_id})
+adder = st.expander(
+    "Add a couple", expanded=caseload.total == 0, key="add_couple_open", on_change="rerun"
+)
+# Drawn only while open: otherwise the form's fields would be built on every run, unseen.
+if adder.open:
+    with adder, st.form("add_couple"):
+        label = st.text_input("Couple label (how you name them in your caseload)", max_chars=80)
+        first, second = st.columns(2)
+        name_1 = first.text_input("Partner 1 name", max_chars=80)
+        contact_1 = first.text_input("Partner 1 contact (optional email or phone)", max_chars=254)
+        name_2 = second.text_input("Partner 2 name", max_chars=80)
+        contact_2 = second.text_input("Partner 2 contact (optional email or phone)", max_chars=254)
+        if st.form_submit_button("Add couple", type="primary"):
+            try:
+                with context.work(actor) as uow:
+                    new_id = couples.create_couple(
+                        uow,
+                        label,
+                        [
+                            couples.PartnerInput(name_1, contact_1),
+                            couples.PartnerInput(name_2, contact_2),
+                        ],
+                    )
+            except ServiceError as error:
+                show_problems(error)
+            else:
+                st.switch_page("pages/couple.py", query_params={"couple": new_id})

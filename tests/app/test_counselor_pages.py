@@ -40,8 +40,27 @@ def open_couple(actor, couple_id):
     return at.run()
 
 
+def caseload_with_the_add_form_open(actor):
+    at = signed_in_app(actor).run()
+    assert not [t for t in at.text_input if t.label == "Partner 1 name"]  # closed: not drawn
+    at.session_state["add_couple_open"] = True
+    return at.run()
+
+
+def test_an_empty_caseload_opens_the_add_form(app_factory):
+    ada = accounts.create_practice(
+        app_factory, "Harbor", "Ada Fictional", "ada@harbor.example", "long password 1"
+    )
+    at = signed_in_app(ada).run()
+    assert "Your caseload is empty. Add your first couple below." in [i.value for i in at.info]
+    assert [t.label for t in at.text_input if t.label.startswith("Partner 1")] == [
+        "Partner 1 name",
+        "Partner 1 contact (optional email or phone)",
+    ]
+
+
 def test_adding_a_couple_opens_its_record(harbor):
-    at = signed_in_app(harbor["ben"]).run()
+    at = caseload_with_the_add_form_open(harbor["ben"])
     form_inputs = {t.label: t for t in at.text_input}
     form_inputs["Couple label (how you name them in your caseload)"].input("Nakamura")
     form_inputs["Partner 1 name"].input("Yui")
@@ -52,7 +71,7 @@ def test_adding_a_couple_opens_its_record(harbor):
 
 
 def test_a_duplicate_label_is_refused_and_the_form_keeps_what_was_typed(harbor):
-    at = signed_in_app(harbor["ben"]).run()
+    at = caseload_with_the_add_form_open(harbor["ben"])
     form_inputs = {t.label: t for t in at.text_input}
     form_inputs["Couple label (how you name them in your caseload)"].input("okafor")
     form_inputs["Partner 1 name"].input("Yui")
