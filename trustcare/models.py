@@ -276,10 +276,38 @@ class CoupleStanding(Base):
     """
 
     __tablename__ = "couple_standing"
+    __table_args__ = (
+        # A caseload page in urgency order straight from an index, whatever the caseload's size.
+        Index(
+            "ix_couple_standing_status_order",
+            "counselor_id",
+            "practice_id",
+            "status",
+            "sort_key",
+            "label_key",
+            "couple_id",
+        ),
+        Index(
+            "ix_couple_standing_order",
+            "counselor_id",
+            "practice_id",
+            "sort_key",
+            "label_key",
+            "couple_id",
+        ),
+    )
 
     couple_id: Mapped[int] = mapped_column(
         ForeignKey("couple.id", ondelete="CASCADE"), primary_key=True
     )
+    # Copies of the couple's own columns, so the order comes from this table's indexes; a row
+    # whose copies differ from the couple is stale (a hand-over, a new status or label).
+    counselor_id: Mapped[int] = mapped_column(Integer)
+    practice_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    label_key: Mapped[str] = mapped_column(Text)
+    # Most urgent first in ascending order: minus (urgent alerts x 1000 + alerts to review).
+    sort_key: Mapped[int] = mapped_column(Integer)
     alert_version: Mapped[int] = mapped_column(Integer)
     evaluated_on: Mapped[dt.date] = mapped_column(Date)
     rules_key: Mapped[str] = mapped_column(String(64))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
 from trustcare.models import AlertAcknowledgement, AuditEvent, CoupleStanding
-from trustcare.services import checkins, couples, links, progress
+from trustcare.services import admin, checkins, couples, links, progress
 from trustcare.services.errors import CoupleNotFound
 from trustcare.services.uow import PartnerWork
 
@@ -324,3 +324,29 @@ def test_a_warm_caseload_skips_the_search_for_stale_rows_until_a_couple_changes(
     assert count_statements(view) > warm  # the fingerprint changed: stale rows are looked for
     assert caseload_labels(practice)[0] == "Rivera"
     assert count_statements(view) == warm
+
+
+def test_a_handed_over_couple_moves_between_caseloads_sorted_from_stored_rows(practice):
+    def labels(actor) -> list[str]:
+        with practice.work(actor) as uow:
+            return [r.label for r in progress.caseload_view(uow, get_catalog()).rows]
+
+    before_admin, before_counselor = labels(practice.admin), labels(practice.counselor)
+    assert "Rivera" in before_admin and "Rivera" not in before_counselor
+    with practice.work(practice.admin) as uow:
+        admin.hand_over_couple(uow, practice.admins_couple, practice.counselor.counselor_id)
+    assert "Rivera" not in labels(practice.admin)
+    assert "Rivera" in labels(practice.counselor)
+
+
+def test_a_paused_couple_leaves_the_active_list_and_shows_under_paused(practice):
+    def labels(status) -> list[str]:
+        with practice.work(practice.admin) as uow:
+            view = progress.caseload_view(uow, get_catalog(), status=status)
+        return [r.label for r in view.rows]
+
+    assert "Rivera" in labels("active")
+    with practice.work(practice.admin) as uow:
+        couples.set_status(uow, practice.admins_couple, "paused")
+    assert "Rivera" not in labels("active")
+    assert labels("paused") == ["Rivera"]

@@ -629,23 +629,27 @@ def caseload_view(
         count = counts.get(status, 0) if status is not None else sum(counts.values())
     pages = max(1, -(-count // page_size))
     page = min(max(1, page), pages)
+    statement = matching.with_only_columns(
+        Couple.id,
+        Couple.label,
+        Couple.status,
+        CoupleStanding.partners,
+        CoupleStanding.sessions,
+        CoupleStanding.last_session,
+        CoupleStanding.urgent,
+        CoupleStanding.attention,
+    ).join(CoupleStanding, CoupleStanding.couple_id == Couple.id)
+    # The couple's own columns decide what is listed; the stored copies (fresh, see above)
+    # let the database walk an index in urgency order and stop after one page.
+    statement = statement.where(
+        CoupleStanding.counselor_id == uow.actor.counselor_id,
+        CoupleStanding.practice_id == uow.actor.practice_id,
+    )
+    if status:
+        statement = statement.where(CoupleStanding.status == status)
     shown = uow.session.execute(
-        matching.with_only_columns(
-            Couple.id,
-            Couple.label,
-            Couple.status,
-            CoupleStanding.partners,
-            CoupleStanding.sessions,
-            CoupleStanding.last_session,
-            CoupleStanding.urgent,
-            CoupleStanding.attention,
-        )
-        .join(CoupleStanding, CoupleStanding.couple_id == Couple.id)
-        .order_by(
-            CoupleStanding.urgent.desc(),
-            CoupleStanding.attention.desc(),
-            Couple.label_key,
-            Couple.id,
+        statement.order_by(
+            CoupleStanding.sort_key, CoupleStanding.label_key, CoupleStanding.couple_id
         )
         .limit(page_size)
         .offset((page - 1) * page_size)
@@ -691,6 +695,11 @@ STANDING_COLUMNS = (
     "sessions",
     "last_session",
     "partners",
+    "counselor_id",
+    "practice_id",
+    "status",
+    "label_key",
+    "sort_key",
 )
 
 
@@ -745,7 +754,14 @@ def _refresh_standings(
     stale = uow.session.execute(
         uow.couples()
         .with_only_columns(
-            Couple.id, Couple.label, Couple.created_at, Couple.alert_version, Couple.status
+            Couple.id,
+            Couple.label,
+            Couple.created_at,
+            Couple.alert_version,
+            Couple.status,
+            Couple.counselor_id,
+            Couple.practice_id,
+            Couple.label_key,
         )
         .outerjoin(CoupleStanding, CoupleStanding.couple_id == Couple.id)
         .where(
@@ -754,6 +770,10 @@ def _refresh_standings(
                 CoupleStanding.alert_version != Couple.alert_version,
                 CoupleStanding.evaluated_on != today,
                 CoupleStanding.rules_key != rules,
+                CoupleStanding.counselor_id != Couple.counselor_id,
+                CoupleStanding.practice_id != Couple.practice_id,
+                CoupleStanding.status != Couple.status,
+                CoupleStanding.label_key != Couple.label_key,
             )
         )
     ).all()
@@ -782,6 +802,11 @@ def _refresh_standings(
                     "sessions": row.sessions,
                     "last_session": row.last_session,
                     "partners": row.partners,
+                    "counselor_id": couple.counselor_id,
+                    "practice_id": couple.practice_id,
+                    "status": couple.status,
+                    "label_key": couple.label_key,
+                    "sort_key": -(urgent * 1000 + attention),
                 }
             )
     dialect = uow.session.get_bind().dialect.name

@@ -20,6 +20,11 @@ def upgrade() -> None:
     op.create_table(
         "couple_standing",
         sa.Column("couple_id", sa.Integer(), nullable=False),
+        sa.Column("counselor_id", sa.Integer(), nullable=False),
+        sa.Column("practice_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("label_key", sa.Text(), nullable=False),
+        sa.Column("sort_key", sa.Integer(), nullable=False),
         sa.Column("alert_version", sa.Integer(), nullable=False),
         sa.Column("evaluated_on", sa.Date(), nullable=False),
         sa.Column("rules_key", sa.String(length=64), nullable=False),
@@ -36,6 +41,17 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("couple_id", name=op.f("pk_couple_standing")),
     )
+    with op.batch_alter_table("couple_standing", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_couple_standing_status_order",
+            ["counselor_id", "practice_id", "status", "sort_key", "label_key", "couple_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_couple_standing_order",
+            ["counselor_id", "practice_id", "sort_key", "label_key", "couple_id"],
+            unique=False,
+        )
     with op.batch_alter_table("couple", schema=None) as batch_op:
         batch_op.drop_index("ix_couple_counselor_status")
         batch_op.create_index(
