@@ -99,7 +99,7 @@ def test_another_counselors_couple_id_in_the_url_is_not_found(harbor):
     assert "Lena" not in str([e.value for e in at.text])
 
 
-@pytest.mark.parametrize("raw", ["abc", "-1", "999999", ""])
+@pytest.mark.parametrize("raw", ["abc", "-1", "999999", "", "99999999999999999999999"])
 def test_a_nonsense_couple_id_is_not_found(harbor, raw):
     at = signed_in_app(harbor["ada"]).run()
     at.switch_page("pages/couple.py")

@@ -52,6 +52,12 @@ def test_a_couple_id_that_never_existed_is_the_same_not_found(practice, call):
     assert str(missing.value) == str(foreign.value)
 
 
+@pytest.mark.parametrize("call", CROSS_COUNSELOR_CALLS.values(), ids=CROSS_COUNSELOR_CALLS.keys())
+def test_a_couple_id_longer_than_any_row_id_is_the_same_not_found(practice, call):
+    with practice.work(practice.admin) as uow, pytest.raises(CoupleNotFound):
+        call(uow, 10**30)
+
+
 def test_search_finds_couples_by_label_or_partner_name(practice):
     with practice.work(practice.admin) as uow:
         couples.create_couple(

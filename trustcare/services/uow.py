@@ -17,6 +17,8 @@ from trustcare.models import AuditEvent, Counselor, Couple, utcnow
 from trustcare.services.errors import CoupleNotFound, PermissionDenied
 
 log = logging.getLogger(__name__)
+# Row ids fit in 64 bits; a longer number from a URL names no couple (SQLite would overflow).
+MAX_ROW_ID = 2**63 - 1
 
 
 class UnitOfWork:
@@ -78,7 +80,11 @@ class CounselorWork(UnitOfWork):
         )
 
     def get_couple(self, couple_id: int) -> Couple:
-        couple = self.session.scalars(self.couples().where(Couple.id == couple_id)).one_or_none()
+        couple = None
+        if 0 < couple_id <= MAX_ROW_ID:
+            couple = self.session.scalars(
+                self.couples().where(Couple.id == couple_id)
+            ).one_or_none()
         if couple is None:
             log.info("couple %s not found for counselor %s", couple_id, self.actor.counselor_id)
             raise CoupleNotFound()
