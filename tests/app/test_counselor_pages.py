@@ -33,11 +33,16 @@ def harbor(app_factory):
     return {"factory": app_factory, "ada": ada, "ben": ben, "rivera": rivera, "okafor": okafor}
 
 
-def open_couple(actor, couple_id):
+def open_couple(actor, couple_id, tab=None):
+    """The couple's record as the counselor opens it, then the tab they click, if any."""
     at = signed_in_app(actor).run()
     at.switch_page("pages/couple.py")
     at.query_params["couple"] = str(couple_id)
-    return at.run()
+    at.run()
+    if tab is not None:
+        at.session_state["tab"] = tab
+        at.run()
+    return at
 
 
 def caseload_with_the_add_form_open(actor):
@@ -83,13 +88,47 @@ def test_a_duplicate_label_is_refused_and_the_form_keeps_what_was_typed(harbor):
 
 
 def test_the_couple_record_shows_partners_and_logs_a_session(harbor):
-    at = open_couple(harbor["ada"], harbor["rivera"])
+    at = open_couple(harbor["ada"], harbor["rivera"], tab="Sessions")
     assert at.title[0].value == "Rivera"
     assert "Contact: lena@mail.example" in [t.value for t in at.text]
     next(a for a in at.text_area if a.label.startswith("Private notes (never")).input("Calm start.")
     next(b for b in at.button if b.label == "Save session").click().run()
     assert not at.exception
     assert "1 session(s)" in at.caption[0].value
+
+
+def test_the_couple_record_opens_on_the_agenda_and_draws_no_other_tab(harbor):
+    at = open_couple(harbor["ada"], harbor["rivera"])
+    assert [t.label for t in at.tabs][:2] == ["Agenda", "Check-ins"]
+    assert "Since the last session" in [s.value for s in at.subheader]
+    assert "Log session 1" not in [s.value for s in at.subheader]
+    assert not [b for b in at.button if b.label in ("Issue a link", "Pause")]
+
+
+def test_a_tab_clicked_is_the_only_tab_drawn(harbor):
+    at = open_couple(harbor["ada"], harbor["rivera"], tab="Links")
+    assert [b.label for b in at.button if b.label == "Issue a link"] == ["Issue a link"] * 2
+    assert "Since the last session" not in [s.value for s in at.subheader]
+
+
+def test_a_tab_named_in_the_url_opens_on_a_reload(harbor):
+    at = signed_in_app(harbor["ada"]).run()
+    at.switch_page("pages/couple.py")
+    at.query_params.update({"couple": str(harbor["rivera"]), "tab": "Sessions"})
+    at.run()
+    assert "Log session 1" in [s.value for s in at.subheader]
+    assert "Since the last session" not in [s.value for s in at.subheader]
+
+
+@pytest.mark.parametrize("raw", ["", "links", "<script>alert(1)</script>", "Agenda" * 500])
+def test_an_unknown_tab_in_the_url_opens_the_agenda(harbor, raw):
+    at = signed_in_app(harbor["ada"]).run()
+    at.switch_page("pages/couple.py")
+    at.query_params.update({"couple": str(harbor["rivera"]), "tab": raw})
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Rivera"
+    assert "Since the last session" in [s.value for s in at.subheader]
 
 
 def test_another_counselors_couple_id_in_the_url_is_not_found(harbor):
@@ -110,7 +149,7 @@ def test_a_nonsense_couple_id_is_not_found(harbor, raw):
 
 
 def test_issuing_a_link_shows_it_once_with_a_qr_code_option(harbor):
-    at = open_couple(harbor["ada"], harbor["rivera"])
+    at = open_couple(harbor["ada"], harbor["rivera"], tab="Links")
     next(b for b in at.button if b.label == "Issue a link").click().run()
     assert not at.exception
     assert any("/checkin?t=" in c.value for c in at.code)
@@ -129,7 +168,7 @@ def test_the_counselor_sees_every_blns_reflection_exactly_as_text(harbor, blns, 
             checkins.submit_checkin(
                 uow, catalog, {"honest-talk": 2}, text, True, False, f"b{chunk}-{number}"
             )
-    at = open_couple(harbor["ada"], harbor["rivera"])
+    at = open_couple(harbor["ada"], harbor["rivera"], tab="Check-ins")
     assert not at.exception
     shown = list(at.dataframe[0].value["Note"])
     assert sorted(shown) == sorted(strings)

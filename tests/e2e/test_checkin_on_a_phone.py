@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from tests.e2e.conftest import screenshot, wait_for_app
 from trustcare.catalog import get_catalog
 from trustcare.db import make_engine, make_session_factory, upgrade
@@ -60,6 +62,7 @@ def test_a_partner_checks_in_from_a_phone_and_the_counselor_sees_it(server, brow
     page.get_by_role("heading", name="Rivera").wait_for(timeout=30_000)
     wait_for_app(page)
     page.get_by_role("tab", name="Links").click()
+    expect(page.get_by_role("button", name="Issue a link").first).to_be_visible(timeout=30_000)
     page.get_by_role("button", name="Issue a link").first.click()
     wait_for_app(page)
     code = page.locator("[data-testid=stCode]").first
@@ -104,8 +107,9 @@ def test_a_partner_checks_in_from_a_phone_and_the_counselor_sees_it(server, brow
 
     page.reload()
     wait_for_app(page)
+    expect(page.get_by_role("tab", name="Links")).to_have_attribute("aria-selected", "true")
     page.get_by_role("tab", name="Check-ins").click()
-    page.get_by_role("heading", name="Lena: 1 check-in(s)").wait_for(timeout=30_000)
+    expect(page.get_by_role("heading", name="Lena: 1 check-in(s)")).to_be_visible(timeout=30_000)
     screenshot(page, "checkin-counselor-sees-it")
 
     bad = browser.new_context(**PHONE).new_page()
