@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
-from trustcare.models import AlertAcknowledgement, AuditEvent, CoupleStanding
+from trustcare.models import AlertAcknowledgement, AuditEvent, CheckIn, CoupleStanding
 from trustcare.services import admin, checkins, couples, links, progress
 from trustcare.services.errors import CoupleNotFound
 from trustcare.services.uow import PartnerWork
@@ -137,6 +137,27 @@ def test_the_agenda_shows_shared_notes_but_not_private_ones(practice, lena):
         ]
     assert "We laughed again" in details
     assert "Only for my counselor" not in details
+
+
+def test_the_agenda_says_a_new_check_in_has_no_score_rather_than_nan(practice, lena):
+    check_in(practice, lena, "s1")
+    with PartnerWork(practice.factory, lena) as uow:
+        checkins.submit_checkin(uow, get_catalog(), {"honest-talk": 2}, "", False, True, "few")
+    with practice.work(practice.admin) as uow:
+        couples.log_session(uow, practice.admins_couple, dt.date.today() - dt.timedelta(days=3), "")
+    with practice.factory() as session:
+        session.execute(
+            update(CheckIn)
+            .where(CheckIn.idempotency_key == "s1")
+            .values(submitted_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=10))
+        )
+        session.commit()
+    with practice.work(practice.admin) as uow:
+        items = progress.agenda(uow, get_catalog(), practice.admins_couple)
+    lena_item = next(item for item in items if item.title == "Lena: 1 new check-in(s)")
+    assert lena_item.detail == (
+        "latest trust pulse not scored (too many answers missing), overall trust not answered"
+    )
 
 
 def test_the_caseload_view_pages_through_couples_most_urgent_first(practice, lena):

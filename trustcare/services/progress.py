@@ -861,10 +861,7 @@ def agenda(
             items.append(AgendaItem("checkins", f"{name}: no check-in since the last session", ""))
             continue
         latest = own.iloc[-1]
-        detail = (
-            f"latest trust pulse {latest['total']:.0f} of 32, "
-            f"overall trust {latest['overall']:.0f} of 10"
-        )
+        detail = _latest_scores(latest["total"], latest["overall"])
         if len(before.dropna(subset=["total"])):
             previous = before.dropna(subset=["total"]).iloc[-1]["total"]
             change = latest["total"] - previous
@@ -911,6 +908,17 @@ def agenda(
             )
         )
     return items
+
+
+def _latest_scores(total: float | None, overall: float | None) -> str:
+    """A check-in's scores in words; too few answers leave a score out, never "nan"."""
+    pulse = (
+        "not scored (too many answers missing)"
+        if total is None or pd.isna(total)
+        else f"{total:.0f} of 32"
+    )
+    trust = "not answered" if overall is None or pd.isna(overall) else f"{overall:.0f} of 10"
+    return f"latest trust pulse {pulse}, overall trust {trust}"
 
 
 _ALERT_TITLES = {
