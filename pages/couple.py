@@ -1,8 +1,8 @@
-"""One couple's record: partners, status, and the session log with private notes."""
+"""One couple's record: partners, status, and tabs of which only the open one is drawn."""
 
 import streamlit as st
 
-from trustcare.services import couples
+from trustcare.services import overview
 from trustcare.services.errors import NotFound
 from trustcare.ui import (
     couple_agenda,
@@ -15,70 +15,80 @@ from trustcare.ui import (
 )
 from trustcare.ui.text import escape_markdown
 
+# Each tab, and the part of the record its data comes from (None: the record alone).
+TABS = {
+    "Agenda": overview.AGENDA,
+    "Check-ins": overview.CHECKINS,
+    "Assignments": overview.ASSIGNMENTS,
+    "Links": overview.LINKS,
+    "Sessions": None,
+    "Details and status": None,
+}
+
 context = state.get_context()
 actor = state.current_actor(context)
-
-raw_id = st.query_params.get("couple", "")
-try:
-    couple_id = int(raw_id)
-    with context.work(actor) as uow:
-        record = couples.get_couple_record(uow, couple_id)
-except (ValueError, NotFound):
-    st.title("Couple record")
-    st.warning("That couple was not found in your caseload.")
-    st.page_link("pages/caseload.py", label="Back to the caseload", icon=":material/arrow_back:")
-    st.stop()
-
-st.page_link("pages/caseload.py", label="Caseload", icon=":material/arrow_back:")
-st.title(escape_markdown(record.label))
-st.caption(f"Status: {record.status.capitalize()} · {len(record.sessions)} session(s)")
-
-partner_cols = st.columns(2)
-for column, partner in zip(partner_cols, record.partners, strict=True):
-    with column.container(border=True):
-        st.subheader(escape_markdown(partner.display_name))
-        st.text(f"Partner {partner.position}")
-        st.text(f"Contact: {partner.contact or 'none given'}")
-
-progress_col, session_col, _ = st.columns([1, 1, 3])
-progress_col.page_link(
-    "pages/progress.py",
-    label="Progress",
-    icon=":material/monitoring:",
-    query_params={"couple": record.id},
-)
-session_col.page_link(
-    "pages/session.py",
-    label="Session mode",
-    icon=":material/co_present:",
-    query_params={"couple": record.id},
-)
-
-# Only the open tab is drawn and its data read: switching tabs reruns the page. The open tab is
-# kept in the URL (?tab=Links), so a reload or a shared link opens the same one.
-agenda_tab, checkins_tab, assignments_tab, links_tab, sessions_tab, details_tab = st.tabs(
-    ["Agenda", "Check-ins", "Assignments", "Links", "Sessions", "Details and status"],
-    key="tab",
-    on_change="rerun",
-    bind="query-params",
-)
 catalog = context.catalog()
 
-if agenda_tab.open:
-    with agenda_tab:
-        couple_agenda.show(context, actor, catalog, record)
-elif checkins_tab.open:
-    with checkins_tab:
-        couple_checkins.show(context, actor, catalog, record)
-elif assignments_tab.open:
-    with assignments_tab:
-        couple_assignments.show(context, actor, catalog, record)
-elif links_tab.open:
-    with links_tab:
-        couple_links.show(context, actor, record)
-elif sessions_tab.open:
-    with sessions_tab:
+# The tabs come first in the script, so that only the open tab's data is read, but show below
+# the header. Switching tabs reruns the page; the open tab is kept in the URL (?tab=Links), so
+# a reload or a shared link opens the same one.
+header, body = st.container(), st.empty()
+tabs = dict(
+    zip(TABS, body.tabs(list(TABS), key="tab", on_change="rerun", bind="query-params"), strict=True)
+)
+opened = next(label for label, tab in tabs.items() if tab.open)
+
+try:
+    couple_id = int(st.query_params.get("couple", ""))
+except ValueError:
+    couple_id = 0  # no couple's id
+try:
+    with context.work(actor) as uow:
+        view = overview.couple_overview(uow, catalog, couple_id, TABS[opened])
+except NotFound:
+    body.empty()
+    with header:
+        st.title("Couple record")
+        st.warning("That couple was not found in your caseload.")
+        st.page_link(
+            "pages/caseload.py", label="Back to the caseload", icon=":material/arrow_back:"
+        )
+    st.stop()
+record = view.record
+
+with header:
+    st.page_link("pages/caseload.py", label="Caseload", icon=":material/arrow_back:")
+    st.title(escape_markdown(record.label))
+    st.caption(f"Status: {record.status.capitalize()} · {len(record.sessions)} session(s)")
+    for column, partner in zip(st.columns(2), record.partners, strict=True):
+        with column.container(border=True):
+            st.subheader(escape_markdown(partner.display_name))
+            st.text(f"Partner {partner.position}")
+            st.text(f"Contact: {partner.contact or 'none given'}")
+    progress_col, session_col, _ = st.columns([1, 1, 3])
+    progress_col.page_link(
+        "pages/progress.py",
+        label="Progress",
+        icon=":material/monitoring:",
+        query_params={"couple": record.id},
+    )
+    session_col.page_link(
+        "pages/session.py",
+        label="Session mode",
+        icon=":material/co_present:",
+        query_params={"couple": record.id},
+    )
+
+with tabs[opened]:
+    if opened == "Agenda":
+        couple_agenda.show(context, actor, record, view.agenda)
+    elif opened == "Check-ins":
+        couple_checkins.show(catalog, record, view.checkins)
+    elif opened == "Assignments":
+        couple_assignments.show(context, actor, catalog, record, view.assignments)
+    elif opened == "Links":
+        couple_links.show(context, actor, record, view.links)
+    elif opened == "Sessions":
         couple_sessions.show(context, actor, record)
-elif details_tab.open:
-    with details_tab:
+    else:
         couple_details.show(context, actor, record)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import Engine, event
 
@@ -131,6 +134,33 @@ def test_an_unknown_tab_in_the_url_opens_the_agenda(harbor, raw):
     assert "Since the last session" in [s.value for s in at.subheader]
 
 
+@contextmanager
+def sent_statements():
+    """The SQL every engine sends meanwhile (the app builds its own engine)."""
+    sent: list[str] = []
+
+    def one_more(_connection, _cursor, statement, *_args):
+        sent.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", one_more)
+    try:
+        yield sent
+    finally:
+        event.remove(Engine, "before_cursor_execute", one_more)
+
+
+@pytest.mark.parametrize(
+    "tab", ["Agenda", "Check-ins", "Assignments", "Links", "Sessions", "Details and status"]
+)
+def test_a_rerun_of_the_couple_record_reads_the_couple_and_partners_once(harbor, tab):
+    at = open_couple(harbor["ada"], harbor["rivera"], tab=tab)
+    with sent_statements() as sent:
+        at.run()
+    assert not at.exception and at.title[0].value == "Rivera"
+    reads = [re.search(r"\bFROM (\w+)", statement).group(1) for statement in sent]
+    assert (reads.count("couple"), reads.count("partner")) == (1, 1)
+
+
 def test_another_counselors_couple_id_in_the_url_is_not_found(harbor):
     at = open_couple(harbor["ben"], harbor["rivera"])
     assert at.warning[0].value == "That couple was not found in your caseload."
@@ -138,7 +168,9 @@ def test_another_counselors_couple_id_in_the_url_is_not_found(harbor):
     assert "Lena" not in str([e.value for e in at.text])
 
 
-@pytest.mark.parametrize("raw", ["abc", "-1", "999999", "", "99999999999999999999999"])
+@pytest.mark.parametrize(
+    "raw", ["abc", "-1", "0", "999999", "", "99999999999999999999999", "9" * 5000]
+)
 def test_a_nonsense_couple_id_is_not_found(harbor, raw):
     at = signed_in_app(harbor["ada"]).run()
     at.switch_page("pages/couple.py")

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
 from trustcare.models import AlertAcknowledgement, AuditEvent, CheckIn, CoupleStanding
-from trustcare.services import admin, checkins, couples, links, progress
+from trustcare.services import admin, checkins, couples, links, overview, progress
 from trustcare.services.errors import CoupleNotFound
 from trustcare.services.uow import PartnerWork
 
@@ -35,6 +35,11 @@ def lena(practice):
     with practice.work(practice.admin) as uow:
         partner_id = links.link_states(uow, practice.admins_couple)[0].partner_id
     return PartnerActor(partner_id, practice.admins_couple, practice.admin.practice_id, 0, "Lena")
+
+
+def agenda(practice, couple_id):
+    with practice.work(practice.admin) as uow:
+        return overview.couple_overview(uow, get_catalog(), couple_id, overview.AGENDA).agenda
 
 
 def check_in(practice, partner, key, **changes):
@@ -87,7 +92,7 @@ def test_a_counselor_cannot_read_or_acknowledge_another_counselors_alerts(practi
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
         progress.acknowledge_alert(uow, practice.admins_couple, "safety:1")
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
-        progress.agenda(uow, get_catalog(), practice.admins_couple)
+        overview.couple_overview(uow, get_catalog(), practice.admins_couple, overview.AGENDA)
     with practice.work(practice.admin) as uow:
         shown = progress.progress_page(uow, get_catalog(), practice.admins_couple)
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
@@ -115,9 +120,7 @@ def test_the_caseload_puts_urgent_couples_first(practice, lena):
 
 def test_the_agenda_raises_safety_first_then_new_check_ins(practice, lena):
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
-    with practice.work(practice.admin) as uow:
-        items = progress.agenda(uow, get_catalog(), practice.admins_couple)
-    titles = [item.title for item in items]
+    titles = [item.title for item in agenda(practice, practice.admins_couple).items]
     assert titles[0] == "Safety answer"
     assert "Lena: 1 new check-in(s)" in titles
     assert "Marco: no check-in since the last session" in titles
@@ -131,10 +134,7 @@ def test_the_agenda_shows_shared_notes_but_not_private_ones(practice, lena):
         checkins.submit_checkin(
             uow, get_catalog(), CALM, "Only for my counselor", False, True, "n2"
         )
-    with practice.work(practice.admin) as uow:
-        details = [
-            item.detail for item in progress.agenda(uow, get_catalog(), practice.admins_couple)
-        ]
+    details = [item.detail for item in agenda(practice, practice.admins_couple).items]
     assert "We laughed again" in details
     assert "Only for my counselor" not in details
 
@@ -152,8 +152,7 @@ def test_the_agenda_says_a_new_check_in_has_no_score_rather_than_nan(practice, l
             .values(submitted_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=10))
         )
         session.commit()
-    with practice.work(practice.admin) as uow:
-        items = progress.agenda(uow, get_catalog(), practice.admins_couple)
+    items = agenda(practice, practice.admins_couple).items
     lena_item = next(item for item in items if item.title == "Lena: 1 new check-in(s)")
     assert lena_item.detail == (
         "latest trust pulse not scored (too many answers missing), overall trust not answered"

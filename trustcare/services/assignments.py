@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
 from trustcare.catalog import Catalog, ContentNotFound
-from trustcare.models import ASSIGNMENT_STATUSES, Assignment, ExerciseProgress, Partner, utcnow
+from trustcare.models import (
+    ASSIGNMENT_STATUSES,
+    Assignment,
+    Couple,
+    ExerciseProgress,
+    Partner,
+    utcnow,
+)
 from trustcare.services.errors import AssignmentNotFound, InvalidInput, PartnerNotFound
 from trustcare.services.uow import CounselorWork, mark_alerts_stale
 from trustcare.services.validation import clean_long_text
@@ -170,18 +178,25 @@ def _title(catalog: Catalog, module_id: str, version: int) -> tuple[str, int]:
 def couple_assignments(
     uow: CounselorWork, catalog: Catalog, couple_id: int
 ) -> list[AssignmentView]:
-    """All of a couple's assignments, newest first, with exercises done per partner (2 queries)."""
+    """All of a couple's assignments, newest first, with exercises done per partner."""
     couple = uow.get_couple(couple_id)
-    assignments = uow.session.scalars(
-        select(Assignment)
-        .where(Assignment.couple_id == couple.id)
-        .order_by(Assignment.assigned_at.desc(), Assignment.id.desc())
-    ).all()
     names = dict(
         uow.session.execute(
             select(Partner.id, Partner.display_name).where(Partner.couple_id == couple.id)
         ).all()
     )
+    return assignments_of(uow, catalog, couple, names)
+
+
+def assignments_of(
+    uow: CounselorWork, catalog: Catalog, couple: Couple, names: Mapping[int, str]
+) -> list[AssignmentView]:
+    """`couple_assignments` of a couple from `uow.get_couple`, its partners' names known."""
+    assignments = uow.session.scalars(
+        select(Assignment)
+        .where(Assignment.couple_id == couple.id)
+        .order_by(Assignment.assigned_at.desc(), Assignment.id.desc())
+    ).all()
     done: dict[int, dict[int, int]] = {}
     for assignment_id, partner_id, count in uow.session.execute(
         select(ExerciseProgress.assignment_id, ExerciseProgress.partner_id, func.count())

@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from trustcare.catalog import Catalog, ContentNotFound, Measure, Module
-from trustcare.models import Assignment, CheckIn, ExerciseProgress, Partner, utcnow
+from trustcare.models import Assignment, CheckIn, Couple, ExerciseProgress, Partner, utcnow
 from trustcare.practice_settings import PracticeSettings
 from trustcare.scoring import score_answers
 from trustcare.services.errors import AssignmentNotFound, InvalidInput, StorageUnavailable
@@ -366,6 +366,17 @@ def couple_checkins(
             select(Partner.id, Partner.display_name).where(Partner.couple_id == couple.id)
         ).all()
     )
+    return checkins_of(uow, catalog, couple, names, limit)
+
+
+def checkins_of(
+    uow: CounselorWork,
+    catalog: Catalog,
+    couple: Couple,
+    names: Mapping[int, str],
+    limit: int = 200,
+) -> CoupleCheckins:
+    """`couple_checkins` of a couple from `uow.get_couple` whose partners' names are known."""
     rows = uow.session.scalars(
         select(CheckIn)
         .where(CheckIn.couple_id == couple.id)

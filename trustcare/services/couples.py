@@ -39,6 +39,10 @@ class PartnerView:
     display_name: str
     contact: str
 
+    @classmethod
+    def of(cls, partner: Partner) -> PartnerView:
+        return cls(partner.id, partner.position, partner.display_name, partner.contact or "")
+
 
 @dataclass(frozen=True)
 class CaseloadRow:
@@ -244,9 +248,7 @@ def record_of(session: Session, couple: Couple) -> CoupleRecord:
         id=couple.id,
         label=couple.label,
         status=couple.status,
-        partners=tuple(
-            PartnerView(p.id, p.position, p.display_name, p.contact or "") for p in partners
-        ),
+        partners=tuple(PartnerView.of(p) for p in partners),
         sessions=tuple(SessionView(s.id, s.number, s.held_on, s.notes) for s in sessions),
         created_at=couple.created_at,
     )
@@ -254,7 +256,11 @@ def record_of(session: Session, couple: Couple) -> CoupleRecord:
 
 def get_couple_record(uow: CounselorWork, couple_id: int) -> CoupleRecord:
     """The couple's record; the first view in a while is written to the audit trail."""
-    couple = uow.get_couple(couple_id)
+    return view_record(uow, uow.get_couple(couple_id))
+
+
+def view_record(uow: CounselorWork, couple: Couple) -> CoupleRecord:
+    """The record of a couple from `uow.get_couple`; the first view in a while is audited."""
     record = record_of(uow.session, couple)
     recently_viewed = uow.session.scalar(
         select(func.count(AuditEvent.id)).where(

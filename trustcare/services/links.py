@@ -8,6 +8,7 @@ import smtplib
 import ssl
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -18,6 +19,7 @@ from trustcare.identity import PartnerActor
 from trustcare.links import checkin_url, hash_token, looks_like_token, new_token
 from trustcare.models import CheckinLink, Couple, Partner, Practice, utcnow
 from trustcare.practice_settings import PracticeSettings
+from trustcare.services.couples import PartnerView
 from trustcare.services.errors import EmailNotSent, LinkNotUsable, PartnerNotFound
 from trustcare.services.uow import CounselorWork, UnitOfWork
 from trustcare.services.validation import EMAIL_PATTERN
@@ -105,12 +107,19 @@ def revoke_links(uow: CounselorWork, couple_id: int, partner_id: int) -> int:
 
 
 def link_states(uow: CounselorWork, couple_id: int) -> list[LinkState]:
-    """Each partner's newest link and its state, in one query."""
+    """Each partner's newest link and its state."""
     couple = uow.get_couple(couple_id)
-    now = utcnow()
     partners = uow.session.scalars(
         select(Partner).where(Partner.couple_id == couple.id).order_by(Partner.position)
     ).all()
+    return link_states_of(uow, couple, [PartnerView.of(p) for p in partners])
+
+
+def link_states_of(
+    uow: CounselorWork, couple: Couple, partners: Sequence[PartnerView]
+) -> list[LinkState]:
+    """`link_states` of a couple from `uow.get_couple` whose partners are known, in one query."""
+    now = utcnow()
     links = uow.session.scalars(
         select(CheckinLink)
         .join(Partner, Partner.id == CheckinLink.partner_id)
@@ -139,7 +148,7 @@ def link_states(uow: CounselorWork, couple_id: int) -> list[LinkState]:
                 link.created_at if link else None,
                 link.expires_at if link else None,
                 link.last_used_at if link else None,
-                partner.contact or "",
+                partner.contact,
             )
         )
     return states

@@ -36,6 +36,7 @@ from trustcare.models import (
 )
 from trustcare.practice_settings import PracticeSettings
 from trustcare.scoring import reliable_change_threshold
+from trustcare.services import assignments as assignment_service
 from trustcare.services import couples as couple_service
 from trustcare.services.checkins import MEASURE_ID
 from trustcare.services.links import practice_settings
@@ -824,69 +825,80 @@ def _refresh_standings(
     _fresh_caseloads.remember(caseload, state)
 
 
-def agenda(
-    uow: CounselorWork, catalog: Catalog, couple_id: int, now: dt.datetime | None = None
-) -> list[AgendaItem]:
-    """ "Since the last session", in the order a counselor would raise things."""
-    from trustcare.services import assignments as assignment_service
+@dataclass(frozen=True)
+class CoupleAgenda:
+    """The alerts to acknowledge, then what to raise since the last session."""
 
+    alerts: list[alert_rules.Alert]
+    items: list[AgendaItem]
+
+
+# Raised before the check-ins; the other alerts come after the unfinished work.
+_FIRST_ALERTS = ("safety", "deterioration", "divergence")
+
+
+def couple_agenda(
+    uow: CounselorWork,
+    catalog: Catalog,
+    couple: Couple,
+    record: couple_service.CoupleRecord,
+    now: dt.datetime | None = None,
+) -> CoupleAgenda:
+    """ "Since the last session", in the order a counselor would raise things.
+
+    For a couple from `uow.get_couple` and its record, already read by the caller. Check-ins
+    are plain rows: a data frame of them cost more than the rest of the page.
+    """
     now = now or utcnow()
-    couple = uow.get_couple(couple_id)
-    last_session = uow.session.scalar(
-        select(func.max(CounselingSession.held_on)).where(CounselingSession.couple_id == couple.id)
-    )
+    last_session = max((session.held_on for session in record.sessions), default=None)
     since = (
         dt.datetime.combine(last_session + dt.timedelta(days=1), dt.time(), dt.UTC)
         if last_session
         else couple.created_at
     )
-    found = list(_standings(uow, catalog, [couple], now)[couple.id].alerts)
-    progress = couple_progress(uow, catalog, couple.id)
-    items: list[AgendaItem] = []
-    for alert in found:
-        if alert.kind in ("safety", "deterioration", "divergence"):
-            items.append(AgendaItem(alert.kind, _ALERT_TITLES[alert.kind], alert.message))
-    frame = progress.checkins
-    recent = frame[frame["submitted_at"] >= pd.Timestamp(since)] if len(frame) else frame
-    for partner_id, name in progress.partner_names.items():
-        own = recent[recent["partner_id"] == partner_id] if len(recent) else recent
-        before = (
-            frame[
-                (frame["partner_id"] == partner_id) & (frame["submitted_at"] < pd.Timestamp(since))
-            ]
-            if len(frame)
-            else frame
+    alerts = list(_standings(uow, catalog, [couple], now)[couple.id].alerts)
+    names = {partner.id: partner.display_name for partner in record.partners}
+    rows = uow.session.execute(
+        select(
+            CheckIn.partner_id,
+            CheckIn.submitted_at,
+            CheckIn.total,
+            CheckIn.overall,
+            CheckIn.reflection,
+            CheckIn.reflection_shared,
         )
-        if own.empty:
+        .where(CheckIn.couple_id == couple.id)
+        .order_by(CheckIn.submitted_at, CheckIn.id)
+    ).all()
+    recent = [row for row in rows if row.submitted_at >= since]
+    items = [_alert_item(alert) for alert in alerts if alert.kind in _FIRST_ALERTS]
+    for partner_id, name in names.items():
+        own = [row for row in recent if row.partner_id == partner_id]
+        if not own:
             items.append(AgendaItem("checkins", f"{name}: no check-in since the last session", ""))
             continue
-        latest = own.iloc[-1]
-        detail = _latest_scores(latest["total"], latest["overall"])
-        if len(before.dropna(subset=["total"])):
-            previous = before.dropna(subset=["total"]).iloc[-1]["total"]
-            change = latest["total"] - previous
-            if not pd.isna(change):
-                detail += (
-                    f" ({'+' if change >= 0 else ''}{change:.0f} since before the last session)"
-                )
+        latest = own[-1]
+        detail = _latest_scores(latest.total, latest.overall)
+        earlier = [
+            row.total
+            for row in rows
+            if row.partner_id == partner_id and row.submitted_at < since and row.total is not None
+        ]
+        if earlier and latest.total is not None:
+            change = latest.total - earlier[-1]
+            detail += f" ({'+' if change >= 0 else ''}{change:.0f} since before the last session)"
         items.append(AgendaItem("checkins", f"{name}: {len(own)} new check-in(s)", detail))
-    shared = (
-        recent[recent["reflection_shared"] & (recent["reflection"] != "")]
-        if len(recent)
-        else recent
-    )
-    for row in shared.itertuples():
-        items.append(AgendaItem("reflection", f"{row.partner} shared a note", row.reflection))
-    for exercise_reflection in _shared_exercise_reflections(uow, catalog, couple.id, since):
-        items.append(exercise_reflection)
-    current = assignment_service.couple_assignments(uow, catalog, couple.id)
+    for row in recent:
+        if row.reflection_shared and row.reflection:
+            name = names.get(row.partner_id, "?")
+            items.append(AgendaItem("reflection", f"{name} shared a note", row.reflection))
+    items += _shared_exercise_reflections(uow, catalog, couple.id, since)
+    current = assignment_service.assignments_of(uow, catalog, couple, names)
     for assignment in current:
         if assignment.status in ("assigned", "in_progress"):
-            names = progress.partner_names
             doing = [
-                f"{names.get(pid, '?')} {assignment.done_by_partner.get(pid, 0)} "
-                f"of {assignment.exercise_count}"
-                for pid in progress.partner_ids
+                f"{name} {assignment.done_by_partner.get(pid, 0)} of {assignment.exercise_count}"
+                for pid, name in names.items()
                 if assignment.partner_id in (None, pid)
             ]
             items.append(
@@ -896,9 +908,7 @@ def agenda(
                     "exercises done: " + ", ".join(doing),
                 )
             )
-    for alert in found:
-        if alert.kind not in ("safety", "deterioration", "divergence"):
-            items.append(AgendaItem(alert.kind, _ALERT_TITLES[alert.kind], alert.message))
+    items += [_alert_item(alert) for alert in alerts if alert.kind not in _FIRST_ALERTS]
     for suggestion in assignment_service.track_suggestions(catalog, current):
         items.append(
             AgendaItem(
@@ -907,17 +917,17 @@ def agenda(
                 f"{suggestion.track_title}, stage {suggestion.stage} of {suggestion.stages}",
             )
         )
-    return items
+    return CoupleAgenda(alerts, items)
 
 
-def _latest_scores(total: float | None, overall: float | None) -> str:
+def _alert_item(alert: alert_rules.Alert) -> AgendaItem:
+    return AgendaItem(alert.kind, _ALERT_TITLES[alert.kind], alert.message)
+
+
+def _latest_scores(total: float | None, overall: int | None) -> str:
     """A check-in's scores in words; too few answers leave a score out, never "nan"."""
-    pulse = (
-        "not scored (too many answers missing)"
-        if total is None or pd.isna(total)
-        else f"{total:.0f} of 32"
-    )
-    trust = "not answered" if overall is None or pd.isna(overall) else f"{overall:.0f} of 10"
+    pulse = "not scored (too many answers missing)" if total is None else f"{total:.0f} of 32"
+    trust = "not answered" if overall is None else f"{overall} of 10"
     return f"latest trust pulse {pulse}, overall trust {trust}"
 
 

@@ -21,13 +21,10 @@ ICONS = {
 }
 
 
-def show(context, actor, catalog, record) -> None:
-    with context.work(actor) as uow:
-        alerts = progress.couple_alerts(uow, catalog, record.id)
-        items = progress.agenda(uow, catalog, record.id)
-    if alerts:
+def show(context, actor, record, agenda: progress.CoupleAgenda) -> None:
+    if agenda.alerts:
         st.subheader("Alerts")
-    for alert in alerts:
+    for alert in agenda.alerts:
         box = st.error if alert.severity == "urgent" else st.warning
         message, action = st.columns([5, 1], vertical_alignment="center")
         with message:
@@ -41,9 +38,9 @@ def show(context, actor, catalog, record) -> None:
                 progress.acknowledge_alert(uow, record.id, alert.key)
             st.rerun()
     st.subheader("Since the last session")
-    if not items:
+    if not agenda.items:
         st.info("Nothing new since the last session.")
-    for item in items:
+    for item in agenda.items:
         with st.container(border=True):
             st.markdown(f"{ICONS.get(item.kind, '')} **{escape_markdown(item.title)}**")
             if item.detail:

@@ -19,9 +19,7 @@ STATUS_LABELS = {
 }
 
 
-def show(context, actor, catalog, record) -> None:
-    with context.work(actor) as uow:
-        current = assignments.couple_assignments(uow, catalog, record.id)
+def show(context, actor, catalog, record, current: list[assignments.AssignmentView]) -> None:
     for suggestion in assignments.track_suggestions(catalog, current):
         with st.container(border=True):
             st.write(

@@ -8,9 +8,7 @@ import streamlit as st
 from trustcare.services import checkins
 
 
-def show(context, actor, catalog, record) -> None:
-    with context.work(actor) as uow:
-        data = checkins.couple_checkins(uow, catalog, record.id)
+def show(catalog, record, data: checkins.CoupleCheckins) -> None:
     if not data.checkins and not data.reflections:
         st.info(
             "No check-ins yet. Issue each partner a personal link (Links tab); their check-ins "

@@ -25,13 +25,11 @@ def qr_png(url: str) -> bytes:
     return buffer.getvalue()
 
 
-def show(context, actor, record) -> None:
+def show(context, actor, record, states: list[links.LinkState]) -> None:
     st.caption(
         "Each partner gets their own link. Only its fingerprint is stored, so a link is shown "
         "once, when it is issued; issuing a new one stops the old one."
     )
-    with context.work(actor) as uow:
-        states = links.link_states(uow, record.id)
     fresh = st.session_state.setdefault("fresh_links", {})
     for link_state in states:
         with st.container(border=True):

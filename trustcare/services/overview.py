@@ -1,0 +1,60 @@
+"""The couple record page in one unit of work: the record, and the data of the part in view.
+
+The couple and its partners are read once and handed to the part, so a page run sends the
+same few statements whatever the caseload's size, instead of reading the couple again for
+every tab.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from trustcare.catalog import Catalog
+from trustcare.services.assignments import AssignmentView, assignments_of
+from trustcare.services.checkins import CoupleCheckins, checkins_of
+from trustcare.services.couples import CoupleRecord, view_record
+from trustcare.services.links import LinkState, link_states_of
+from trustcare.services.progress import CoupleAgenda, couple_agenda
+from trustcare.services.uow import CounselorWork
+
+AGENDA = "agenda"
+CHECKINS = "checkins"
+ASSIGNMENTS = "assignments"
+LINKS = "links"
+PARTS = (AGENDA, CHECKINS, ASSIGNMENTS, LINKS)
+
+
+@dataclass(frozen=True)
+class CoupleOverview:
+    """The record, and only the part that was asked for (the others stay None)."""
+
+    record: CoupleRecord
+    agenda: CoupleAgenda | None = None
+    checkins: CoupleCheckins | None = None
+    assignments: list[AssignmentView] | None = None
+    links: list[LinkState] | None = None
+
+
+def couple_overview(
+    uow: CounselorWork,
+    catalog: Catalog,
+    couple_id: int,
+    part: str | None = None,
+    now: dt.datetime | None = None,
+) -> CoupleOverview:
+    """The couple's record (its first view in a while audited) and one of PARTS, if named."""
+    if part is not None and part not in PARTS:
+        raise ValueError(f"the couple record has no part {part!r}")
+    couple = uow.get_couple(couple_id)
+    record = view_record(uow, couple)
+    names = {partner.id: partner.display_name for partner in record.partners}
+    if part == AGENDA:
+        return CoupleOverview(record, agenda=couple_agenda(uow, catalog, couple, record, now))
+    if part == CHECKINS:
+        return CoupleOverview(record, checkins=checkins_of(uow, catalog, couple, names))
+    if part == ASSIGNMENTS:
+        return CoupleOverview(record, assignments=assignments_of(uow, catalog, couple, names))
+    if part == LINKS:
+        return CoupleOverview(record, links=link_states_of(uow, couple, record.partners))
+    return CoupleOverview(record)
