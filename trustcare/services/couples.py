@@ -39,10 +39,6 @@ class PartnerView:
     display_name: str
     contact: str
 
-    @classmethod
-    def of(cls, partner: Partner) -> PartnerView:
-        return cls(partner.id, partner.position, partner.display_name, partner.contact or "")
-
 
 @dataclass(frozen=True)
 class CaseloadRow:
@@ -234,13 +230,28 @@ def create_couple(uow: CounselorWork, label: str, partners: list[PartnerInput]) 
     return couple.id
 
 
+def partner_views(session: Session, couple: Couple) -> tuple[PartnerView, ...]:
+    """Both partners in position order, as plain values; the caller has checked the couple."""
+    rows = session.execute(
+        select(Partner.id, Partner.position, Partner.display_name, Partner.contact)
+        .where(Partner.couple_id == couple.id)
+        .order_by(Partner.position)
+    )
+    return tuple(
+        PartnerView(pid, position, name, contact or "") for pid, position, name, contact in rows
+    )
+
+
 def record_of(session: Session, couple: Couple) -> CoupleRecord:
     """The couple's record as plain values; the caller has already checked who may read it."""
-    partners = session.scalars(
-        select(Partner).where(Partner.couple_id == couple.id).order_by(Partner.position)
-    ).all()
-    sessions = session.scalars(
-        select(CounselingSession)
+    partners = partner_views(session, couple)
+    sessions = session.execute(
+        select(
+            CounselingSession.id,
+            CounselingSession.number,
+            CounselingSession.held_on,
+            CounselingSession.notes,
+        )
         .where(CounselingSession.couple_id == couple.id)
         .order_by(CounselingSession.number.desc())
     ).all()
@@ -248,8 +259,8 @@ def record_of(session: Session, couple: Couple) -> CoupleRecord:
         id=couple.id,
         label=couple.label,
         status=couple.status,
-        partners=tuple(PartnerView.of(p) for p in partners),
-        sessions=tuple(SessionView(s.id, s.number, s.held_on, s.notes) for s in sessions),
+        partners=partners,
+        sessions=tuple(SessionView(*row) for row in sessions),
         created_at=couple.created_at,
     )
 

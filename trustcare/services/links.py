@@ -19,7 +19,7 @@ from trustcare.identity import PartnerActor
 from trustcare.links import checkin_url, hash_token, looks_like_token, new_token
 from trustcare.models import CheckinLink, Couple, Partner, Practice, utcnow
 from trustcare.practice_settings import PracticeSettings
-from trustcare.services.couples import PartnerView
+from trustcare.services.couples import PartnerView, partner_views
 from trustcare.services.errors import EmailNotSent, LinkNotUsable, PartnerNotFound
 from trustcare.services.uow import CounselorWork, UnitOfWork
 from trustcare.services.validation import EMAIL_PATTERN
@@ -49,8 +49,8 @@ class LinkState:
 
 
 def practice_settings(session: Session, practice_id: int) -> PracticeSettings:
-    practice = session.get(Practice, practice_id)
-    return PracticeSettings.from_stored(practice.settings if practice else None)
+    stored = session.scalar(select(Practice.settings).where(Practice.id == practice_id))
+    return PracticeSettings.from_stored(stored)
 
 
 def _partner_of(uow: CounselorWork, couple_id: int, partner_id: int) -> Partner:
@@ -109,10 +109,7 @@ def revoke_links(uow: CounselorWork, couple_id: int, partner_id: int) -> int:
 def link_states(uow: CounselorWork, couple_id: int) -> list[LinkState]:
     """Each partner's newest link and its state."""
     couple = uow.get_couple(couple_id)
-    partners = uow.session.scalars(
-        select(Partner).where(Partner.couple_id == couple.id).order_by(Partner.position)
-    ).all()
-    return link_states_of(uow, couple, [PartnerView.of(p) for p in partners])
+    return link_states_of(uow, couple, partner_views(uow.session, couple))
 
 
 def link_states_of(

@@ -892,7 +892,7 @@ def couple_agenda(
         if row.reflection_shared and row.reflection:
             name = names.get(row.partner_id, "?")
             items.append(AgendaItem("reflection", f"{name} shared a note", row.reflection))
-    items += _shared_exercise_reflections(uow, catalog, couple.id, since)
+    items += _shared_exercise_reflections(uow, catalog, couple.id, names, since)
     current = assignment_service.assignments_of(uow, catalog, couple, names)
     for assignment in current:
         if assignment.status in ("assigned", "in_progress"):
@@ -942,12 +942,20 @@ _ALERT_TITLES = {
 
 
 def _shared_exercise_reflections(
-    uow: CounselorWork, catalog: Catalog, couple_id: int, since: dt.datetime
+    uow: CounselorWork,
+    catalog: Catalog,
+    couple_id: int,
+    names: dict[int, str],
+    since: dt.datetime,
 ) -> list[AgendaItem]:
     rows = uow.session.execute(
-        select(ExerciseProgress, Assignment, Partner.display_name)
+        select(
+            ExerciseProgress.partner_id,
+            ExerciseProgress.reflection,
+            Assignment.module_id,
+            Assignment.module_version,
+        )
         .join(Assignment, Assignment.id == ExerciseProgress.assignment_id)
-        .join(Partner, Partner.id == ExerciseProgress.partner_id)
         .where(
             Assignment.couple_id == couple_id,
             ExerciseProgress.reflection_shared.is_(True),
@@ -955,11 +963,10 @@ def _shared_exercise_reflections(
             ExerciseProgress.done_at >= since,
         )
         .order_by(ExerciseProgress.done_at)
-    ).all()
+    )
     items = []
-    for progress, assignment, name in rows:
-        title = _module_title(catalog, assignment.module_id, assignment.module_version)
-        items.append(
-            AgendaItem("reflection", f"{name} shared a reflection on {title}", progress.reflection)
-        )
+    for partner_id, reflection, module_id, version in rows:
+        title = _module_title(catalog, module_id, version)
+        name = names.get(partner_id, "?")
+        items.append(AgendaItem("reflection", f"{name} shared a reflection on {title}", reflection))
     return items
