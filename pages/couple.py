@@ -29,6 +29,9 @@ context = state.get_context()
 actor = state.current_actor(context)
 catalog = context.catalog()
 
+# The agenda shown last in this browser session, handed back while nothing it shows changed.
+AGENDA_KEY = "couple_agenda_shown"
+
 # The tabs come first in the script, so that only the open tab's data is read, but show below
 # the header. Switching tabs reruns the page; the open tab is kept in the URL (?tab=Links), so
 # a reload or a shared link opens the same one.
@@ -44,7 +47,9 @@ except ValueError:
     couple_id = 0  # no couple's id
 try:
     with context.work(actor) as uow:
-        view = overview.couple_overview(uow, catalog, couple_id, TABS[opened])
+        view = overview.couple_overview(
+            uow, catalog, couple_id, TABS[opened], known_agenda=st.session_state.get(AGENDA_KEY)
+        )
 except NotFound:
     body.empty()
     with header:
@@ -55,6 +60,8 @@ except NotFound:
         )
     st.stop()
 record = view.record
+if view.agenda is not None:
+    st.session_state[AGENDA_KEY] = view.agenda
 
 with header:
     st.page_link("pages/caseload.py", label="Caseload", icon=":material/arrow_back:")

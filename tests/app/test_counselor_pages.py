@@ -161,6 +161,23 @@ def test_a_rerun_of_the_couple_record_reads_the_couple_and_partners_once(harbor,
     assert (reads.count("couple"), reads.count("partner")) == (1, 1)
 
 
+def agenda_titles(at) -> str:
+    """The agenda items' titles as read on screen (they are Markdown-escaped)."""
+    return " ".join(m.value for m in at.markdown).replace("\\", "")
+
+
+def test_the_open_agenda_shows_a_check_in_sent_meanwhile(harbor):
+    at = open_couple(harbor["ada"], harbor["rivera"])
+    assert "Lena: no check-in since the last session" in agenda_titles(at)
+    with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
+        lena = links.link_states(uow, harbor["rivera"])[0].partner_id
+    partner = PartnerActor(lena, harbor["rivera"], harbor["ada"].practice_id, 0, "Lena")
+    with PartnerWork(harbor["factory"], partner) as uow:
+        checkins.submit_checkin(uow, get_catalog(), {"honest-talk": 3}, "", False, True, "new")
+    at.run()
+    assert "Lena: 1 new check-in(s)" in agenda_titles(at)
+
+
 def test_another_counselors_couple_id_in_the_url_is_not_found(harbor):
     at = open_couple(harbor["ben"], harbor["rivera"])
     assert at.warning[0].value == "That couple was not found in your caseload."

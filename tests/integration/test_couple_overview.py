@@ -6,13 +6,14 @@ import datetime as dt
 
 import pytest
 
-from trustcare.catalog import get_catalog
+from trustcare.catalog import clear_catalog_cache, get_catalog
 from trustcare.identity import PartnerActor
-from trustcare.services import assignments, checkins, couples, links, overview
+from trustcare.services import assignments, checkins, couples, links, overview, progress
 from trustcare.services.errors import CoupleNotFound
 from trustcare.services.uow import PartnerWork
 
 EVERY_PART = [None, *overview.PARTS]
+TODAY = dt.date.today()
 CALM = {"honest-talk": 3, "kept-word": 3, "overall-trust": 7, "felt-unsafe": 0}
 
 
@@ -96,3 +97,90 @@ def test_the_statements_do_not_grow_with_the_caseload_or_the_couples_history(
     small = statements()
     grow(practice, 8)
     assert statements() == small
+
+
+def agenda_of(practice, actor=None, known=None, now=None):
+    with practice.work(actor or practice.admin) as uow:
+        return overview.couple_overview(
+            uow, get_catalog(), practice.admins_couple, overview.AGENDA, now, known
+        ).agenda
+
+
+def lena(practice) -> PartnerActor:
+    with practice.work(practice.admin) as uow:
+        partner_id = links.link_states(uow, practice.admins_couple)[0].partner_id
+    return PartnerActor(partner_id, practice.admins_couple, practice.admin.practice_id, 0, "Lena")
+
+
+def test_the_agenda_shown_last_is_handed_back_while_nothing_it_shows_changed(
+    practice, count_statements
+):
+    shown = agenda_of(practice)
+    assert agenda_of(practice, known=shown) is shown
+    built = count_statements(lambda: agenda_of(practice))
+    handed_back = count_statements(lambda: agenda_of(practice, known=shown))
+    assert handed_back < built
+
+
+def test_a_known_agenda_opens_no_other_counselors_couple(practice):
+    shown = agenda_of(practice)
+    with pytest.raises(CoupleNotFound):
+        agenda_of(practice, actor=practice.counselor, known=shown)
+
+
+def check_in(practice):
+    with PartnerWork(practice.factory, lena(practice)) as uow:
+        checkins.submit_checkin(uow, get_catalog(), CALM, "Calmer", True, True, "agenda-1")
+
+
+def exercise_done(practice):
+    catalog = get_catalog()
+    first_exercise = catalog.module("open-communication").exercises[0].id
+    with PartnerWork(practice.factory, lena(practice)) as uow:
+        assignment_id = checkins.client_page(uow, catalog).assignments[0].id
+        checkins.mark_exercise_done(uow, catalog, assignment_id, first_exercise, "", False)
+
+
+def as_admin(change):
+    def apply(practice):
+        with practice.work(practice.admin) as uow:
+            change(uow, practice.admins_couple)
+
+    return apply
+
+
+CHANGES = {
+    "a check-in": check_in,
+    "an exercise done": exercise_done,
+    "a session logged": as_admin(lambda uow, cid: couples.log_session(uow, cid, TODAY, "")),
+    "a partner renamed": as_admin(
+        lambda uow, cid: couples.update_couple(
+            uow, cid, "Rivera", [couples.PartnerInput("Lena"), couples.PartnerInput("Marc")]
+        )
+    ),
+    "an assignment": as_admin(
+        lambda uow, cid: assignments.assign_module(uow, get_catalog(), cid, "healthy-boundaries")
+    ),
+    "an alert acknowledged": as_admin(
+        lambda uow, cid: progress.acknowledge_alert(uow, cid, "no_checkin:1")
+    ),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
+def test_the_agenda_is_built_again_once_anything_it_shows_changed(practice, change):
+    with practice.work(practice.admin) as uow:
+        assignments.assign_module(uow, get_catalog(), practice.admins_couple, "open-communication")
+    shown = agenda_of(practice)
+    change(practice)
+    again = agenda_of(practice, known=shown)
+    assert again is not shown
+    assert again == agenda_of(practice)
+
+
+def test_the_agenda_is_built_again_on_a_new_day_and_for_new_content(practice):
+    today = dt.datetime.now(dt.UTC)
+    shown = agenda_of(practice, now=today)
+    assert agenda_of(practice, known=shown, now=today + dt.timedelta(days=1)) is not shown
+    clear_catalog_cache()
+    assert agenda_of(practice, known=shown, now=today) is not shown

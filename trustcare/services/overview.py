@@ -42,15 +42,21 @@ def couple_overview(
     couple_id: int,
     part: str | None = None,
     now: dt.datetime | None = None,
+    known_agenda: CoupleAgenda | None = None,
 ) -> CoupleOverview:
-    """The couple's record (its first view in a while audited) and one of PARTS, if named."""
+    """The couple's record (its first view in a while audited) and one of PARTS, if named.
+
+    `known_agenda` is the agenda the page showed last; it is reused while still true (see
+    `couple_agenda`), after the access check and the record's read, which happen every time.
+    """
     if part is not None and part not in PARTS:
         raise ValueError(f"the couple record has no part {part!r}")
     couple = uow.get_couple(couple_id)
     record = view_record(uow, couple)
     names = {partner.id: partner.display_name for partner in record.partners}
     if part == AGENDA:
-        return CoupleOverview(record, agenda=couple_agenda(uow, catalog, couple, record, now))
+        agenda = couple_agenda(uow, catalog, couple, record, now, known_agenda)
+        return CoupleOverview(record, agenda=agenda)
     if part == CHECKINS:
         return CoupleOverview(record, checkins=checkins_of(uow, catalog, couple, names))
     if part == ASSIGNMENTS:

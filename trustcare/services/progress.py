@@ -180,6 +180,24 @@ class ProgressPage:
     catalog: Catalog | None = field(default=None, repr=False, compare=False)
 
 
+def _built_from(
+    uow: CounselorWork,
+    catalog: Catalog,
+    couple: Couple,
+    now: dt.datetime,
+    settings: PracticeSettings,
+) -> tuple:
+    """What a couple's page data is built from; a page's last result is reused only while
+    this is unchanged (and its catalog is the same object)."""
+    return (
+        uow.actor.practice_id,
+        couple.id,
+        couple.alert_version,
+        now.date(),
+        _rules_key(catalog, settings),
+    )
+
+
 def progress_page(
     uow: CounselorWork,
     catalog: Catalog,
@@ -197,13 +215,7 @@ def progress_page(
     now = now or utcnow()
     couple = uow.get_couple(couple_id)
     settings = practice_settings(uow.session, uow.actor.practice_id)
-    built_from = (
-        uow.actor.practice_id,
-        couple.id,
-        couple.alert_version,
-        now.date(),
-        _rules_key(catalog, settings),
-    )
+    built_from = _built_from(uow, catalog, couple, now, settings)
     if known is not None and known.built_from == built_from and known.catalog is catalog:
         return known
     standing = _standings(uow, catalog, [couple], now, settings)[couple.id]
@@ -827,10 +839,13 @@ def _refresh_standings(
 
 @dataclass(frozen=True)
 class CoupleAgenda:
-    """The alerts to acknowledge, then what to raise since the last session."""
+    """The alerts to acknowledge, then what to raise since the last session, and what they were
+    built from (see `couple_agenda`)."""
 
     alerts: list[alert_rules.Alert]
     items: list[AgendaItem]
+    built_from: tuple = field(default=(), repr=False)
+    catalog: Catalog | None = field(default=None, repr=False, compare=False)
 
 
 # Raised before the check-ins; the other alerts come after the unfinished work.
@@ -843,20 +858,28 @@ def couple_agenda(
     couple: Couple,
     record: couple_service.CoupleRecord,
     now: dt.datetime | None = None,
+    known: CoupleAgenda | None = None,
 ) -> CoupleAgenda:
     """ "Since the last session", in the order a counselor would raise things.
 
     For a couple from `uow.get_couple` and its record, already read by the caller. Check-ins
-    are plain rows: a data frame of them cost more than the rest of the page.
+    are plain rows: a data frame of them cost more than the rest of the page. `known` is the
+    agenda the page got last time; it is handed back as it is while the couple's alert_version
+    (raised by every change the agenda reads: check-ins, exercises, assignments, sessions,
+    names, acknowledgements), the day, the alert rules and the content library are unchanged.
     """
     now = now or utcnow()
+    settings = practice_settings(uow.session, uow.actor.practice_id)
+    built_from = _built_from(uow, catalog, couple, now, settings)
+    if known is not None and known.built_from == built_from and known.catalog is catalog:
+        return known
     last_session = max((session.held_on for session in record.sessions), default=None)
     since = (
         dt.datetime.combine(last_session + dt.timedelta(days=1), dt.time(), dt.UTC)
         if last_session
         else couple.created_at
     )
-    alerts = list(_standings(uow, catalog, [couple], now)[couple.id].alerts)
+    alerts = list(_standings(uow, catalog, [couple], now, settings)[couple.id].alerts)
     names = {partner.id: partner.display_name for partner in record.partners}
     rows = uow.session.execute(
         select(
@@ -917,7 +940,7 @@ def couple_agenda(
                 f"{suggestion.track_title}, stage {suggestion.stage} of {suggestion.stages}",
             )
         )
-    return CoupleAgenda(alerts, items)
+    return CoupleAgenda(alerts, items, built_from, catalog)
 
 
 def _alert_item(alert: alert_rules.Alert) -> AgendaItem:
