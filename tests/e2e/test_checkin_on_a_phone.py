@@ -110,6 +110,8 @@ def test_a_partner_checks_in_from_a_phone_and_the_counselor_sees_it(server, brow
     expect(page.get_by_role("tab", name="Links")).to_have_attribute("aria-selected", "true")
     page.get_by_role("tab", name="Check-ins").click()
     expect(page.get_by_role("heading", name="Lena: 1 check-in(s)")).to_be_visible(timeout=30_000)
+    # The tab's table is drawn only now that the tab is open; its grid loads a moment later.
+    expect(page.locator("[data-testid=stDataFrame] canvas").first).to_be_visible(timeout=30_000)
     screenshot(page, "checkin-counselor-sees-it")
 
     bad = browser.new_context(**PHONE).new_page()
