@@ -11,6 +11,7 @@ from trustcare.ui import (
     couple_details,
     couple_links,
     couple_sessions,
+    drafts,
     state,
 )
 from trustcare.ui.text import escape_markdown
@@ -28,6 +29,8 @@ TABS = {
 context = state.get_context()
 actor = state.current_actor(context)
 catalog = context.catalog()
+# Half-written notes survive a look at another tab, which is not drawn (see ui/drafts.py).
+drafts.keep()
 
 # The agenda shown last in this browser session, handed back while nothing it shows changed.
 AGENDA_KEY = "couple_agenda_shown"

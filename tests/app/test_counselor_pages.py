@@ -275,3 +275,47 @@ def test_the_router_and_the_page_share_one_look_up_of_the_counselor_per_run(harb
         event.remove(Engine, "before_cursor_execute", seen)
     assert not at.exception
     assert at.title[0].value == "Sign in to TrustCare"
+
+
+def switch_tab(at, tab):
+    at.session_state["tab"] = tab
+    return at.run()
+
+
+def test_half_written_session_notes_survive_a_look_at_another_tab(harbor):
+    at = open_couple(harbor["ada"], harbor["rivera"], tab="Sessions")
+    draft = "Lena spoke first; Marco listened without interrupting."
+    next(a for a in at.text_area if a.label.startswith("Private notes (never")).input(draft).run()
+    switch_tab(at, "Agenda")
+    assert not [a for a in at.text_area if a.label.startswith("Private notes (never")]
+    switch_tab(at, "Sessions")
+    assert (
+        next(a for a in at.text_area if a.label.startswith("Private notes (never")).value == draft
+    )
+    next(b for b in at.button if b.label == "Save session").click().run()
+    assert not at.exception
+    assert "1 session(s)" in at.caption[0].value
+    assert next(a for a in at.text_area if a.label.startswith("Private notes (never")).value == ""
+
+
+def test_a_half_written_note_to_the_client_survives_a_tab_switch_and_goes_with_the_module(harbor):
+    at = open_couple(harbor["ada"], harbor["rivera"], tab="Assignments")
+    note = "Try the first exercise before Thursday."
+    next(a for a in at.text_area if a.label.startswith("A note to the client")).input(note).run()
+    switch_tab(at, "Links")
+    switch_tab(at, "Assignments")
+    assert next(a for a in at.text_area if a.label.startswith("A note to the client")).value == note
+    next(s for s in at.selectbox if s.label == "Module").set_value("open-communication")
+    next(b for b in at.button if b.label == "Assign").click().run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["Module"]) == ["Open and honest communication (v1)"]
+    assert next(a for a in at.text_area if a.label.startswith("A note to the client")).value == ""
+    with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
+        partner_id = links.link_states(uow, harbor["rivera"])[0].partner_id
+    with PartnerWork(
+        harbor["factory"],
+        PartnerActor(partner_id, harbor["rivera"], harbor["ada"].practice_id, 0, "Lena"),
+    ) as uow:
+        page = checkins.client_page(uow, get_catalog())
+    assert [a.note_to_client for a in page.assignments] == [note]

@@ -9,7 +9,13 @@ import streamlit as st
 
 from trustcare.services import assignments
 from trustcare.services.errors import ServiceError
+from trustcare.ui import drafts
 from trustcare.ui.forms import show_problems
+
+# The assign box's fields; they are drafts, so a look at another tab keeps them.
+ASSIGN_FIELDS = ("what", "module", "track", "audience", "due", "note")
+# Why the last "Assign" was refused, shown once under the box it came from.
+PROBLEM_KEY = "assign_problem"
 
 STATUS_LABELS = {
     "assigned": "Assigned",
@@ -78,35 +84,66 @@ def show(context, actor, catalog, record, current: list[assignments.AssignmentVi
     else:
         st.info("Nothing assigned yet. Choose a module or a whole track below.")
 
-    with st.form("assign", clear_on_submit=False):
-        st.subheader("Assign")
-        what = st.radio(
-            "What", ["A module", "A track (starts with its first stage)"], horizontal=True
+    st.subheader("Assign")
+    fields = {name: drafts.key("assign", name, record.id) for name in ASSIGN_FIELDS}
+    with st.container(border=True):
+        st.radio(
+            "What",
+            ["A module", "A track (starts with its first stage)"],
+            horizontal=True,
+            key=fields["what"],
         )
         modules = {m.id: m for m in catalog.modules_latest()}
         tracks = {t.id: t for t in catalog.tracks_latest()}
-        module_id = st.selectbox(
-            "Module", list(modules), format_func=lambda mid: modules[mid].title
+        st.selectbox(
+            "Module",
+            list(modules),
+            format_func=lambda mid: modules[mid].title,
+            key=fields["module"],
         )
-        track_id = st.selectbox("Track", list(tracks), format_func=lambda tid: tracks[tid].title)
-        audience = st.selectbox(
+        st.selectbox(
+            "Track", list(tracks), format_func=lambda tid: tracks[tid].title, key=fields["track"]
+        )
+        st.selectbox(
             "For",
             [None, *names],
             format_func=lambda pid: "Both partners" if pid is None else f"{names[pid]} only",
             help="Tracks are always assigned to both partners.",
+            key=fields["audience"],
         )
-        due_on = st.date_input("Due date", value=None, min_value=dt.date.today())
-        note = st.text_area("A note to the client (they will read it)", max_chars=2000)
-        if st.form_submit_button("Assign", type="primary"):
-            try:
-                with context.work(actor) as uow:
-                    if what == "A module":
-                        assignments.assign_module(
-                            uow, catalog, record.id, module_id, audience, due_on, note
-                        )
-                    else:
-                        assignments.assign_track(uow, catalog, record.id, track_id, due_on, note)
-            except ServiceError as error:
-                show_problems(error)
+        st.date_input("Due date", value=None, min_value=dt.date.today(), key=fields["due"])
+        st.text_area("A note to the client (they will read it)", max_chars=2000, key=fields["note"])
+        st.button(
+            "Assign",
+            type="primary",
+            on_click=_assign,
+            args=(context, actor, catalog, record.id, fields),
+        )
+        if problem := st.session_state.pop(PROBLEM_KEY, None):
+            show_problems(problem)
+
+
+def _assign(context, actor, catalog, couple_id: int, fields: dict[str, str]) -> None:
+    """A button callback: it runs before the page, so the note can be cleared once assigned;
+    a refused one stays as typed, with the reason shown under it."""
+    value = {name: st.session_state.get(key) for name, key in fields.items()}
+    try:
+        with context.work(actor) as uow:
+            if value["what"] == "A module":
+                assignments.assign_module(
+                    uow,
+                    catalog,
+                    couple_id,
+                    value["module"],
+                    value["audience"],
+                    value["due"],
+                    value["note"] or "",
+                )
             else:
-                st.rerun()
+                assignments.assign_track(
+                    uow, catalog, couple_id, value["track"], value["due"], value["note"] or ""
+                )
+    except ServiceError as error:
+        st.session_state[PROBLEM_KEY] = error
+    else:
+        drafts.forget(fields["note"], fields["due"])
