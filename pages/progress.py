@@ -7,7 +7,7 @@ from trustcare import charts
 from trustcare.services import export, progress
 from trustcare.services.errors import NotFound
 from trustcare.ui import state
-from trustcare.ui.chart import show_chart
+from trustcare.ui.chart import show_remembered_chart
 
 context = state.get_context()
 actor = state.current_actor(context)
@@ -80,8 +80,11 @@ if over_time.open:
             )
             or "total"
         )
-        show_chart(
-            charts.progress_figure(
+        show_remembered_chart(
+            "progress_chart",
+            shown,
+            (x, measure),
+            lambda: charts.progress_figure(
                 frame,
                 x=x,
                 measure=measure,
@@ -89,24 +92,34 @@ if over_time.open:
                 events=data.events,
                 partner_order=order,
             ),
-            key="progress_chart",
         )
 elif gap.open:
     with gap:
         x = along()
-        show_chart(
-            charts.gap_figure(frame, x=x, threshold=data.divergence_gap, partner_order=order),
-            key="gap_chart",
+        show_remembered_chart(
+            "gap_chart",
+            shown,
+            (x,),
+            lambda: charts.gap_figure(
+                frame, x=x, threshold=data.divergence_gap, partner_order=order
+            ),
         )
 elif practice.open:
     with practice:
-        show_chart(charts.practice_figure(frame, partner_order=order), key="practice_chart")
+        show_remembered_chart(
+            "practice_chart",
+            shown,
+            (),
+            lambda: charts.practice_figure(frame, partner_order=order),
+        )
 elif subscales.open:
     with subscales:
         x = along()
-        show_chart(
-            charts.subscale_figure(frame, data.subscales, x=x, partner_order=order),
-            key="subscale_chart",
+        show_remembered_chart(
+            "subscale_chart",
+            shown,
+            (x,),
+            lambda: charts.subscale_figure(frame, data.subscales, x=x, partner_order=order),
         )
 elif table.open:
     with table:

@@ -6,7 +6,7 @@ from trustcare import charts
 from trustcare.services import links, session_screen
 from trustcare.services.errors import NotFound
 from trustcare.ui import session_style, state
-from trustcare.ui.chart import show_chart
+from trustcare.ui.chart import show_remembered_chart
 from trustcare.ui.couple_links import qr_png
 from trustcare.ui.text import escape_markdown
 
@@ -84,15 +84,17 @@ elif progress_tab.open:
                 "Scores appear here for each partner who chooses to share them in joint sessions."
             )
         else:
-            show_chart(
-                charts.progress_figure(
+            show_remembered_chart(
+                "session_progress",
+                screen,
+                (),
+                lambda: charts.progress_figure(
                     screen.scores,
                     x="session",
                     measure="total",
                     partner_order=list(screen.partner_ids),
                     y_range=screen.y_range,
                 ),
-                key="session_progress",
             )
             if len(screen.sharing_partner_ids) < len(screen.partner_ids):
                 st.caption("Only scores a partner chose to share in joint sessions are shown.")

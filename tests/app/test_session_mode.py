@@ -196,3 +196,31 @@ def test_a_check_in_sent_while_the_progress_page_is_open_shows_on_the_next_click
         checkins.submit_checkin(uow, get_catalog(), ANSWERS, "", False, False, "l2")
     at.run()
     assert len(at.dataframe[0].value) == 3
+
+
+def test_the_open_chart_is_drawn_again_when_a_check_in_arrives_and_reused_otherwise(
+    rivera, app_factory
+):
+    ada, couple_id = rivera
+    at = signed_in_app(ada).run()
+    at.switch_page("pages/progress.py")
+    at.query_params["couple"] = str(couple_id)
+    at.session_state["progress_along"] = "date"  # every check-in is a point of its own
+    at.run()
+
+    def points() -> int:
+        [chart] = at.get("plotly_chart")
+        drawn = json.loads(chart.proto.spec)
+        return sum(len(trace["x"]) for trace in drawn["data"] if trace.get("mode") != "lines")
+
+    before = points()
+    memo = at.session_state["chart_shown:progress_chart"]
+    at.run()
+    assert at.session_state["chart_shown:progress_chart"] is memo  # nothing new: reused
+    with CounselorWork(app_factory, ada) as uow:
+        lena = links.link_states(uow, couple_id)[0].partner_id
+    with PartnerWork(app_factory, PartnerActor(lena, couple_id, ada.practice_id, 0, "Lena")) as uow:
+        checkins.submit_checkin(uow, get_catalog(), ANSWERS, "", False, False, "l3")
+    at.run()
+    assert points() == before + 1
+    assert at.session_state["chart_shown:progress_chart"] is not memo
