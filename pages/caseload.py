@@ -1,6 +1,6 @@
 """The counselor's caseload: their couples, a search, and adding a couple."""
 
-import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from trustcare import charts
@@ -37,14 +37,15 @@ if not rows:
     else:
         st.info("No couples match this search and status.")
 else:
-    table = pd.DataFrame(
+    # Arrow, which st.dataframe sends as it is: a pandas frame would be converted on every run.
+    table = pa.table(
         {
-            "Alerts": [caseload.badge(row.couple_id) for row in rows],
-            "Couple": [row.label for row in rows],
-            "Partners": [row.partners for row in rows],
-            "Status": [row.status.capitalize() for row in rows],
-            "Sessions": [row.sessions for row in rows],
-            "Last session": [row.last_session for row in rows],
+            "Alerts": pa.array([caseload.badge(row.couple_id) for row in rows], pa.string()),
+            "Couple": pa.array([row.label for row in rows], pa.string()),
+            "Partners": pa.array([row.partners for row in rows], pa.string()),
+            "Status": pa.array([row.status.capitalize() for row in rows], pa.string()),
+            "Sessions": pa.array([row.sessions for row in rows], pa.int64()),
+            "Last session": pa.array([row.last_session for row in rows], pa.date32()),
         }
     )
     event = st.dataframe(
