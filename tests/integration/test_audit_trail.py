@@ -7,9 +7,11 @@ import io
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
 from trustcare.models import AuditEvent, Practice
 from trustcare.services import audit
+from trustcare.services.audit_actions import UnknownAuditAction
 
 
 def _event(session, practice_id, action, at, actor_id=None, record_id=None, **detail):
@@ -130,3 +132,12 @@ def test_a_detail_that_starts_like_a_formula_is_quoted_in_the_export(history):
         )
     exported = pd.read_csv(io.StringIO(text))
     assert list(exported["Action"]) == ["'=SUM(A1:A9)"]
+
+
+def test_writing_an_action_outside_the_vocabulary_is_refused_and_stores_nothing(practice):
+    with practice.work(practice.admin) as uow, pytest.raises(UnknownAuditAction):
+        uow.record("couple.teleport", "couple", practice.admins_couple)
+        uow.commit()
+    with practice.factory() as session:
+        written = set(session.scalars(select(AuditEvent.action)))
+    assert "couple.teleport" not in written

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from trustcare.identity import Actor, PartnerActor
 from trustcare.models import AuditEvent, Counselor, Couple, utcnow
+from trustcare.services.audit_actions import check_action
 from trustcare.services.errors import CoupleNotFound, PermissionDenied
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class UnitOfWork:
         **detail: Any,
     ) -> None:
         """Record who did what to which record; detail never holds clinical text or tokens."""
+        check_action(action, record_type)
         self.session.add(
             AuditEvent(
                 practice_id=practice_id,
