@@ -5,7 +5,9 @@ import datetime as dt
 import streamlit as st
 
 from trustcare.services import audit
-from trustcare.ui import state
+from trustcare.ui import paging, state
+
+PAGER_KEY = "audit_trail_pages"
 
 context = state.get_context()
 actor = state.current_actor(context)
@@ -16,15 +18,19 @@ with context.work(actor) as uow:
     choices = audit.audit_choices(uow)
 
 today = dt.date.today()
-dates_col, actor_col, action_col = st.columns([2, 2, 2])
+dates_col, actor_col, action_col = st.columns(3)
 dates = dates_col.date_input("Dates", (today - dt.timedelta(days=30), today), max_value=today)
 actor_id = actor_col.selectbox(
     "Actor",
     [None, *choices.actors],
     format_func=lambda key: "anyone" if key is None else choices.actors[key],
 )
-action = action_col.selectbox("Action", ["", *choices.actions], format_func=lambda a: a or "any")
-type_col, id_col, _ = st.columns([2, 2, 2])
+action = action_col.selectbox(
+    "Action",
+    ["", *choices.actions],
+    format_func=lambda key: f"{key}: {choices.actions[key]}" if key else "any",
+)
+type_col, id_col, _ = st.columns(3)
 record_type = type_col.selectbox(
     "Record type", ["", *choices.record_types], format_func=lambda r: r or "any"
 )
@@ -41,10 +47,11 @@ filters = audit.AuditFilter(
     record_type=record_type,
     record_id=int(record_id) if record_id is not None else None,
 )
+before, page_number = paging.cursor(PAGER_KEY, filters)
 with context.work(actor) as uow:
-    page = audit.audit_events(uow, filters)
+    page = audit.audit_events(uow, filters, before)
 
-if page.events.empty:
+if not page.events.num_rows:
     st.info("No events match these filters.")
 else:
     st.dataframe(
@@ -53,11 +60,10 @@ else:
         width="stretch",
         column_config={"When (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")},
     )
-    shown = f"{len(page.events)} event(s)"
     st.caption(
-        f"{shown}; only the newest {audit.PAGE_LIMIT} are shown, the CSV has them all."
-        if page.truncated
-        else shown
+        f"Page {page_number}: {page.events.num_rows} event(s)"
+        + ("; older ones on the next page. " if page.older else ". ")
+        + "The CSV has every matching event."
     )
 
 
@@ -67,12 +73,15 @@ def export_csv() -> str:
         return audit.export_audit_csv(uow, filters)
 
 
-st.download_button(
+newer_col, older_col, _, download_col = st.columns([1, 1, 2, 2], vertical_alignment="center")
+paging.show(PAGER_KEY, filters, page.older, newer_col, older_col)
+download_col.download_button(
     "Download as CSV",
     data=export_csv,
     file_name=f"trustcare-audit-{start or 'start'}-to-{end or 'now'}.csv",
     mime="text/csv",
     icon=":material/download:",
     on_click="ignore",
-    disabled=page.events.empty,
+    disabled=not page.events.num_rows,
+    width="stretch",
 )

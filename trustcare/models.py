@@ -251,7 +251,13 @@ class AuditEvent(Base):
     __tablename__ = "audit_event"
     __table_args__ = (
         Index("ix_audit_event_practice_at", "practice_id", "at"),
-        Index("ix_audit_event_record", "record_type", "record_id"),
+        # The audit trail's filters, newest first: a rare action, record type or actor is
+        # found without reading through all of the practice's events.
+        Index("ix_audit_event_practice_action_at", "practice_id", "action", "at"),
+        Index("ix_audit_event_practice_record_type_at", "practice_id", "record_type", "at"),
+        Index("ix_audit_event_practice_actor_at", "practice_id", "actor_kind", "actor_id", "at"),
+        # One record's history, newest first (the trail filtered by a record, the couple page).
+        Index("ix_audit_event_record", "record_type", "record_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

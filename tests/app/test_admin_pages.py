@@ -8,7 +8,8 @@ import pytest
 import streamlit
 
 from tests.app.conftest import signed_in_app
-from trustcare.services import accounts, admin, couples
+from trustcare.models import AuditEvent
+from trustcare.services import accounts, admin, audit, couples
 from trustcare.services.uow import CounselorWork
 
 ADMIN_PAGES = {
@@ -207,3 +208,63 @@ def test_the_audit_trail_lists_events_and_filters_by_action(harbor):
     next(s for s in at.selectbox if s.label == "Action").set_value("session.create").run()
     assert set(at.dataframe[0].value["Action"]) == {"session.create"}
     assert set(at.dataframe[0].value["Actor"]) == {"Ben Imaginary"}
+
+
+def _trail_of(harbor, count: int) -> None:
+    """`count` views of Rivera by Ada, a minute apart, in the last hour."""
+    newest = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    with harbor["factory"]() as session:
+        session.add_all(
+            AuditEvent(
+                practice_id=harbor["ada"].practice_id,
+                actor_kind="counselor",
+                actor_id=harbor["ada"].counselor_id,
+                action="couple.view",
+                record_type="couple",
+                record_id=harbor["rivera"],
+                at=newest - dt.timedelta(minutes=number),
+                detail={"minute": number},
+            )
+            for number in range(count)
+        )
+        session.commit()
+
+
+def button(at, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_the_audit_trail_pages_to_older_events_and_back(harbor):
+    _trail_of(harbor, audit.PAGE_SIZE + 10)
+    at = admin_page(harbor, "pages/audit_trail.py")
+    first = at.dataframe[0].value
+    assert len(first) == audit.PAGE_SIZE
+    assert "Page 1: 50 event(s); older ones on the next page." in texts(at)
+    assert button(at, "Newer").disabled
+    button(at, "Older").click().run()
+    assert not at.exception
+    second = at.dataframe[0].value
+    assert "Page 2:" in texts(at)
+    assert second["When (UTC)"].max() < first["When (UTC)"].min()
+    assert button(at, "Older").disabled
+    button(at, "Newer").click().run()
+    assert at.dataframe[0].value.equals(first)
+
+
+def test_changing_a_filter_goes_back_to_the_newest_page(harbor):
+    _trail_of(harbor, 2 * audit.PAGE_SIZE + 10)
+    at = admin_page(harbor, "pages/audit_trail.py")
+    button(at, "Older").click().run()
+    assert "Page 2:" in texts(at)
+    next(s for s in at.selectbox if s.label == "Action").set_value("couple.view").run()
+    assert "Page 1:" in texts(at)
+
+
+def test_the_action_filter_offers_actions_that_have_not_happened_yet(harbor):
+    at = admin_page(harbor, "pages/audit_trail.py")
+    action = next(s for s in at.selectbox if s.label == "Action")
+    assert "couple.break_glass: an admin read a record (break-glass)" in action.options
+    action.set_value("couple.break_glass").run()
+    assert not at.exception
+    assert "No events match these filters." in texts(at)
+    assert at.download_button[0].disabled

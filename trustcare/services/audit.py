@@ -8,17 +8,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy import Select, select
+import pyarrow as pa
+from sqlalchemy import Row, Select, and_, select, tuple_
 
 from trustcare.models import AuditEvent, Counselor
+from trustcare.services.audit_actions import ACTIONS, RECORD_TYPES
 from trustcare.services.uow import CounselorWork
 
-PAGE_LIMIT = 1000
+PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
-COLUMNS = ["When (UTC)", "Actor", "Action", "Record", "Record id", "Detail"]
+COLUMN_TYPES = {
+    "When (UTC)": pa.timestamp("us"),
+    "Actor": pa.string(),
+    "Action": pa.string(),
+    "Record": pa.string(),
+    "Record id": pa.int64(),
+    "Detail": pa.string(),
+}
+COLUMNS = list(COLUMN_TYPES)
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -37,21 +48,56 @@ class AuditFilter:
 
 @dataclass(frozen=True)
 class AuditChoices:
-    """What the filters can choose from: the practice's counselors, actions and record types."""
+    """What the filters offer: the practice's counselors, and every action (with what it means)
+    and record type the services can write, whether or not it has happened yet."""
 
     actors: dict[int, str]
-    actions: list[str]
+    actions: dict[str, str]
     record_types: list[str]
 
 
 @dataclass(frozen=True)
+class AuditCursor:
+    """The last event of a page; the next, older page starts after it."""
+
+    at: dt.datetime
+    event_id: int
+
+
+@dataclass(frozen=True)
 class AuditPage:
-    events: pd.DataFrame
-    truncated: bool
+    events: pa.Table
+    older: AuditCursor | None  # where the next page starts; None when this is the oldest
 
 
-def _events(uow: CounselorWork, filters: AuditFilter) -> Select[tuple[AuditEvent]]:
-    statement = select(AuditEvent).where(AuditEvent.practice_id == uow.actor.practice_id)
+def _events(uow: CounselorWork, filters: AuditFilter, before: AuditCursor | None = None) -> Select:
+    """The matching events newest first, as the columns shown, with the acting counselor's name.
+
+    Each filter has an index on audit_event (models.py) that yields its events newest first,
+    so a page reads only its own rows, however long the trail.
+    """
+    statement = (
+        select(
+            AuditEvent.id,
+            AuditEvent.at,
+            AuditEvent.actor_kind,
+            AuditEvent.actor_id,
+            Counselor.display_name,
+            AuditEvent.action,
+            AuditEvent.record_type,
+            AuditEvent.record_id,
+            AuditEvent.detail,
+        )
+        .outerjoin(
+            Counselor,
+            and_(
+                AuditEvent.actor_kind == "counselor",
+                Counselor.id == AuditEvent.actor_id,
+                Counselor.practice_id == AuditEvent.practice_id,
+            ),
+        )
+        .where(AuditEvent.practice_id == uow.actor.practice_id)
+    )
     if filters.start is not None:
         start = dt.datetime.combine(filters.start, dt.time(), dt.UTC)
         statement = statement.where(AuditEvent.at >= start)
@@ -68,64 +114,66 @@ def _events(uow: CounselorWork, filters: AuditFilter) -> Select[tuple[AuditEvent
         statement = statement.where(AuditEvent.record_type == filters.record_type)
     if filters.record_id is not None:
         statement = statement.where(AuditEvent.record_id == filters.record_id)
+    if before is not None:
+        statement = statement.where(
+            tuple_(AuditEvent.at, AuditEvent.id) < tuple_(before.at, before.event_id)
+        )
     return statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 
-def _counselor_names(uow: CounselorWork) -> dict[int, str]:
-    return dict(
-        uow.session.execute(
-            uow.practice_counselors().with_only_columns(Counselor.id, Counselor.display_name)
-        ).all()
+def _actor(row: Row) -> str:
+    if row.actor_kind == "counselor":
+        return row.display_name or f"counselor {row.actor_id}"
+    if row.actor_kind == "partner":
+        return f"client (partner {row.actor_id})"
+    return row.actor_kind
+
+
+def _table(rows: Sequence[Row]) -> pa.Table:
+    """Arrow, the form `st.dataframe` sends to the browser: building a pandas frame and having
+    Streamlit convert it costs more, on every run, than the query itself."""
+    columns = {
+        "When (UTC)": [row.at.replace(tzinfo=None) for row in rows],
+        "Actor": [_actor(row) for row in rows],
+        "Action": [row.action for row in rows],
+        "Record": [row.record_type for row in rows],
+        "Record id": [row.record_id for row in rows],
+        "Detail": [
+            json.dumps(row.detail or {}, ensure_ascii=False, sort_keys=True) for row in rows
+        ],
+    }
+    return pa.table(
+        [pa.array(values, type=COLUMN_TYPES[name]) for name, values in columns.items()],
+        names=COLUMNS,
     )
 
 
-def _actor(event: AuditEvent, names: dict[int, str]) -> str:
-    if event.actor_kind == "counselor":
-        return names.get(event.actor_id, f"counselor {event.actor_id}")
-    if event.actor_kind == "partner":
-        return f"client (partner {event.actor_id})"
-    return event.actor_kind
-
-
-def _frame(uow: CounselorWork, events: list[AuditEvent]) -> pd.DataFrame:
-    names = _counselor_names(uow)
-    return pd.DataFrame(
-        [
-            (
-                event.at.replace(tzinfo=None),
-                _actor(event, names),
-                event.action,
-                event.record_type,
-                event.record_id,
-                json.dumps(event.detail or {}, ensure_ascii=False, sort_keys=True),
-            )
-            for event in events
-        ],
-        columns=COLUMNS,
-    ).astype({"Record id": "Int64"})
-
-
 def audit_choices(uow: CounselorWork) -> AuditChoices:
+    """One small query (the counselors); actions and record types come from the code."""
     uow.require_admin()
-    in_practice = AuditEvent.practice_id == uow.actor.practice_id
-    actions = uow.session.scalars(
-        select(AuditEvent.action).where(in_practice).distinct().order_by(AuditEvent.action)
-    ).all()
-    record_types = uow.session.scalars(
-        select(AuditEvent.record_type)
-        .where(in_practice)
-        .distinct()
-        .order_by(AuditEvent.record_type)
-    ).all()
-    names = dict(sorted(_counselor_names(uow).items(), key=lambda item: item[1]))
-    return AuditChoices(actors=names, actions=list(actions), record_types=list(record_types))
+    actors = dict(
+        uow.session.execute(
+            uow.practice_counselors()
+            .with_only_columns(Counselor.id, Counselor.display_name)
+            .order_by(Counselor.display_name, Counselor.id)
+        ).all()
+    )
+    return AuditChoices(
+        actors=actors,
+        actions={action: known.meaning for action, known in ACTIONS.items()},
+        record_types=list(RECORD_TYPES),
+    )
 
 
-def audit_events(uow: CounselorWork, filters: AuditFilter) -> AuditPage:
-    """The newest matching events, at most `PAGE_LIMIT` of them."""
+def audit_events(
+    uow: CounselorWork, filters: AuditFilter, before: AuditCursor | None = None
+) -> AuditPage:
+    """One page of matching events, newest first, starting after `before` (or at the newest)."""
     uow.require_admin()
-    events = uow.session.scalars(_events(uow, filters).limit(PAGE_LIMIT + 1)).all()
-    return AuditPage(_frame(uow, events[:PAGE_LIMIT]), truncated=len(events) > PAGE_LIMIT)
+    rows = uow.session.execute(_events(uow, filters, before).limit(PAGE_SIZE + 1)).all()
+    shown = rows[:PAGE_SIZE]
+    older = AuditCursor(shown[-1].at, shown[-1].id) if len(rows) > PAGE_SIZE else None
+    return AuditPage(_table(shown), older=older)
 
 
 def _spreadsheet_safe(value: object) -> object:
@@ -137,8 +185,12 @@ def _spreadsheet_safe(value: object) -> object:
 def export_audit_csv(uow: CounselorWork, filters: AuditFilter) -> str:
     """Every matching event as CSV (UTF-8, with a header); the export itself is audited."""
     uow.require_admin()
-    events = uow.session.scalars(_events(uow, filters).limit(EXPORT_LIMIT)).all()
-    frame = _frame(uow, events).map(_spreadsheet_safe)
+    rows = uow.session.execute(_events(uow, filters).limit(EXPORT_LIMIT)).all()
+    frame = (
+        _table(rows)
+        .to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+        .map(_spreadsheet_safe)
+    )
     uow.record(
         "audit.export",
         "practice",
