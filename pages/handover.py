@@ -1,6 +1,7 @@
-"""Practice admin: every couple by label, counselor and status; hand-over; break-glass reading."""
+"""Practice admin: find couples by label or counselor (label, counselor and status only); hand a
+couple over; break-glass reading."""
 
-import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from trustcare.services import admin
@@ -20,15 +21,25 @@ st.caption(
 if notice := st.session_state.pop(NOTICE_KEY, None):
     st.success(notice)
 
+search = st.text_input(
+    "Find a couple by label or counselor",
+    key="handover_search",
+    max_chars=80,
+    placeholder="Part of a couple's label or a counselor's name",
+)
 with context.work(actor) as uow:
-    rows = admin.handover_list(uow)
-    roster = admin.counselor_roster(uow)
+    view = admin.handover_view(uow, search)
+rows = view.rows
 if not rows:
-    st.info("The practice has no couples yet.")
+    st.info(
+        "No couple's label or counselor matches this search."
+        if view.searched
+        else "The practice has no couples yet."
+    )
     st.stop()
 
 st.dataframe(
-    pd.DataFrame(
+    pa.table(
         {
             "Couple": [row.label for row in rows],
             "Counselor": [row.counselor for row in rows],
@@ -38,6 +49,11 @@ st.dataframe(
     hide_index=True,
     width="stretch",
 )
+st.caption(
+    f"The first {len(rows)} matching couples by label; narrow the search to find others."
+    if view.more
+    else f"{len(rows)} couple(s) by label."
+)
 by_couple = {row.couple_id: row for row in rows}
 
 
@@ -46,7 +62,7 @@ def couple_name(couple_id: int) -> str:
 
 
 st.subheader("Hand a couple over")
-active = {row.id: row.name for row in roster if row.active}
+active = {counselor.id: counselor.name for counselor in view.counselors if counselor.active}
 with st.form("handover"):
     couple_id = st.selectbox("Couple", list(by_couple), format_func=couple_name)
     to_counselor = st.selectbox("To counselor", list(active), format_func=active.get)
@@ -70,7 +86,7 @@ st.write(
 )
 others = [row.couple_id for row in rows if row.counselor_id != actor.counselor_id]
 if not others:
-    st.info("Every couple is in your own caseload; open them from the caseload.")
+    st.info("Every couple listed is in your own caseload; open them from the caseload.")
     st.stop()
 with st.form("break_glass", clear_on_submit=True):
     glass_couple = st.selectbox("Couple", others, format_func=couple_name)

@@ -110,6 +110,8 @@ class Couple(Base):
         UniqueConstraint("counselor_id", "label_key"),
         # Covers the caseload's counts per status and its freshness check without the table.
         Index("ix_couple_caseload", "counselor_id", "practice_id", "status", "alert_version"),
+        # The admin's hand-over list: the practice's couples by label, a page at a time.
+        Index("ix_couple_practice_label", "practice_id", "label_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -210,6 +210,55 @@ def test_the_audit_trail_lists_events_and_filters_by_action(harbor):
     assert set(at.dataframe[0].value["Actor"]) == {"Ben Imaginary"}
 
 
+def search_handover(at, text: str):
+    return at.text_input(key="handover_search").set_value(text).run()
+
+
+def test_the_handover_search_narrows_the_list_and_the_choices(harbor):
+    at = search_handover(admin_page(harbor, "pages/handover.py"), "oka")
+    assert not at.exception
+    assert list(at.dataframe[0].value["Couple"]) == ["Okafor"]
+    assert at.selectbox[0].options == ["Okafor (Ben Imaginary)"]
+    assert at.text_input(key="handover_search").value == "oka"
+    search_handover(at, "ada fict")
+    assert list(at.dataframe[0].value["Couple"]) == ["Rivera"]
+
+
+def test_a_handover_search_that_matches_nothing_says_so_and_keeps_the_text(harbor):
+    at = search_handover(admin_page(harbor, "pages/handover.py"), "Zebedee")
+    assert not at.exception
+    assert "No couple's label or counselor matches this search." in texts(at)
+    assert not at.dataframe and not at.selectbox
+    assert at.text_input(key="handover_search").value == "Zebedee"
+
+
+def test_a_long_handover_list_shows_the_first_couples_and_says_so(harbor):
+    with CounselorWork(harbor["factory"], harbor["ben"]) as uow:
+        for number in range(admin.HANDOVER_LIMIT):
+            couples.create_couple(
+                uow,
+                f"Bulk {number:02d}",
+                [couples.PartnerInput("Pat"), couples.PartnerInput("Sam")],
+            )
+    at = admin_page(harbor, "pages/handover.py")
+    assert len(at.dataframe[0].value) == admin.HANDOVER_LIMIT
+    assert len(at.selectbox[0].options) == admin.HANDOVER_LIMIT
+    assert "narrow the search to find others" in texts(at)
+    search_handover(at, "rivera")
+    assert list(at.dataframe[0].value["Couple"]) == ["Rivera"]
+
+
+@pytest.mark.parametrize("chunk", range(4))
+def test_every_blns_string_is_a_harmless_search_on_the_handover_page(harbor, blns, chunk):
+    at = admin_page(harbor, "pages/handover.py")
+    for text in blns[chunk::4]:
+        search_handover(at, text)
+        assert not at.exception, text
+        # Streamlit keeps the first 80 characters, as the browser's field does.
+        assert at.text_input(key="handover_search").value == text[:80]
+        assert at.dataframe or "No couple's label or counselor matches" in texts(at), text
+
+
 def _trail_of(harbor, count: int) -> None:
     """`count` views of Rivera by Ada, a minute apart, in the last hour."""
     newest = dt.datetime.now(dt.UTC).replace(microsecond=0)

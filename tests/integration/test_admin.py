@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from trustcare.identity import SignOnIdentity
-from trustcare.models import AuditEvent, Counselor, Practice
+from trustcare.models import AuditEvent, Counselor, Couple, Practice
 from trustcare.services import accounts, admin, audit, couples, signon
 from trustcare.services.errors import CoupleNotFound, InvalidInput, LoginFailed, PermissionDenied
+from trustcare.services.validation import label_key
 
 LONG_ENOUGH_REASON = "Ben is on leave and Lena phoned the practice in distress."
 
@@ -50,7 +51,7 @@ ADMIN_CALLS = {
         uow, p.admin.counselor_id, "a brand new password"
     ),
     "admin.forget_sign_on": lambda uow, p: admin.forget_sign_on(uow, p.admin.counselor_id),
-    "admin.handover_list": lambda uow, p: admin.handover_list(uow),
+    "admin.handover_view": lambda uow, p: admin.handover_view(uow),
     "admin.hand_over_couple": lambda uow, p: admin.hand_over_couple(
         uow, p.admins_couple, p.counselor.counselor_id
     ),
@@ -276,7 +277,7 @@ def test_handover_to_a_deactivated_counselor_is_refused(practice):
 
 def test_the_handover_list_shows_labels_counselors_and_statuses_and_nothing_clinical(practice):
     with practice.work(practice.admin) as uow:
-        rows = admin.handover_list(uow)
+        view = admin.handover_view(uow)
     assert {field.name for field in fields(admin.HandoverRow)} == {
         "couple_id",
         "label",
@@ -284,10 +285,104 @@ def test_the_handover_list_shows_labels_counselors_and_statuses_and_nothing_clin
         "counselor_id",
         "counselor",
     }
-    assert {(row.label, row.counselor, row.status) for row in rows} == {
-        ("Rivera", "Ada Fictional", "active"),
+    assert [(row.label, row.counselor, row.status) for row in view.rows] == [
         ("Okafor", "Ben Imaginary", "active"),
-    }
+        ("Rivera", "Ada Fictional", "active"),
+    ]
+    assert not view.more and not view.searched
+
+
+def _found(practice, search: str) -> list[str]:
+    with practice.work(practice.admin) as uow:
+        return [row.label for row in admin.handover_view(uow, search).rows]
+
+
+def _add_couples(practice, labels: list[str]) -> None:
+    """Couples in Ben's caseload, written directly: the hand-over list reads labels only."""
+    with practice.factory() as session:
+        session.add_all(
+            Couple(
+                practice_id=practice.counselor.practice_id,
+                counselor_id=practice.counselor.counselor_id,
+                label=label,
+                label_key=label_key(label),
+            )
+            for label in labels
+        )
+        session.commit()
+
+
+@pytest.mark.parametrize(
+    ("search", "found"),
+    [
+        ("", ["Okafor", "Rivera"]),
+        ("riv", ["Rivera"]),
+        ("  RIVERA ", ["Rivera"]),
+        ("ben", ["Okafor"]),
+        ("ada fictional", ["Rivera"]),
+        ("IMAGINARY", ["Okafor"]),
+        ("a", ["Okafor", "Rivera"]),
+        ("nobody here", []),
+    ],
+)
+def test_the_handover_search_finds_couples_by_label_or_counselor(practice, search, found):
+    assert _found(practice, search) == found
+
+
+def test_the_handover_search_folds_case_and_unicode_like_labels_do(practice):
+    _add_couples(practice, ["Straße Family", "ＷＩＤＥ Wong"])
+    assert _found(practice, "STRASSE") == ["Straße Family"]
+    assert _found(practice, "wide") == ["ＷＩＤＥ Wong"]
+
+
+def test_percent_and_underscore_in_a_search_are_plain_characters(practice):
+    _add_couples(practice, ["100% committed", "snake_case Lee", "Percy"])
+    assert _found(practice, "%") == ["100% committed"]
+    assert _found(practice, "_") == ["snake_case Lee"]
+    assert _found(practice, "Per%") == []
+
+
+@pytest.mark.parametrize("search", ["\x00", "Riv\x00era", "x" * 5000])
+def test_a_search_no_label_can_hold_matches_nothing_instead_of_failing(practice, search):
+    assert _found(practice, search) == []
+
+
+def test_every_blns_string_is_a_harmless_handover_search(practice, blns):
+    _add_couples(practice, ["¯\\_(ツ)_/¯ Lee"])
+    with practice.work(practice.admin) as uow:
+        for text in blns:
+            found = [row.label for row in admin.handover_view(uow, text).rows]
+            assert set(found) <= {"Rivera", "Okafor", "¯\\_(ツ)_/¯ Lee"}, text
+    assert _found(practice, "¯\\_(ツ)_/¯") == ["¯\\_(ツ)_/¯ Lee"]
+
+
+def test_the_handover_list_is_limited_by_label_and_says_more_match(practice):
+    _add_couples(practice, [f"Bulk {number:03d}" for number in range(admin.HANDOVER_LIMIT + 5)])
+    with practice.work(practice.admin) as uow:
+        view = admin.handover_view(uow, "bulk")
+        everyone = admin.handover_view(uow)
+    assert [row.label for row in view.rows] == [
+        f"Bulk {number:03d}" for number in range(admin.HANDOVER_LIMIT)
+    ]
+    assert view.more and view.searched
+    assert len(everyone.rows) == admin.HANDOVER_LIMIT and everyone.more
+    assert [counselor.name for counselor in everyone.counselors] == [
+        "Ada Fictional",
+        "Ben Imaginary",
+    ]
+
+
+def test_the_handover_list_takes_the_same_statements_however_many_couples(
+    practice, count_statements
+):
+    def list_and_search():
+        with practice.work(practice.admin) as uow:
+            admin.handover_view(uow)
+            admin.handover_view(uow, "ben")
+
+    few = count_statements(list_and_search)
+    _add_couples(practice, [f"Bulk {number:03d}" for number in range(3 * admin.HANDOVER_LIMIT)])
+    assert count_statements(list_and_search) == few
 
 
 def test_an_admin_cannot_open_another_counselors_couple_without_breaking_glass(practice):

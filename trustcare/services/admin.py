@@ -13,19 +13,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func
+from sqlalchemy import false, func, or_
 from sqlalchemy.exc import IntegrityError
 
-from trustcare.models import Counselor, Couple, Practice
+from trustcare.models import LABEL_MAX, Counselor, Couple, Practice
 from trustcare.passwords import hash_password, password_problem
 from trustcare.practice_settings import PracticeSettings
 from trustcare.services.couples import CoupleRecord, record_of
 from trustcare.services.errors import CoupleNotFound, InvalidInput, NotFound
 from trustcare.services.uow import CounselorWork
-from trustcare.services.validation import EMAIL_PATTERN, clean_long_text, clean_optional
+from trustcare.services.validation import (
+    EMAIL_PATTERN,
+    clean_long_text,
+    clean_optional,
+    label_key,
+)
 
 BREAK_GLASS_REASON_MIN = 15
 BREAK_GLASS_REASON_MAX = 500
+HANDOVER_LIMIT = 50
+# NFKC and case folding turn one character into at most 18, so no label's key is longer; a
+# longer search cannot match one, and is never sent to the database as a pattern.
+LABEL_KEY_MAX = 18 * LABEL_MAX
 
 
 class CounselorNotFound(NotFound):
@@ -52,6 +61,23 @@ class HandoverRow:
     status: str
     counselor_id: int
     counselor: str
+
+
+@dataclass(frozen=True)
+class CounselorChoice:
+    id: int
+    name: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class HandoverView:
+    """The couples matching a search, at most `HANDOVER_LIMIT` of them, and the counselors."""
+
+    rows: list[HandoverRow]
+    more: bool  # more couples match than are listed
+    searched: bool
+    counselors: list[CounselorChoice]
 
 
 @dataclass(frozen=True)
@@ -172,18 +198,47 @@ def forget_sign_on(uow: CounselorWork, counselor_id: int) -> None:
     uow.commit()
 
 
-def handover_list(uow: CounselorWork) -> list[HandoverRow]:
-    """Every couple of the practice by label, status and counselor: nothing clinical."""
+def handover_view(uow: CounselorWork, search: str = "") -> HandoverView:
+    """The practice's couples by label whose label or counselor matches the search: nothing
+    clinical, and never more than `HANDOVER_LIMIT` rows, so the page costs the same at any size.
+
+    Counselors are few, so their names are matched here (with the same case and Unicode folding
+    as labels); labels are matched by the database, a limited read along the label index.
+    """
     uow.require_admin()
+    counselors = [
+        CounselorChoice(*row)
+        for row in uow.session.execute(
+            uow.practice_counselors()
+            .with_only_columns(Counselor.id, Counselor.display_name, Counselor.is_active)
+            .order_by(Counselor.display_name, Counselor.id)
+        ).all()
+    ]
+    names = {counselor.id: counselor.name for counselor in counselors}
+    needle = label_key(search) if isinstance(search, str) else ""
+    statement = uow.practice_couples().with_only_columns(
+        Couple.id, Couple.label, Couple.status, Couple.counselor_id
+    )
+    if needle:
+        matches = [false()]
+        # A NUL is in no label, and PostgreSQL refuses it in a parameter.
+        if "\x00" not in needle and len(needle) <= LABEL_KEY_MAX:
+            matches.append(Couple.label_key.contains(needle, autoescape=True))
+        if counselor_ids := [id_ for id_, name in names.items() if needle in label_key(name)]:
+            matches.append(Couple.counselor_id.in_(counselor_ids))
+        statement = statement.where(or_(*matches))
     rows = uow.session.execute(
-        uow.practice_couples()
-        .join(Counselor, Counselor.id == Couple.counselor_id)
-        .with_only_columns(
-            Couple.id, Couple.label, Couple.status, Counselor.id, Counselor.display_name
-        )
-        .order_by(Counselor.display_name, Couple.label_key)
+        statement.order_by(Couple.label_key, Couple.id).limit(HANDOVER_LIMIT + 1)
     ).all()
-    return [HandoverRow(*row) for row in rows]
+    return HandoverView(
+        rows=[
+            HandoverRow(couple_id, label, status, counselor_id, names[counselor_id])
+            for couple_id, label, status, counselor_id in rows[:HANDOVER_LIMIT]
+        ],
+        more=len(rows) > HANDOVER_LIMIT,
+        searched=bool(needle),
+        counselors=counselors,
+    )
 
 
 def hand_over_couple(uow: CounselorWork, couple_id: int, to_counselor_id: int) -> None:
