@@ -1,6 +1,6 @@
 """Practice admin: the practice's counselors; add, deactivate, reactivate, reset a password."""
 
-import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from trustcare.services import accounts, admin
@@ -33,7 +33,7 @@ if notice := st.session_state.pop(NOTICE_KEY, None):
 with context.work(actor) as uow:
     roster = admin.counselor_roster(uow)
 st.dataframe(
-    pd.DataFrame(
+    pa.table(
         {
             "Name": [row.name for row in roster],
             "Email": [row.email for row in roster],
