@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from tests.e2e.conftest import Server, free_port, screenshot, start_server, wait_for_app
 from trustcare.db import make_engine, make_session_factory, upgrade
-from trustcare.models import AuditEvent, Counselor
+from trustcare.models import AuditEvent, Counselor, Couple
 from trustcare.services import accounts, admin, couples
 from trustcare.services.uow import CounselorWork
 
@@ -153,6 +153,32 @@ def _audit_actions(database_url: str) -> list[str]:
     return actions
 
 
+def _views_of_rivera(database_url: str, count: int) -> None:
+    """`count` earlier views of Rivera by Ada, so the audit trail has more than one page."""
+    engine = make_engine(database_url)
+    with make_session_factory(engine)() as session:
+        ada = session.scalars(
+            select(Counselor).where(Counselor.email == "ada@harbor.example")
+        ).one()
+        rivera = session.scalars(select(Couple.id).where(Couple.label == "Rivera")).one()
+        earliest = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        session.add_all(
+            AuditEvent(
+                practice_id=ada.practice_id,
+                actor_kind="counselor",
+                actor_id=ada.id,
+                action="couple.view",
+                record_type="couple",
+                record_id=rivera,
+                at=earliest + dt.timedelta(minutes=number),
+                detail={},
+            )
+            for number in range(count)
+        )
+        session.commit()
+    engine.dispose()
+
+
 def test_a_counselor_signs_in_through_the_provider_lands_on_their_caseload_and_signs_out(
     sign_on_server, provider, browser
 ):
@@ -262,6 +288,13 @@ def test_an_admin_signs_on_and_works_through_the_admin_pages(sign_on_server, bro
     page.get_by_role("link", name="Couples and hand-over").click()
     page.get_by_role("heading", name="Couples and hand-over").wait_for(timeout=30_000)
     wait_for_app(page)
+    search = page.get_by_label("Find a couple by label or counselor")
+    search.fill("imaginary")
+    search.press("Enter")
+    page.get_by_text("1 couple(s) by label.").wait_for(timeout=30_000)
+    wait_for_app(page)
+    screenshot(page, "sso-admin-handover-search")
+    assert search.input_value() == "imaginary"
     page.get_by_label("Why do you need to read this record?").fill(
         "Ben is away this week and Tess phoned the practice in distress."
     )
@@ -278,10 +311,19 @@ def test_an_admin_signs_on_and_works_through_the_admin_pages(sign_on_server, bro
     wait_for_app(page)
     screenshot(page, "sso-admin-practice-settings")
 
+    _views_of_rivera(sign_on_server.database_url, 60)
     page.get_by_role("link", name="Audit trail").click()
     page.get_by_role("heading", name="Audit trail").wait_for(timeout=30_000)
     wait_for_app(page)
+    page.get_by_text("Page 1: 50 event(s); older ones on the next page.").wait_for(timeout=30_000)
     screenshot(page, "sso-admin-audit-trail")
+    page.get_by_role("button", name="Older").click()
+    page.get_by_text("Page 2:").wait_for(timeout=30_000)
+    wait_for_app(page)
+    screenshot(page, "sso-admin-audit-trail-older")
+    page.get_by_role("button", name="Newer").click()
+    page.get_by_text("Page 1: 50 event(s)").wait_for(timeout=30_000)
+    wait_for_app(page)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download as CSV").click()
     exported = Path(download.value.path()).read_text(encoding="utf-8")
