@@ -121,30 +121,34 @@ def _events(uow: CounselorWork, filters: AuditFilter, before: AuditCursor | None
     return statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 
-def _actor(row: Row) -> str:
-    if row.actor_kind == "counselor":
-        return row.display_name or f"counselor {row.actor_id}"
-    if row.actor_kind == "partner":
-        return f"client (partner {row.actor_id})"
-    return row.actor_kind
+def _actor(kind: str, actor_id: int | None, name: str | None) -> str:
+    if kind == "counselor":
+        return name or f"counselor {actor_id}"
+    if kind == "partner":
+        return f"client (partner {actor_id})"
+    return kind
 
 
 def _table(rows: Sequence[Row]) -> pa.Table:
     """Arrow, the form `st.dataframe` sends to the browser: building a pandas frame and having
-    Streamlit convert it costs more, on every run, than the query itself."""
-    columns = {
-        "When (UTC)": [row.at.replace(tzinfo=None) for row in rows],
-        "Actor": [_actor(row) for row in rows],
-        "Action": [row.action for row in rows],
-        "Record": [row.record_type for row in rows],
-        "Record id": [row.record_id for row in rows],
-        "Detail": [
-            json.dumps(row.detail or {}, ensure_ascii=False, sort_keys=True) for row in rows
-        ],
-    }
+    Streamlit convert it costs more, on every run, than the query itself. Arrow stores the
+    aware times as UTC."""
+    _, at, kind, actor_id, counselor, action, record_type, record_id, detail = (
+        zip(*rows, strict=True) if rows else [()] * 9
+    )
+    columns = (
+        at,
+        [_actor(*actor) for actor in zip(kind, actor_id, counselor, strict=True)],
+        action,
+        record_type,
+        record_id,
+        [json.dumps(value or {}, ensure_ascii=False, sort_keys=True) for value in detail],
+    )
     return pa.table(
-        [pa.array(values, type=COLUMN_TYPES[name]) for name, values in columns.items()],
-        names=COLUMNS,
+        {
+            name: pa.array(values, type=type_)
+            for (name, type_), values in zip(COLUMN_TYPES.items(), columns, strict=True)
+        }
     )
 
 
