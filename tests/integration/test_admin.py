@@ -179,6 +179,30 @@ def test_a_sign_on_counselor_is_added_without_a_password(practice):
     assert roster[practice.counselor.counselor_id].couples == 1
 
 
+def test_the_roster_says_how_each_counselor_signs_in_and_counts_their_couples(practice):
+    _link_ben(practice)
+    _add_couples(practice, ["Lee", "Novak"])
+    with practice.work(practice.admin) as uow:
+        cleo = accounts.add_counselor(uow, "Cleo Invented", "cleo@harbor.example", None)
+        roster = admin.counselor_roster(uow)
+    assert [(row.name, row.sign_in, row.sign_on_linked, row.couples) for row in roster] == [
+        ("Ada Fictional", "local password", False, 1),
+        ("Ben Imaginary", "single sign-on (linked)", True, 3),
+        ("Cleo Invented", "single sign-on (not signed on yet)", False, 0),
+    ]
+    assert roster[2].id == cleo
+
+
+def test_the_roster_takes_one_statement_however_many_couples(practice, count_statements):
+    def roster():
+        with practice.work(practice.admin) as uow:
+            admin.counselor_roster(uow)
+
+    assert count_statements(roster) == 1
+    _add_couples(practice, [f"Bulk {number:03d}" for number in range(100)])
+    assert count_statements(roster) == 1
+
+
 def test_a_local_account_still_needs_a_long_enough_first_password(practice):
     with practice.work(practice.admin) as uow, pytest.raises(InvalidInput) as error:
         accounts.add_counselor(uow, "Cleo Invented", "cleo@harbor.example", "short")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import false, func, or_
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from trustcare.models import LABEL_MAX, Counselor, Couple, Practice
@@ -88,10 +88,10 @@ class PracticeSettingsView:
     smtp_password_stored: bool
 
 
-def _sign_in_kind(counselor: Counselor) -> str:
-    if counselor.oidc_subject is not None:
+def _sign_in_kind(has_password: bool, sign_on_linked: bool) -> str:
+    if sign_on_linked:
         return "single sign-on (linked)"
-    if counselor.password_hash is not None:
+    if has_password:
         return "local password"
     return "single sign-on (not signed on yet)"
 
@@ -113,30 +113,44 @@ def _practice_couple(uow: CounselorWork, couple_id: int) -> Couple:
 
 
 def counselor_roster(uow: CounselorWork) -> list[CounselorRow]:
-    """Everyone with an account, how they sign in, and how many couples they counsel."""
+    """Everyone with an account, how they sign in, and how many couples they counsel.
+
+    One statement; each caseload is counted inside the couple index that starts with the
+    counselor (ix_couple_caseload), without reading the couples themselves.
+    """
     uow.require_admin()
-    caseload_sizes = dict(
-        uow.session.execute(
-            uow.practice_couples()
-            .with_only_columns(Couple.counselor_id, func.count(Couple.id))
-            .group_by(Couple.counselor_id)
-        ).all()
+    caseload_size = (
+        select(func.count())
+        .select_from(Couple)
+        .where(Couple.counselor_id == Counselor.id)
+        .scalar_subquery()
     )
-    counselors = uow.session.scalars(
-        uow.practice_counselors().order_by(Counselor.display_name, Counselor.id)
+    rows = uow.session.execute(
+        uow.practice_counselors()
+        .with_only_columns(
+            Counselor.id,
+            Counselor.display_name,
+            Counselor.email,
+            Counselor.role,
+            Counselor.is_active,
+            Counselor.password_hash.is_not(None),
+            Counselor.oidc_subject.is_not(None),
+            caseload_size,
+        )
+        .order_by(Counselor.display_name, Counselor.id)
     ).all()
     return [
         CounselorRow(
-            id=c.id,
-            name=c.display_name,
-            email=c.email,
-            role=c.role,
-            active=c.is_active,
-            sign_in=_sign_in_kind(c),
-            sign_on_linked=c.oidc_subject is not None,
-            couples=caseload_sizes.get(c.id, 0),
+            id=counselor_id,
+            name=name,
+            email=email,
+            role=role,
+            active=active,
+            sign_in=_sign_in_kind(has_password, linked),
+            sign_on_linked=linked,
+            couples=couples,
         )
-        for c in counselors
+        for counselor_id, name, email, role, active, has_password, linked, couples in rows
     ]
 
 
