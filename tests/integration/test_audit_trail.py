@@ -243,3 +243,10 @@ def test_every_filter_reads_its_page_along_an_index_in_time_order(practice, engi
         )
     assert f"audit_event USING INDEX {index} " in plan
     assert "TEMP B-TREE" not in plan
+
+
+@pytest.mark.parametrize("record_id", [2**31, 2**53 - 1, -(2**40)])
+def test_a_record_id_beyond_any_row_id_matches_nothing_instead_of_failing(history, record_id):
+    """PostgreSQL refused an id past its Integer range, and the page showed the error."""
+    assert _shown(history, record_type="couple", record_id=record_id).empty
+    assert _shown(history, record_id=12).shape[0] == 2

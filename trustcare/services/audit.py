@@ -13,13 +13,16 @@ from dataclasses import dataclass
 
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Row, Select, and_, select, tuple_
+from sqlalchemy import Row, Select, and_, false, select, tuple_
 
 from trustcare.models import AuditEvent, Counselor
 from trustcare.services.audit_actions import ACTIONS, RECORD_TYPES
 from trustcare.services.uow import CounselorWork
 
 PAGE_SIZE = 50
+# The largest value an Integer column holds on PostgreSQL (SQLite's hold 64 bits): a larger
+# record id names no record, and PostgreSQL would refuse it as a parameter.
+RECORD_ID_MAX = 2**31 - 1
 EXPORT_LIMIT = 100_000
 COLUMN_TYPES = {
     "When (UTC)": pa.timestamp("us"),
@@ -113,7 +116,11 @@ def _events(uow: CounselorWork, filters: AuditFilter, before: AuditCursor | None
     if filters.record_type:
         statement = statement.where(AuditEvent.record_type == filters.record_type)
     if filters.record_id is not None:
-        statement = statement.where(AuditEvent.record_id == filters.record_id)
+        statement = statement.where(
+            AuditEvent.record_id == filters.record_id
+            if abs(filters.record_id) <= RECORD_ID_MAX
+            else false()
+        )
     if before is not None:
         statement = statement.where(
             tuple_(AuditEvent.at, AuditEvent.id) < tuple_(before.at, before.event_id)
