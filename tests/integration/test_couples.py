@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from trustcare.catalog import get_catalog
 from trustcare.models import AuditEvent, Couple, Partner
-from trustcare.services import couples
+from trustcare.services import couples, progress
 from trustcare.services.errors import CoupleNotFound, InvalidInput
 
 TODAY = dt.date.today()
@@ -53,9 +54,28 @@ def test_a_couple_id_that_never_existed_is_the_same_not_found(practice, call):
 
 
 @pytest.mark.parametrize("call", CROSS_COUNSELOR_CALLS.values(), ids=CROSS_COUNSELOR_CALLS.keys())
-def test_a_couple_id_longer_than_any_row_id_is_the_same_not_found(practice, call):
+@pytest.mark.parametrize("couple_id", [2**31, 2**40, 10**30])
+def test_a_couple_id_past_any_row_id_is_the_same_not_found(practice, call, couple_id):
+    """Row ids are 32-bit on PostgreSQL; a bigger one from a URL must not reach the database."""
     with practice.work(practice.admin) as uow, pytest.raises(CoupleNotFound):
-        call(uow, 10**30)
+        call(uow, couple_id)
+
+
+@pytest.mark.parametrize(
+    "search", ["100%", "a_b", "\\", "\x00", "Ri\x00vera", "%", "_"], ids=repr
+)
+def test_search_takes_wildcards_and_control_characters_as_plain_text(practice, search):
+    """A percent sign or underscore is not a wildcard, and a NUL (which PostgreSQL refuses in
+    text) matches nothing rather than failing."""
+    with practice.work(practice.admin) as uow:
+        couples.create_couple(
+            uow, "100% committed", [couples.PartnerInput("Ada"), couples.PartnerInput("Bo")]
+        )
+        found = [r.label for r in couples.list_caseload(uow, search=search).rows]
+        view = progress.caseload_view(uow, get_catalog(), search=search)
+    expected = ["100% committed"] if search in ("100%", "%") else []
+    assert found == expected
+    assert [r.label for r in view.rows] == expected
 
 
 def test_search_finds_couples_by_label_or_partner_name(practice):

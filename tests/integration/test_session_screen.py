@@ -83,9 +83,7 @@ def test_the_shared_screen_carries_no_safety_notes_or_contacts(practice, rivera_
 
 
 @pytest.mark.parametrize("screen_open", [False, True], ids=["new screen", "screen open"])
-def test_withdrawing_consent_removes_earlier_scores_too(
-    practice, rivera_with_history, screen_open
-):
+def test_withdrawing_consent_removes_earlier_scores_too(practice, rivera_with_history, screen_open):
     """Also from a screen already open in session mode, which hands back what it showed."""
     couple_id, lena, _ = rivera_with_history
     with practice.work(practice.admin) as uow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -94,13 +94,19 @@ def caseload_filter(uow: CounselorWork, status: str | None = None, search: str =
     if status:
         statement = statement.where(Couple.status == status)
     needle = search.strip()
+    if "\x00" in needle:
+        # No label or name holds a NUL (PostgreSQL refuses one in text): nothing matches.
+        return statement.where(false())
     if needle:
-        pattern = f"%{label_key(needle)}%"
         partner_match = select(Partner.couple_id).where(
-            func.lower(Partner.display_name).like(f"%{needle.lower()}%")
+            func.lower(Partner.display_name).contains(needle.lower(), autoescape=True)
         )
+        # autoescape: a % or _ typed in the search is that character, not a wildcard.
         statement = statement.where(
-            or_(Couple.label_key.like(pattern), Couple.id.in_(partner_match))
+            or_(
+                Couple.label_key.contains(label_key(needle), autoescape=True),
+                Couple.id.in_(partner_match),
+            )
         )
     return statement
 

@@ -618,20 +618,32 @@ def caseload_view(
     now = now or utcnow()
     settings = practice_settings(uow.session, uow.actor.practice_id)
     counts = {status_name: 0 for status_name in couple_service.COUPLE_STATUSES}
+    # The stored rows are counted too: a database recreated at the same address (a restore)
+    # may hold the same couples without their rows.
+    stored_rows = (
+        select(func.count())
+        .select_from(CoupleStanding)
+        .where(
+            CoupleStanding.counselor_id == uow.actor.counselor_id,
+            CoupleStanding.practice_id == uow.actor.practice_id,
+        )
+        .scalar_subquery()
+    )
     fingerprint = []
-    for status_name, couples_, versions, ids in uow.session.execute(
+    for status_name, couples_, versions, ids, stored in uow.session.execute(
         uow.couples()
         .with_only_columns(
             Couple.status,
             func.count(Couple.id),
             func.sum(Couple.alert_version),
             func.sum(Couple.id),
+            stored_rows,
         )
         .group_by(Couple.status)
         .order_by(Couple.status)
     ):
         counts[status_name] = couples_
-        fingerprint.append((status_name, couples_, versions, ids))
+        fingerprint.append((status_name, couples_, versions, ids, stored))
     _refresh_standings(uow, catalog, now, settings, tuple(fingerprint))
     matching = couple_service.caseload_filter(uow, status, search)
     if search.strip():
@@ -834,7 +846,8 @@ def _refresh_standings(
             )
         )
     uow.commit()
-    _fresh_caseloads.remember(caseload, state)
+    # Not remembered as fresh yet: the fingerprint counts the rows just written, so the next
+    # run looks once more, finds nothing stale, and remembers that.
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ from trustcare.services.audit_actions import check_action
 from trustcare.services.errors import CoupleNotFound, PermissionDenied
 
 log = logging.getLogger(__name__)
-# Row ids fit in 64 bits; a longer number from a URL names no couple (SQLite would overflow).
-MAX_ROW_ID = 2**63 - 1
+# Row ids are 32-bit integers on PostgreSQL: a bigger number from a URL names no couple (and
+# would make PostgreSQL refuse the query, and SQLite overflow past 64 bits).
+MAX_ROW_ID = 2**31 - 1
 
 
 class UnitOfWork:
