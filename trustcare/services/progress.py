@@ -787,6 +787,7 @@ def _refresh_standings(
             Couple.counselor_id,
             Couple.practice_id,
             Couple.label_key,
+            CoupleStanding.counselor_id.label("stored_for"),
         )
         .outerjoin(CoupleStanding, CoupleStanding.couple_id == Couple.id)
         .where(
@@ -846,8 +847,11 @@ def _refresh_standings(
             )
         )
     uow.commit()
-    # Not remembered as fresh yet: the fingerprint counts the rows just written, so the next
-    # run looks once more, finds nothing stale, and remembers that.
+    # Every row is fresh now; the stored rows counted in the fingerprint grew by those that
+    # were missing or filed under another counselor (a hand-over).
+    added = sum(1 for couple in stale if couple.stored_for != uow.actor.counselor_id)
+    now_stored = tuple((*entry[:-1], entry[-1] + added) for entry in fingerprint)
+    _fresh_caseloads.remember(caseload, (now_stored, today, rules))
 
 
 @dataclass(frozen=True)
