@@ -38,7 +38,7 @@ from trustcare.bench.submit import time_submits
 from trustcare.catalog import get_catalog, shipped_content_dir
 from trustcare.db import make_engine, make_session_factory, upgrade
 
-DEFAULT_RUNS = 15
+DEFAULT_RUNS = 31
 SUBMITS = 50
 REFERENCE_PAGES = ("empty", "reference")
 APP_ENV = {
