@@ -2,3 +2,6 @@
 
 See `runner.run_bench` for the function API and `command.bench` for the command line.
 """
+
+# Warm runs per page: on a shared machine a median of fewer swings by more than the targets.
+DEFAULT_RUNS = 31

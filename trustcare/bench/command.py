@@ -13,6 +13,8 @@ from pathlib import Path
 
 import click
 
+from trustcare.bench import DEFAULT_RUNS
+
 DEFAULT_SIZES = (40, 400, 4000)
 QUICK_SIZES = (40, 400)
 
@@ -35,7 +37,7 @@ QUICK_SIZES = (40, 400)
 @click.option(
     "--runs",
     type=click.IntRange(min=1),
-    default=7,
+    default=DEFAULT_RUNS,
     show_default=True,
     help="Warm reruns per page after the dropped first run; the median is reported.",
 )

@@ -22,6 +22,7 @@ import streamlit as st
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import ArgumentError
 
+from trustcare.bench import DEFAULT_RUNS
 from trustcare.bench.pages import (
     EMPTY_SCRIPT,
     REFERENCE_SCRIPT,
@@ -38,7 +39,6 @@ from trustcare.bench.submit import time_submits
 from trustcare.catalog import get_catalog, shipped_content_dir
 from trustcare.db import make_engine, make_session_factory, upgrade
 
-DEFAULT_RUNS = 31
 SUBMITS = 50
 REFERENCE_PAGES = ("empty", "reference")
 APP_ENV = {
