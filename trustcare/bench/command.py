@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from trustcare.bench import DEFAULT_RUNS
+from trustcare.bench import DEFAULT_RUNS, QUICK_RUNS
 
 DEFAULT_SIZES = (40, 400, 4000)
 QUICK_SIZES = (40, 400)
@@ -37,9 +37,9 @@ QUICK_SIZES = (40, 400)
 @click.option(
     "--runs",
     type=click.IntRange(min=1),
-    default=DEFAULT_RUNS,
-    show_default=True,
-    help="Warm reruns per page after the dropped first run; the median is reported.",
+    default=None,
+    help=f"Warm reruns per page after the dropped first run; the median is reported. "
+    f"Default: {DEFAULT_RUNS}, or {QUICK_RUNS} with --quick (which must finish within 3 minutes).",
 )
 @click.option("--quick", is_flag=True, help="40 and 400 couples on SQLite only.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line, no table.")
@@ -62,7 +62,7 @@ QUICK_SIZES = (40, 400)
 def bench(
     sizes: tuple[int, ...],
     databases: tuple[str, ...],
-    runs: int,
+    runs: int | None,
     quick: bool,
     as_json: bool,
     check: bool,
@@ -117,7 +117,7 @@ def bench(
     results = run_bench(
         sizes=sizes or (QUICK_SIZES if quick else DEFAULT_SIZES),
         databases=chosen,
-        runs=runs,
+        runs=runs or (QUICK_RUNS if quick else DEFAULT_RUNS),
         emit=emit,
         progress=lambda message: click.echo(message, err=True),
         profile=profiled,
