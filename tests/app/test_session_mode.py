@@ -96,6 +96,24 @@ def open_session_mode(actor, couple_id):
     return at.run()
 
 
+def open_progress(actor, couple_id, **state):
+    """The progress page as the counselor opens it, with widget state (a tab, the axis) set."""
+    at = signed_in_app(actor).run()
+    at.switch_page("pages/progress.py")
+    at.query_params["couple"] = str(couple_id)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def lena_checks_in(app_factory, counselor, couple_id, key):
+    with CounselorWork(app_factory, counselor) as uow:
+        lena = links.link_states(uow, couple_id)[0].partner_id
+    actor = PartnerActor(lena, couple_id, counselor.practice_id, 0, "Lena")
+    with PartnerWork(app_factory, actor) as uow:
+        checkins.submit_checkin(uow, get_catalog(), ANSWERS, "", False, False, key)
+
+
 SESSION_TABS = ["This week's exercise", "Our progress", "Shared reflections", "Check-in link"]
 
 
@@ -142,10 +160,7 @@ def test_another_counselors_couple_cannot_be_put_on_screen(rivera, app_factory):
 
 def test_the_progress_page_shows_charts_alerts_and_the_check_in_table(rivera):
     ada, couple_id = rivera
-    at = signed_in_app(ada).run()
-    at.switch_page("pages/progress.py")
-    at.query_params["couple"] = str(couple_id)
-    at.run()
+    at = open_progress(ada, couple_id)
     assert not at.exception
     assert at.title[0].value.startswith("Progress: Lena")
     assert any("safety question" in e.value for e in at.error)
@@ -169,11 +184,7 @@ def test_the_progress_page_shows_charts_alerts_and_the_check_in_table(rivera):
 @pytest.mark.parametrize("view", ["Gap between partners", "Practice and trust", "Subscales"])
 def test_each_progress_view_draws_its_own_chart(rivera, view):
     ada, couple_id = rivera
-    at = signed_in_app(ada).run()
-    at.switch_page("pages/progress.py")
-    at.query_params["couple"] = str(couple_id)
-    at.session_state["progress_view"] = view
-    at.run()
+    at = open_progress(ada, couple_id, progress_view=view)
     assert not at.exception
     [chart] = at.get("plotly_chart")
     drawn = json.loads(chart.proto.spec)
@@ -184,16 +195,9 @@ def test_a_check_in_sent_while_the_progress_page_is_open_shows_on_the_next_click
     rivera, app_factory
 ):
     ada, couple_id = rivera
-    at = signed_in_app(ada).run()
-    at.switch_page("pages/progress.py")
-    at.query_params["couple"] = str(couple_id)
-    at.session_state["progress_view"] = "Check-ins"
-    at.run()
+    at = open_progress(ada, couple_id, progress_view="Check-ins")
     assert len(at.dataframe[0].value) == 2
-    with CounselorWork(app_factory, ada) as uow:
-        lena = links.link_states(uow, couple_id)[0].partner_id
-    with PartnerWork(app_factory, PartnerActor(lena, couple_id, ada.practice_id, 0, "Lena")) as uow:
-        checkins.submit_checkin(uow, get_catalog(), ANSWERS, "", False, False, "l2")
+    lena_checks_in(app_factory, ada, couple_id, "l2")
     at.run()
     assert len(at.dataframe[0].value) == 3
 
@@ -202,11 +206,8 @@ def test_the_open_chart_is_drawn_again_when_a_check_in_arrives_and_reused_otherw
     rivera, app_factory
 ):
     ada, couple_id = rivera
-    at = signed_in_app(ada).run()
-    at.switch_page("pages/progress.py")
-    at.query_params["couple"] = str(couple_id)
-    at.session_state["progress_along"] = "date"  # every check-in is a point of its own
-    at.run()
+    # By date, every check-in is a point of its own.
+    at = open_progress(ada, couple_id, progress_along="date")
 
     def points() -> int:
         [chart] = at.get("plotly_chart")
@@ -217,10 +218,7 @@ def test_the_open_chart_is_drawn_again_when_a_check_in_arrives_and_reused_otherw
     memo = at.session_state["chart_shown:progress_chart"]
     at.run()
     assert at.session_state["chart_shown:progress_chart"] is memo  # nothing new: reused
-    with CounselorWork(app_factory, ada) as uow:
-        lena = links.link_states(uow, couple_id)[0].partner_id
-    with PartnerWork(app_factory, PartnerActor(lena, couple_id, ada.practice_id, 0, "Lena")) as uow:
-        checkins.submit_checkin(uow, get_catalog(), ANSWERS, "", False, False, "l3")
+    lena_checks_in(app_factory, ada, couple_id, "l3")
     at.run()
     assert points() == before + 1
     assert at.session_state["chart_shown:progress_chart"] is not memo

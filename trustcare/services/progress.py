@@ -529,15 +529,25 @@ class CaseloadAlerts:
         )
 
     def badge(self, couple_id: int) -> str:
-        found = self.by_couple.get(couple_id, [])
-        urgent = sum(a.severity == "urgent" for a in found)
-        attention = len(found) - urgent
-        parts = [f"{urgent} urgent"] if urgent else []
-        parts += [f"{attention} to review"] if attention else []
-        return ", ".join(parts)
+        return _badge(*_alert_counts(self.by_couple.get(couple_id, [])))
 
     def rank(self, couple_id: int) -> tuple[int, int]:
         return alert_rules.urgency_rank(self.by_couple.get(couple_id, []))
+
+
+def _alert_counts(
+    alerts: list[alert_rules.Alert] | tuple[alert_rules.Alert, ...],
+) -> tuple[int, int]:
+    """(urgent, to review): the counts urgency_rank sorts by, as positive numbers."""
+    urgent, attention = alert_rules.urgency_rank(alerts)
+    return -urgent, -attention
+
+
+def _badge(urgent: int, attention: int) -> str:
+    """The caseload's alerts column: "1 urgent, 2 to review", or nothing."""
+    parts = [f"{urgent} urgent"] if urgent else []
+    parts += [f"{attention} to review"] if attention else []
+    return ", ".join(parts)
 
 
 def caseload_alerts(
@@ -549,13 +559,9 @@ def caseload_alerts(
 
 
 def _caseload_alerts(
-    uow: CounselorWork,
-    catalog: Catalog,
-    couples: list[Couple],
-    now: dt.datetime,
-    settings: PracticeSettings | None = None,
+    uow: CounselorWork, catalog: Catalog, couples: list[Couple], now: dt.datetime
 ) -> CaseloadAlerts:
-    standings = _standings(uow, catalog, couples, now, settings)
+    standings = _standings(uow, catalog, couples, now)
     rows = []
     for couple in couples:
         standing = standings[couple.id]
@@ -594,10 +600,7 @@ class CaseloadView:
         return sum(self.counts.values())
 
     def badge(self, couple_id: int) -> str:
-        urgent, attention = self.alert_counts.get(couple_id, (0, 0))
-        parts = [f"{urgent} urgent"] if urgent else []
-        parts += [f"{attention} to review"] if attention else []
-        return ", ".join(parts)
+        return _badge(*self.alert_counts.get(couple_id, (0, 0)))
 
 
 def caseload_view(
@@ -815,7 +818,7 @@ def _refresh_standings(
         )
         by_id = {row.couple_id: row for row in listed.rows}
         for couple in chunk:
-            urgent, attention = (-n for n in alert_rules.urgency_rank(standings[couple.id].alerts))
+            urgent, attention = _alert_counts(standings[couple.id].alerts)
             row = by_id[couple.id]
             rows.append(
                 {
