@@ -134,8 +134,44 @@ def wait_for_app(page, timeout: float = 30_000) -> None:
     )
 
 
+def hold_still(locator, timeout: float = 10_000) -> None:
+    """Wait until an element stops moving: an expander that was just opened still slides open.
+
+    A click aimed at a button that is still moving can land on the space it left, and then
+    nothing is submitted (seen once in CI on a loaded machine).
+    """
+    locator.wait_for(timeout=timeout)
+    page = locator.page
+    deadline = time.monotonic() + timeout / 1000
+    last = locator.bounding_box()
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(150)
+        now = locator.bounding_box()
+        if now == last:
+            return
+        last = now
+    raise AssertionError(f"{locator} kept moving for {timeout / 1000:.0f} s")
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failure, keep what the browser showed and what the server said, for a CI post-mortem."""
+    report = yield
+    if report.when == "call" and report.failed:
+        for value in item.funcargs.values():
+            if isinstance(value, Server) and value.log.is_file():
+                tail = value.log.read_text(errors="replace")[-4000:]
+                report.sections.append(("streamlit log (last 4000 characters)", tail))
+        browser = item.funcargs.get("browser")
+        if browser is not None:
+            ARTIFACTS.mkdir(exist_ok=True)
+            for number, page in enumerate(p for c in browser.contexts for p in c.pages):
+                page.screenshot(path=str(ARTIFACTS / f"failed-{item.name}-{number}.png"))
+    return report

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import hold_still, screenshot, wait_for_app
 from trustcare.catalog import get_catalog
 from trustcare.db import make_engine, make_session_factory, upgrade
 from trustcare.services import accounts, assignments, couples
@@ -81,8 +81,11 @@ def test_a_partner_checks_in_from_a_phone_and_the_counselor_sees_it(server, brow
     phone.get_by_role("tab", name="Your exercises").wait_for(timeout=30_000)
     first_exercise = get_catalog().module("open-communication").exercises[0]
     phone.get_by_text(first_exercise.title).first.click()
+    mark_done = phone.get_by_role("button", name="Mark as done").first
+    hold_still(mark_done)
     phone.get_by_label("Your reflection (optional)").first.fill("We took turns. It felt slow.")
-    phone.get_by_role("button", name="Mark as done").first.click()
+    hold_still(mark_done)
+    mark_done.click()
     wait_for_app(phone)
     phone.get_by_text(f"Done: {first_exercise.title}").first.wait_for(timeout=30_000)
     screenshot(phone, "checkin-phone-exercises")
