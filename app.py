@@ -5,7 +5,6 @@ import logging
 import streamlit as st
 
 from trustcare.db import DatabaseError
-from trustcare.services import accounts
 from trustcare.settings import SettingsError
 from trustcare.ui import state
 
@@ -47,7 +46,7 @@ if client_mode:
     st.navigation([home, checkin_page], position="hidden").run()
     st.stop()
 
-practice = accounts.current_practice(context.session_factory)
+practice = state.current_practice(context)
 
 actor = state.current_actor(context) if practice else None
 state.deliver_login_cookie()

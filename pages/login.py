@@ -8,7 +8,7 @@ from trustcare.ui import state
 from trustcare.ui.forms import show_problems
 
 context = state.get_context()
-practice = accounts.current_practice(context.session_factory)
+practice = state.current_practice(context)
 st.title("Sign in to TrustCare")
 if practice:
     st.caption(practice[1])

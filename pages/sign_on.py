@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from trustcare.services import accounts
 from trustcare.ui import state
 
 context = state.get_context()
-practice = accounts.current_practice(context.session_factory)
+practice = state.current_practice(context)
 refusal = state.sign_on_refusal()
 
 

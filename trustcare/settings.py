@@ -9,6 +9,7 @@ independent of the machine they run on.
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 import tomllib
@@ -54,14 +55,24 @@ class Settings:
         return "single sign-on" if self.auth_configured else "local accounts"
 
 
+# Settings are read on every script run; the secrets file is parsed again only when its bytes
+# change. {path: (bytes, what they parsed to)}
+_parsed_secrets: dict[Path, tuple[bytes, dict]] = {}
+
+
 def _read_secrets(path: Path) -> dict:
     """The secrets file as a dict; a missing file is an empty configuration, a broken one is not."""
     if not path.is_file():
         return {}
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise SettingsError(f"{path}: not valid TOML: {error}") from error
+    raw = path.read_bytes()
+    kept = _parsed_secrets.get(path)
+    if kept is None or kept[0] != raw:
+        try:
+            kept = (raw, tomllib.loads(raw.decode("utf-8")))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise SettingsError(f"{path}: not valid TOML: {error}") from error
+        _parsed_secrets[path] = kept
+    return copy.deepcopy(kept[1])
 
 
 def _local_secret_key(var_dir: Path) -> str:

@@ -68,3 +68,26 @@ def test_login_cookie_claims_end_when_the_session_version_changes(practice):
         session.get(Counselor, practice.counselor.counselor_id).session_version = 2
         session.commit()
     assert accounts.actor_for_login(practice.factory, practice.counselor.counselor_id, 1) is None
+
+
+def test_the_practice_and_a_held_login_come_from_one_lookup(practice, factory):
+    from trustcare.models import Counselor
+
+    ben = practice.counselor
+    assert accounts.practice_and_login(factory, None) == (
+        (practice.admin.practice_id, "Harbor Counseling", False),
+        None,
+    )
+    found, actor = accounts.practice_and_login(factory, (ben.counselor_id, 1))
+    assert found[1] == "Harbor Counseling" and actor == ben
+    assert accounts.practice_and_login(factory, (ben.counselor_id, 2))[1] is None
+    assert accounts.practice_and_login(factory, (999_999, 1)) == (found, None)
+    with factory() as session:
+        session.get(Counselor, ben.counselor_id).is_active = False
+        session.commit()
+    assert accounts.practice_and_login(factory, (ben.counselor_id, 1)) == (found, None)
+
+
+def test_before_setup_there_is_neither_a_practice_nor_a_login(factory):
+    assert accounts.practice_and_login(factory, (1, 1)) == (None, None)
+    assert accounts.current_practice(factory) is None

@@ -202,3 +202,17 @@ def test_the_example_auth_block_once_uncommented_is_accepted_and_documents_every
     assert loaded.sign_on_providers == ("default", "google", "microsoft")
     keys = {"redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url"}
     assert keys | {"client_kwargs"} <= set(tomllib.loads(uncommented)["auth"])
+
+
+def test_an_edited_secrets_file_is_read_again_on_the_next_load(tmp_path):
+    """The file is parsed again only when its bytes change; an edit is seen at once."""
+    first = settings(tmp_path, '[trustcare]\nbase_url = "https://one.example"\n')
+    assert settings(tmp_path, '[trustcare]\nbase_url = "https://one.example"\n') == first
+    again = settings(tmp_path, '[trustcare]\nbase_url = "https://two.example"\n')
+    assert again.base_url == "https://two.example"
+    (tmp_path / "secrets.toml").unlink()
+    gone = load_settings(
+        environ={}, secrets_path=tmp_path / "secrets.toml", var_dir=tmp_path / "var"
+    )
+    assert gone.base_url == "http://localhost:8501"
+

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from trustcare.identity import Actor
@@ -33,9 +34,56 @@ def actor_of(counselor: Counselor) -> Actor:
 
 def current_practice(factory: sessionmaker[Session]) -> tuple[int, str, bool] | None:
     """(id, name, is_demo) of the practice this installation serves, or None before setup."""
+    return practice_and_login(factory, None)[0]
+
+
+def practice_and_login(
+    factory: sessionmaker[Session], claim: tuple[int, int] | None
+) -> tuple[tuple[int, str, bool] | None, Actor | None]:
+    """The installation's practice and the actor behind a held login (counselor id, session
+    version), if that counselor is still active and not signed out.
+
+    One statement for both: the router needs them on every click, and on a database server
+    each statement is a round trip.
+    """
+    counselor_id, session_version = claim if claim is not None else (None, None)
+    statement = (
+        select(Practice.id, Practice.name, Practice.is_demo, *_ACTOR_COLUMNS)
+        .outerjoin(Counselor, Counselor.id == counselor_id if claim is not None else false())
+        .order_by(Practice.id)
+        .limit(1)
+    )
     with UnitOfWork(factory) as uow:
-        practice = uow.session.scalars(select(Practice).order_by(Practice.id).limit(1)).first()
-        return None if practice is None else (practice.id, practice.name, practice.is_demo)
+        row = uow.session.execute(statement).first()
+    if row is None:
+        return None, None
+    return (row[0], row[1], row[2]), _login_actor(row[3:], session_version)
+
+
+_ACTOR_COLUMNS = (
+    Counselor.id,
+    Counselor.practice_id,
+    Counselor.role,
+    Counselor.display_name,
+    Counselor.email,
+    Counselor.session_version,
+    Counselor.is_active,
+)
+
+
+def _login_actor(columns: Sequence, session_version: int | None) -> Actor | None:
+    """The actor of a counselor row, unless it is missing, deactivated or signed out since."""
+    counselor_id, practice_id, role, name, email, version, active = columns
+    if counselor_id is None or not active or version != session_version:
+        return None
+    return Actor(
+        counselor_id=counselor_id,
+        practice_id=practice_id,
+        role=role,
+        display_name=name,
+        email=email,
+        session_version=version,
+    )
 
 
 def _new_counselor_fields(
@@ -153,12 +201,10 @@ def actor_for_login(
 ) -> Actor | None:
     """The actor behind a login cookie, if that counselor is still active and not signed out."""
     with UnitOfWork(factory) as uow:
-        counselor = uow.session.get(Counselor, counselor_id)
-        if counselor is None or not counselor.is_active:
-            return None
-        if counselor.session_version != session_version:
-            return None
-        return actor_of(counselor)
+        row = uow.session.execute(
+            select(*_ACTOR_COLUMNS).where(Counselor.id == counselor_id)
+        ).first()
+    return None if row is None else _login_actor(row, session_version)
 
 
 def add_counselor(

@@ -58,12 +58,45 @@ def get_context() -> AppContext:
     return memo["context"]
 
 
+def current_practice(context: AppContext) -> tuple[int, str, bool] | None:
+    """(id, name, is_demo) of the installation's practice, or None before setup.
+
+    Looked up with the counselor of the held login in one statement (see `_login_of`).
+    """
+    memo = _this_run()
+    if "practice" not in memo:
+        claim = _held_claim(context)
+        practice, actor = accounts.practice_and_login(context.session_factory, claim)
+        memo["practice"] = practice
+        memo["login"] = (claim, actor)
+    return memo["practice"]
+
+
 def current_actor(context: AppContext) -> Actor | None:
     """The counselor of this browser session or of its login cookie, if still valid."""
     memo = _this_run()
     if "actor" not in memo:
         memo["actor"] = _look_up_actor(context)
     return memo["actor"]
+
+
+def _held_claim(context: AppContext) -> tuple[int, int] | None:
+    """The login this browser session holds: its counselor, else (local accounts) its cookie."""
+    held = st.session_state.get(ACTOR_KEY)
+    if isinstance(held, Actor):
+        return held.counselor_id, held.session_version
+    if context.settings.auth_configured:
+        return None
+    claim = read_cookie(context.settings.secret_key, st.context.cookies.get(COOKIE_NAME))
+    return None if claim is None else (claim.counselor_id, claim.session_version)
+
+
+def _login_of(context: AppContext, counselor_id: int, session_version: int) -> Actor | None:
+    """The actor of a held login if still valid; read with the practice earlier in this run."""
+    looked_up = _this_run().get("login")
+    if looked_up is not None and looked_up[0] == (counselor_id, session_version):
+        return looked_up[1]
+    return accounts.actor_for_login(context.session_factory, counselor_id, session_version)
 
 
 def _look_up_actor(context: AppContext) -> Actor | None:
@@ -77,9 +110,7 @@ def _look_up_actor(context: AppContext) -> Actor | None:
         claim = read_cookie(context.settings.secret_key, st.context.cookies.get(COOKIE_NAME))
     if claim is None:
         return None
-    actor = accounts.actor_for_login(
-        context.session_factory, claim.counselor_id, claim.session_version
-    )
+    actor = _login_of(context, claim.counselor_id, claim.session_version)
     if actor is None:
         st.session_state.pop(ACTOR_KEY, None)
     else:
@@ -111,9 +142,7 @@ def _signed_on_actor(context: AppContext) -> Actor | None:
             return None
         held = st.session_state.get(ACTOR_KEY)
         if isinstance(held, Actor):
-            actor = accounts.actor_for_login(
-                context.session_factory, held.counselor_id, held.session_version
-            )
+            actor = _login_of(context, held.counselor_id, held.session_version)
             if actor is not None:
                 st.session_state[ACTOR_KEY] = actor
                 return actor
@@ -142,6 +171,7 @@ def sign_in(context: AppContext, actor: Actor) -> None:
     """Hold the login in this session and have the browser fetch its cookie on the next run."""
     st.session_state[ACTOR_KEY] = actor
     _this_run().pop("actor", None)
+    _this_run().pop("login", None)
     st.session_state[TICKET_KEY] = make_ticket(
         context.settings.secret_key, LoginClaim(actor.counselor_id, actor.session_version)
     )
