@@ -60,6 +60,7 @@ def practice_and_login(
     return (row[0], row[1], row[2]), _login_actor(row[3:], session_version)
 
 
+# In the order of Actor's fields, then whether the account is active.
 _ACTOR_COLUMNS = (
     Counselor.id,
     Counselor.practice_id,
@@ -73,17 +74,10 @@ _ACTOR_COLUMNS = (
 
 def _login_actor(columns: Sequence, session_version: int | None) -> Actor | None:
     """The actor of a counselor row, unless it is missing, deactivated or signed out since."""
-    counselor_id, practice_id, role, name, email, version, active = columns
-    if counselor_id is None or not active or version != session_version:
+    *fields, active = columns
+    if fields[0] is None or not active or fields[-1] != session_version:
         return None
-    return Actor(
-        counselor_id=counselor_id,
-        practice_id=practice_id,
-        role=role,
-        display_name=name,
-        email=email,
-        session_version=version,
-    )
+    return Actor(*fields)
 
 
 def _new_counselor_fields(
