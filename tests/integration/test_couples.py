@@ -61,9 +61,7 @@ def test_a_couple_id_past_any_row_id_is_the_same_not_found(practice, call, coupl
         call(uow, couple_id)
 
 
-@pytest.mark.parametrize(
-    "search", ["100%", "a_b", "\\", "\x00", "Ri\x00vera", "%", "_"], ids=repr
-)
+@pytest.mark.parametrize("search", ["100%", "a_b", "\\", "\x00", "Ri\x00vera", "%", "_"], ids=repr)
 def test_search_takes_wildcards_and_control_characters_as_plain_text(practice, search):
     """A percent sign or underscore is not a wildcard, and a NUL (which PostgreSQL refuses in
     text) matches nothing rather than failing."""
