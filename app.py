@@ -17,6 +17,32 @@ def is_client_link() -> bool:
     return "t" in st.query_params or path.endswith("/checkin")
 
 
+def counselor_pages(is_admin: bool) -> tuple[list, list, st.Page]:
+    """The menu, the pages reached from a couple, and session mode (the shared screen)."""
+    menu = [
+        st.Page("pages/caseload.py", title="Caseload", icon=":material/groups:", default=True),
+        st.Page("pages/library.py", title="Library", icon=":material/menu_book:"),
+    ]
+    if is_admin:
+        menu += [
+            st.Page("pages/counselors.py", title="Counselors", icon=":material/badge:"),
+            st.Page("pages/handover.py", title="Couples and hand-over", icon=":material/move_up:"),
+            st.Page(
+                "pages/practice_settings.py",
+                title="Practice settings",
+                icon=":material/settings:",
+            ),
+            st.Page("pages/audit_trail.py", title="Audit trail", icon=":material/history:"),
+        ]
+    session_mode = st.Page("pages/session.py", title="Session mode", url_path="session")
+    reached_from_a_couple = [
+        st.Page("pages/couple.py", title="Couple record", url_path="couple"),
+        st.Page("pages/progress.py", title="Progress", url_path="progress"),
+        session_mode,
+    ]
+    return menu, reached_from_a_couple, session_mode
+
+
 state.begin_run()
 client_mode = is_client_link()
 st.set_page_config(
@@ -58,27 +84,9 @@ elif actor is None and context.settings.auth_configured:
 elif actor is None:
     pages = [st.Page("pages/login.py", title="Sign in", icon=":material/login:")]
 else:
-    menu = [
-        st.Page("pages/caseload.py", title="Caseload", icon=":material/groups:", default=True),
-        st.Page("pages/library.py", title="Library", icon=":material/menu_book:"),
-    ]
-    if actor.is_admin:
-        menu += [
-            st.Page("pages/counselors.py", title="Counselors", icon=":material/badge:"),
-            st.Page("pages/handover.py", title="Couples and hand-over", icon=":material/move_up:"),
-            st.Page(
-                "pages/practice_settings.py",
-                title="Practice settings",
-                icon=":material/settings:",
-            ),
-            st.Page("pages/audit_trail.py", title="Audit trail", icon=":material/history:"),
-        ]
-    session_mode = st.Page("pages/session.py", title="Session mode", url_path="session")
-    reached_from_a_couple = [
-        st.Page("pages/couple.py", title="Couple record", url_path="couple"),
-        st.Page("pages/progress.py", title="Progress", url_path="progress"),
-        session_mode,
-    ]
+    menu, reached_from_a_couple, session_mode = state.kept_per_session(
+        f"counselor_pages_{actor.is_admin}", lambda: counselor_pages(actor.is_admin)
+    )
     current = st.navigation(menu + reached_from_a_couple, position="hidden")
     if current.url_path != session_mode.url_path:
         # The shared screen shows no sidebar: no practice, counselor or other pages in view.

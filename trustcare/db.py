@@ -6,6 +6,7 @@ engine, so each test builds its own world (STYLE.md, example 7).
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
@@ -20,6 +21,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def json_text(value: object) -> str:
+    """How JSON columns are written: readable as stored (keys sorted, no escaped letters), so
+    the audit trail can show an event's detail without decoding and encoding it again."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 class DatabaseError(Exception):
@@ -52,10 +59,12 @@ def make_engine(url: str) -> Engine:
                 raise DatabaseError(
                     f"cannot create the database folder {folder}: {error.strerror}"
                 ) from error
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False}, json_serializer=json_text
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=10)
+    engine = create_engine(url, pool_size=10, max_overflow=10, json_serializer=json_text)
     _ping_after_idle(engine)
     return engine
 

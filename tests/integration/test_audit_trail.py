@@ -8,6 +8,7 @@ import io
 import pandas as pd
 import pyarrow as pa
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import event, select
 
 from trustcare.models import AuditEvent, Practice
@@ -250,3 +251,28 @@ def test_a_record_id_beyond_any_row_id_matches_nothing_instead_of_failing(histor
     """PostgreSQL refused an id past its Integer range, and the page showed the error."""
     assert _shown(history, record_type="couple", record_id=record_id).empty
     assert _shown(history, record_id=12).shape[0] == 2
+
+
+def test_details_show_as_stored_with_sorted_keys_and_letters_unescaped(history):
+    """New details are stored in the form shown; one written the old way still shows whole."""
+    at = dt.datetime(2011, 4, 1, 9, 30, tzinfo=dt.UTC)
+    old_form = sa.literal('{"z": 1, "a": "Zo\\u00eb"}', sa.Text)
+    with history.factory() as session:
+        _event(session, history.admin.practice_id, "couple.view", at, record_id=31, z=1, a="Zoë")
+        session.commit()
+        if session.get_bind().dialect.name != "sqlite":
+            old_form = sa.cast(old_form, sa.JSON)  # SQLite keeps JSON as the text given
+        session.execute(
+            AuditEvent.__table__.insert().values(
+                practice_id=history.admin.practice_id,
+                actor_kind="system",
+                action="couple.view",
+                record_type="couple",
+                record_id=32,
+                at=at + dt.timedelta(hours=1),
+                detail=old_form,
+            )
+        )
+        session.commit()
+    shown = _shown(history, start=dt.date(2011, 4, 1), end=dt.date(2011, 4, 1))
+    assert list(shown["Detail"]) == ['{"z": 1, "a": "Zo\\u00eb"}', '{"a": "Zoë", "z": 1}']

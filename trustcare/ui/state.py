@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
 
@@ -15,6 +17,7 @@ from trustcare.services import accounts, signon
 from trustcare.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 ACTOR_KEY = "trustcare_actor"
 TICKET_KEY = "trustcare_login_ticket"
 # The identity (issuer, subject, expiry) that the held actor or the held refusal belongs to.
@@ -42,6 +45,19 @@ def begin_run() -> None:
     per run instead of reading the settings and the counselor's row twice on every click.
     """
     st.session_state[THIS_RUN_KEY] = {}
+
+
+def kept_per_session(name: str, make: Callable[[], T]) -> T:
+    """`make()` once per browser session, kept under `name` (for the router's st.Page objects).
+
+    A page object resolves its script's path on the file system when it is made, which cost
+    more on every click than the rest of the routing. They are kept per session, never shared
+    between sessions: `st.navigation` and `.run()` change a page object's state.
+    """
+    key = f"trustcare_kept_{name}"
+    if key not in st.session_state:
+        st.session_state[key] = make()
+    return st.session_state[key]
 
 
 def _this_run() -> dict:
