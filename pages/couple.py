@@ -34,6 +34,8 @@ drafts.keep()
 
 # The agenda shown last in this browser session, handed back while nothing it shows changed.
 AGENDA_KEY = "couple_agenda_shown"
+# When each couple's view was last audited for this session: {couple id: time}.
+VIEWED_KEY = "couple_view_audited"
 
 # The tabs come first in the script, so that only the open tab's data is read, but show below
 # the header. Switching tabs reruns the page; the open tab is kept in the URL (?tab=Links), so
@@ -51,7 +53,12 @@ except ValueError:
 try:
     with context.work(actor) as uow:
         view = overview.couple_overview(
-            uow, catalog, couple_id, TABS[opened], known_agenda=st.session_state.get(AGENDA_KEY)
+            uow,
+            catalog,
+            couple_id,
+            TABS[opened],
+            known_agenda=st.session_state.get(AGENDA_KEY),
+            known_view=st.session_state.get(VIEWED_KEY, {}).get(couple_id),
         )
 except NotFound:
     body.empty()
@@ -63,6 +70,7 @@ except NotFound:
         )
     st.stop()
 record = view.record
+st.session_state[VIEWED_KEY] = {couple_id: view.viewed_at}
 if view.agenda is not None:
     st.session_state[AGENDA_KEY] = view.agenda
 

@@ -173,6 +173,38 @@ def test_reading_and_changing_a_record_is_audited_without_flooding(practice):
     assert actions == ["couple.create", "couple.view", "couple.status"]
 
 
+
+def _views_of(practice, couple_id: int) -> int:
+    with practice.factory() as session:
+        return session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.action == "couple.view", AuditEvent.record_id == couple_id
+            )
+        )
+
+
+def test_a_view_known_to_be_on_the_trail_is_not_read_again_until_the_window_ends(
+    practice, count_statements
+):
+    """The session hands back when the view was audited; inside the window nothing is read."""
+    couple_id = practice.admins_couple
+
+    def audit_view(known=None):
+        with practice.work(practice.admin) as uow:
+            return couples.audit_view(uow, couple_id, known)
+
+    first = audit_view()
+    assert _views_of(practice, couple_id) == 1
+    found = audit_view()  # found on the trail (when it was written): not written twice
+    assert first <= found < first + dt.timedelta(seconds=5)
+    assert count_statements(lambda: audit_view(first)) == 0
+    long_ago = first - couples.VIEW_AUDIT_WINDOW - dt.timedelta(seconds=1)
+    assert count_statements(lambda: audit_view(long_ago)) == 1  # read: still in the window
+    assert _views_of(practice, couple_id) == 1
+    in_the_future = first + dt.timedelta(days=1)  # a clock set wrong is not trusted
+    assert count_statements(lambda: audit_view(in_the_future)) == 1
+
+
 def test_caseload_statements_do_not_grow_with_the_caseload(practice, count_statements):
     def list_caseload() -> None:
         with practice.work(practice.admin) as uow:

@@ -279,20 +279,37 @@ def get_couple_record(uow: CounselorWork, couple_id: int) -> CoupleRecord:
 def view_record(uow: CounselorWork, couple: Couple) -> CoupleRecord:
     """The record of a couple from `uow.get_couple`; the first view in a while is audited."""
     record = record_of(uow.session, couple)
-    recently_viewed = uow.session.scalar(
-        select(func.count(AuditEvent.id)).where(
+    audit_view(uow, couple.id)
+    return record
+
+
+def audit_view(
+    uow: CounselorWork, couple_id: int, known: dt.datetime | None = None
+) -> dt.datetime:
+    """Write the counselor's view of a couple to the audit trail, unless one is already there
+    from the last VIEW_AUDIT_WINDOW; returns when the latest such view was written.
+
+    `known` is what this returned earlier to the same browser session: while it is still
+    inside the window, nothing needs to be read to know that the view is on the trail.
+    """
+    now = utcnow()
+    if known is not None and now - VIEW_AUDIT_WINDOW <= known <= now:
+        return known
+    latest = uow.session.scalar(
+        select(func.max(AuditEvent.at)).where(
             AuditEvent.action == "couple.view",
             AuditEvent.record_type == "couple",
-            AuditEvent.record_id == couple.id,
+            AuditEvent.record_id == couple_id,
             AuditEvent.actor_kind == "counselor",
             AuditEvent.actor_id == uow.actor.counselor_id,
-            AuditEvent.at >= utcnow() - VIEW_AUDIT_WINDOW,
+            AuditEvent.at >= now - VIEW_AUDIT_WINDOW,
         )
     )
-    if not recently_viewed:
-        uow.record("couple.view", "couple", couple.id)
-        uow.commit()
-    return record
+    if latest is not None:
+        return latest
+    uow.record("couple.view", "couple", couple_id)
+    uow.commit()
+    return now
 
 
 def update_couple(

@@ -8,12 +8,12 @@ every tab.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from trustcare.catalog import Catalog
 from trustcare.services.assignments import AssignmentView, assignments_of
 from trustcare.services.checkins import CoupleCheckins, checkins_of
-from trustcare.services.couples import CoupleRecord, view_record
+from trustcare.services.couples import CoupleRecord, audit_view, record_of
 from trustcare.services.links import LinkState, link_states_of
 from trustcare.services.progress import CoupleAgenda, couple_agenda
 from trustcare.services.uow import CounselorWork
@@ -30,6 +30,9 @@ class CoupleOverview:
     """The record, and only the part that was asked for (the others stay None)."""
 
     record: CoupleRecord
+    # When this counselor's view of the couple was last written to the audit trail; handed
+    # back as `known_view` on the next run (see couples.audit_view).
+    viewed_at: dt.datetime | None = None
     agenda: CoupleAgenda | None = None
     checkins: CoupleCheckins | None = None
     assignments: list[AssignmentView] | None = None
@@ -43,24 +46,27 @@ def couple_overview(
     part: str | None = None,
     now: dt.datetime | None = None,
     known_agenda: CoupleAgenda | None = None,
+    known_view: dt.datetime | None = None,
 ) -> CoupleOverview:
     """The couple's record (its first view in a while audited) and one of PARTS, if named.
 
     `known_agenda` is the agenda the page showed last; it is reused while still true (see
     `couple_agenda`), after the access check and the record's read, which happen every time.
+    `known_view` is the `viewed_at` of the last overview of this couple in this session.
     """
     if part is not None and part not in PARTS:
         raise ValueError(f"the couple record has no part {part!r}")
     couple = uow.get_couple(couple_id)
-    record = view_record(uow, couple)
+    record = record_of(uow.session, couple)
+    viewed = CoupleOverview(record, viewed_at=audit_view(uow, couple.id, known_view))
     names = {partner.id: partner.display_name for partner in record.partners}
     if part == AGENDA:
         agenda = couple_agenda(uow, catalog, couple, record, now, known_agenda)
-        return CoupleOverview(record, agenda=agenda)
+        return replace(viewed, agenda=agenda)
     if part == CHECKINS:
-        return CoupleOverview(record, checkins=checkins_of(uow, catalog, couple, names))
+        return replace(viewed, checkins=checkins_of(uow, catalog, couple, names))
     if part == ASSIGNMENTS:
-        return CoupleOverview(record, assignments=assignments_of(uow, catalog, couple, names))
+        return replace(viewed, assignments=assignments_of(uow, catalog, couple, names))
     if part == LINKS:
-        return CoupleOverview(record, links=link_states_of(uow, couple, record.partners))
-    return CoupleOverview(record)
+        return replace(viewed, links=link_states_of(uow, couple, record.partners))
+    return viewed
