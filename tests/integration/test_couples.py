@@ -173,7 +173,6 @@ def test_reading_and_changing_a_record_is_audited_without_flooding(practice):
     assert actions == ["couple.create", "couple.view", "couple.status"]
 
 
-
 def _views_of(practice, couple_id: int) -> int:
     with practice.factory() as session:
         return session.scalar(

@@ -283,9 +283,7 @@ def view_record(uow: CounselorWork, couple: Couple) -> CoupleRecord:
     return record
 
 
-def audit_view(
-    uow: CounselorWork, couple_id: int, known: dt.datetime | None = None
-) -> dt.datetime:
+def audit_view(uow: CounselorWork, couple_id: int, known: dt.datetime | None = None) -> dt.datetime:
     """Write the counselor's view of a couple to the audit trail, unless one is already there
     from the last VIEW_AUDIT_WINDOW; returns when the latest such view was written.
 
