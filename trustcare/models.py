@@ -252,14 +252,18 @@ class CheckinLink(Base):
 class AuditEvent(Base):
     __tablename__ = "audit_event"
     __table_args__ = (
-        Index("ix_audit_event_practice_at", "practice_id", "at"),
+        # Each index ends in (at, id), the trail's order: a page is read straight from it even
+        # where many events share a time (a bulk import, a hand-over of a whole caseload).
+        Index("ix_audit_event_practice_at", "practice_id", "at", "id"),
         # The audit trail's filters, newest first: a rare action, record type or actor is
         # found without reading through all of the practice's events.
-        Index("ix_audit_event_practice_action_at", "practice_id", "action", "at"),
-        Index("ix_audit_event_practice_record_type_at", "practice_id", "record_type", "at"),
-        Index("ix_audit_event_practice_actor_at", "practice_id", "actor_kind", "actor_id", "at"),
+        Index("ix_audit_event_practice_action_at", "practice_id", "action", "at", "id"),
+        Index("ix_audit_event_practice_record_type_at", "practice_id", "record_type", "at", "id"),
+        Index(
+            "ix_audit_event_practice_actor_at", "practice_id", "actor_kind", "actor_id", "at", "id"
+        ),
         # One record's history, newest first (the trail filtered by a record, the couple page).
-        Index("ix_audit_event_record", "record_type", "record_id", "at"),
+        Index("ix_audit_event_record", "record_type", "record_id", "at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
