@@ -14,7 +14,7 @@ actor = state.current_actor(context)
 
 st.title("Audit trail")
 st.caption("Who did what to which record, newest first. Times are UTC.")
-with context.work(actor) as uow:
+with context.work(actor, read_only=True) as uow:
     choices = audit.audit_choices(uow)
 
 today = dt.date.today()
@@ -48,7 +48,7 @@ filters = audit.AuditFilter(
     record_id=int(record_id) if record_id is not None else None,
 )
 before, page_number = paging.cursor(PAGER_KEY, filters)
-with context.work(actor) as uow:
+with context.work(actor, read_only=True) as uow:
     page = audit.audit_events(uow, filters, before)
 
 if not page.events.num_rows:

@@ -30,7 +30,7 @@ else:
 if notice := st.session_state.pop(NOTICE_KEY, None):
     st.success(notice)
 
-with context.work(actor) as uow:
+with context.work(actor, read_only=True) as uow:
     roster = admin.counselor_roster(uow)
 st.dataframe(
     pa.table(

@@ -27,7 +27,7 @@ search = st.text_input(
     max_chars=80,
     placeholder="Part of a couple's label or a counselor's name",
 )
-with context.work(actor) as uow:
+with context.work(actor, read_only=True) as uow:
     view = admin.handover_view(uow, search)
 rows = view.rows
 if not rows:

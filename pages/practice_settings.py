@@ -16,7 +16,7 @@ if notice := st.session_state.pop(NOTICE_KEY, None):
     st.success(notice)
     # The typed SMTP password is stored now; the field goes back to blank, not to what was typed.
     st.session_state["smtp_password"] = ""
-with context.work(actor) as uow:
+with context.work(actor, read_only=True) as uow:
     view = admin.practice_settings(uow)
 current = view.settings
 

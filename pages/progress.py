@@ -17,7 +17,7 @@ catalog = context.catalog()
 SHOWN_KEY = "progress_shown"
 try:
     couple_id = int(st.query_params.get("couple", ""))
-    with context.work(actor) as uow:
+    with context.work(actor, read_only=True) as uow:
         shown = progress.progress_page(
             uow, catalog, couple_id, known=st.session_state.get(SHOWN_KEY)
         )

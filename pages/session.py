@@ -19,7 +19,7 @@ session_style.apply()
 SHOWN_KEY = "session_screen_shown"
 try:
     couple_id = int(st.query_params.get("couple", ""))
-    with context.work(actor) as uow:
+    with context.work(actor, read_only=True) as uow:
         screen = session_screen.shared_screen(
             uow, catalog, couple_id, known=st.session_state.get(SHOWN_KEY)
         )

@@ -31,9 +31,10 @@ class AppContext:
     engine: Engine
     session_factory: sessionmaker[Session]
 
-    def work(self, actor: Actor) -> CounselorWork:
-        """A unit of work opened for this counselor (the one way services reach the data)."""
-        return CounselorWork(self.session_factory, actor)
+    def work(self, actor: Actor, read_only: bool = False) -> CounselorWork:
+        """A unit of work opened for this counselor (the one way services reach the data);
+        `read_only` for a page's reads that never write (see UnitOfWork)."""
+        return CounselorWork(self.session_factory, actor, read_only)
 
     def partner_work(self, actor: PartnerActor) -> PartnerWork:
         """A unit of work for a client behind a valid link."""

@@ -53,7 +53,7 @@ def practice_and_login(
         .order_by(Practice.id)
         .limit(1)
     )
-    with UnitOfWork(factory) as uow:
+    with UnitOfWork(factory, read_only=True) as uow:
         row = uow.session.execute(statement).first()
     if row is None:
         return None, None
@@ -194,7 +194,7 @@ def actor_for_login(
     factory: sessionmaker[Session], counselor_id: int, session_version: int
 ) -> Actor | None:
     """The actor behind a login cookie, if that counselor is still active and not signed out."""
-    with UnitOfWork(factory) as uow:
+    with UnitOfWork(factory, read_only=True) as uow:
         row = uow.session.execute(
             select(*_ACTOR_COLUMNS).where(Counselor.id == counselor_id)
         ).first()

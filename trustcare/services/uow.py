@@ -23,15 +23,30 @@ log = logging.getLogger(__name__)
 MAX_ROW_ID = 2**31 - 1
 
 
-class UnitOfWork:
-    """Opens a session; commits only when asked; rolls back on any error."""
+class ReadOnlyWork(RuntimeError):
+    """A unit of work opened for reading was asked to commit: a programming error."""
 
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+
+class UnitOfWork:
+    """Opens a session; commits only when asked; rolls back on any error.
+
+    With `read_only`, nothing can be committed, and on PostgreSQL the reads run without a
+    transaction: its default isolation (read committed) gives each statement a snapshot of its
+    own either way, and BEGIN and ROLLBACK cost two round trips a page run. (SQLite's driver
+    opens no transaction for reads in the first place.)
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session], read_only: bool = False) -> None:
         self._session_factory = session_factory
+        self.read_only = read_only
         self.session: Session
 
     def __enter__(self):
         self.session = self._session_factory()
+        if self.read_only:
+            self.session.autoflush = False
+            if self.session.get_bind().dialect.name == "postgresql":
+                self.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -40,6 +55,8 @@ class UnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
+        if self.read_only:
+            raise ReadOnlyWork("this unit of work was opened for reading only")
         self.session.commit()
 
     def audit(
@@ -72,8 +89,10 @@ class UnitOfWork:
 class CounselorWork(UnitOfWork):
     """A unit of work for one counselor: couples outside their caseload do not exist here."""
 
-    def __init__(self, session_factory: sessionmaker[Session], actor: Actor) -> None:
-        super().__init__(session_factory)
+    def __init__(
+        self, session_factory: sessionmaker[Session], actor: Actor, read_only: bool = False
+    ) -> None:
+        super().__init__(session_factory, read_only)
         self.actor = actor
 
     def couples(self) -> Select[tuple[Couple]]:
