@@ -323,3 +323,54 @@ def test_a_half_written_note_to_the_client_survives_a_tab_switch_and_goes_with_t
     ) as uow:
         page = checkins.client_page(uow, get_catalog())
     assert [a.note_to_client for a in page.assignments] == [note]
+
+
+def details_field(at, label):
+    return next(t for t in at.text_input if t.label == label)
+
+
+def click(at, label):
+    return next(b for b in at.button if b.label == label).click().run()
+
+
+def test_a_half_made_rename_survives_a_look_at_another_tab_and_is_saved(harbor):
+    at = open_couple(harbor["ada"], harbor["rivera"], tab="Details and status")
+    details_field(at, "Couple label").input("Rivera Lopez").run()
+    details_field(at, "Partner 2 contact").input("marco@mail.example").run()
+    switch_tab(at, "Agenda")
+    assert not [t for t in at.text_input if t.label == "Couple label"]
+    switch_tab(at, "Details and status")
+    assert details_field(at, "Couple label").value == "Rivera Lopez"
+    click(at, "Save details")
+    assert not at.exception and at.title[0].value == "Rivera Lopez"
+    assert details_field(at, "Partner 1 contact").value == "lena@mail.example"
+    with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
+        record = couples.get_couple_record(uow, harbor["rivera"])
+    assert [p.contact for p in record.partners] == ["lena@mail.example", "marco@mail.example"]
+
+
+def test_a_refused_rename_stays_as_typed_with_the_reason_and_can_be_discarded(harbor):
+    at = open_couple(harbor["ada"], harbor["rivera"], tab="Details and status")
+    details_field(at, "Partner 1 name").input("   ").run()
+    click(at, "Save details")
+    assert not at.exception and at.title[0].value == "Rivera"
+    assert details_field(at, "Partner 1 name").value == "   "
+    assert [e.value for e in at.error], "the refusal says what to fix"
+    click(at, "Discard changes")
+    assert details_field(at, "Partner 1 name").value == "Lena"
+    assert not at.error
+
+
+def test_an_untouched_field_follows_a_rename_made_elsewhere(harbor):
+    at = open_couple(harbor["ada"], harbor["rivera"], tab="Details and status")
+    details_field(at, "Partner 2 name").input("Marc").run()
+    with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
+        couples.update_couple(
+            uow,
+            harbor["rivera"],
+            "Rivera Home",
+            [couples.PartnerInput("Lena"), couples.PartnerInput("Marco")],
+        )
+    at.run()
+    assert details_field(at, "Couple label").value == "Rivera Home"
+    assert details_field(at, "Partner 2 name").value == "Marc"  # the counselor's own change

@@ -1,36 +1,71 @@
-"""The couple record's details tab: rename the couple or its partners, change its status."""
+"""The couple record's details tab: rename the couple or its partners, change its status.
+
+The fields are drafts (see ui/drafts.py): a half-made change survives a look at another tab.
+A field the counselor has not touched follows the record, so a rename made elsewhere shows
+instead of being overwritten by an old copy on the next save.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from trustcare.services import couples
-from trustcare.ui.forms import save_or_show_problems
+from trustcare.services.errors import ServiceError
+from trustcare.ui import drafts
+from trustcare.ui.forms import show_problems
 
 STATUS_ACTIONS = {
     "active": [("paused", "Pause"), ("closed", "Close")],
     "paused": [("active", "Resume"), ("closed", "Close")],
     "closed": [("active", "Reopen")],
 }
+# Why the last "Save details" was refused, shown once under the fields it came from.
+PROBLEM_KEY = "edit_couple_problem"
+
+
+def _stored_values(record) -> dict[str, str]:
+    """Each field's draft key and the value the record holds for it."""
+    values = {drafts.key("couple-label", record.id): record.label}
+    for partner in record.partners:
+        values[drafts.key("partner-name", record.id, partner.position)] = partner.display_name
+        values[drafts.key("partner-contact", record.id, partner.position)] = partner.contact or ""
+    return values
+
+
+def _base_key(record_id: int) -> str:
+    """Where the record's values are kept as they were when the drafts were started."""
+    return f"couple_details_base_{record_id}"
+
+
+def _follow_the_record(stored: dict[str, str], base_key: str) -> None:
+    """Start missing drafts from the record; untouched ones follow it when it changes."""
+    base = st.session_state.get(base_key, {})
+    for key, value in stored.items():
+        if key not in st.session_state or st.session_state[key] == base.get(key):
+            st.session_state[key] = value
+    st.session_state[base_key] = dict(stored)
 
 
 def show(context, actor, record) -> None:
-    with st.form("edit_couple"):
-        label = st.text_input("Couple label", value=record.label, max_chars=80)
-        columns = st.columns(2)
-        edits = []
-        for column, partner in zip(columns, record.partners, strict=True):
-            name = column.text_input(
-                f"Partner {partner.position} name", value=partner.display_name, max_chars=80
-            )
-            contact = column.text_input(
-                f"Partner {partner.position} contact", value=partner.contact, max_chars=254
-            )
-            edits.append(couples.PartnerInput(name, contact))
-        if st.form_submit_button("Save details"):
-            save_or_show_problems(
-                context, actor, lambda uow: couples.update_couple(uow, record.id, label, edits)
-            )
+    stored = _stored_values(record)
+    base_key = _base_key(record.id)
+    _follow_the_record(stored, base_key)
+    with st.container(border=True):
+        st.text_input("Couple label", max_chars=80, key=drafts.key("couple-label", record.id))
+        for column, partner in zip(st.columns(2), record.partners, strict=True):
+            name_key = drafts.key("partner-name", record.id, partner.position)
+            contact_key = drafts.key("partner-contact", record.id, partner.position)
+            column.text_input(f"Partner {partner.position} name", max_chars=80, key=name_key)
+            column.text_input(f"Partner {partner.position} contact", max_chars=254, key=contact_key)
+        # Never disabled: a field's new text reaches the server with the click on a button,
+        # so a button disabled until then would swallow the first click.
+        save_col, discard_col, _ = st.columns([1, 1, 3])
+        save_col.button(
+            "Save details", type="primary", on_click=_save, args=(context, actor, record, stored)
+        )
+        discard_col.button("Discard changes", on_click=drafts.forget, args=list(stored))
+        if problem := st.session_state.pop(PROBLEM_KEY, None):
+            show_problems(problem)
     st.subheader("Status")
     actions = STATUS_ACTIONS[record.status]
     for column, (new_status, verb) in zip(st.columns(len(actions)), actions, strict=True):
@@ -38,3 +73,25 @@ def show(context, actor, record) -> None:
             with context.work(actor) as uow:
                 couples.set_status(uow, record.id, new_status)
             st.rerun()
+
+
+def _save(context, actor, record, stored: dict[str, str]) -> None:
+    """Runs before the page (a button callback), so saved drafts can be cleared; refused ones
+    stay as typed, with the reason shown under them. Nothing typed, nothing written."""
+    if all(st.session_state.get(key, value) == value for key, value in stored.items()):
+        return
+    label = st.session_state.get(drafts.key("couple-label", record.id), record.label)
+    partners = [
+        couples.PartnerInput(
+            st.session_state.get(drafts.key("partner-name", record.id, p.position), ""),
+            st.session_state.get(drafts.key("partner-contact", record.id, p.position), ""),
+        )
+        for p in record.partners
+    ]
+    try:
+        with context.work(actor) as uow:
+            couples.update_couple(uow, record.id, label, partners)
+    except ServiceError as error:
+        st.session_state[PROBLEM_KEY] = error
+    else:
+        drafts.forget(*stored)
