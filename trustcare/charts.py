@@ -27,6 +27,11 @@ PARTNER_SYMBOLS = ("circle", "diamond")
 GAP_COLOUR = "#009E73"
 EVENT_COLOURS = {"assigned": "#CC79A7", "completed": "#009E73"}
 EVENT_WORDS = {"assigned": "Assigned", "completed": "Completed"}
+# Event labels take turns over three rows above the plot and are cut to a length that fits
+# between sessions on a laptop screen; the whole label shows on hover.
+EVENT_ROWS = 3
+EVENT_ROW_HEIGHT = 0.07
+EVENT_LABEL_MAX = 40
 ALERT_COLOURS = {"urgent": "#D55E00", "attention": "#E69F00", "none": "#0072B2"}
 ALERT_NAMES = {"urgent": "Urgent alert", "attention": "Needs attention", "none": "No alerts"}
 GUIDE_COLOUR = "#444444"
@@ -557,6 +562,9 @@ def _add_events(layout: dict, events: pd.DataFrame, x: str) -> None:
         key=lambda event: event[0],
     )
     shapes, annotations = [], []
+    # Labels open towards the middle: one centred on an event near an edge would stretch the
+    # axis past the data to make room for itself.
+    middle = placed[0][0] + (placed[-1][0] - placed[0][0]) / 2 if placed else None
     for index, (position, kind, label) in enumerate(placed):
         colour = EVENT_COLOURS.get(kind, GUIDE_COLOUR)
         shapes.append(
@@ -571,21 +579,33 @@ def _add_events(layout: dict, events: pd.DataFrame, x: str) -> None:
                 "line": {"color": colour, "width": 2, "dash": "dash"},
             }
         )
+        said = f"{EVENT_WORDS.get(kind, kind.title())}: {label}"
         annotations.append(
             {
                 "x": position,
                 "xref": "x",
-                "y": 1.02 + 0.07 * (index % 2),
+                "y": 1.02 + EVENT_ROW_HEIGHT * (index % EVENT_ROWS),
                 "yref": "paper",
                 "yanchor": "bottom",
-                "text": f"{EVENT_WORDS.get(kind, kind.title())}: {_text(label)}",
+                "xanchor": "left" if position <= middle else "right",
+                "text": _text(_shortened(said, EVENT_LABEL_MAX)),
+                "hovertext": _text(said),
                 "showarrow": False,
                 "font": {"color": colour, "size": BASE_FONT_SIZE - 2},
             }
         )
     layout["shapes"] = shapes
     layout["annotations"] = annotations
-    layout["margin"]["t"] = 110
+    layout["margin"]["t"] = 60 + 20 * min(len(placed), EVENT_ROWS)
+
+
+def _shortened(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word where one is near, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" :,") + "…"
 
 
 def _rounds(

@@ -380,3 +380,17 @@ def test_stored_rows_lost_behind_the_processs_back_are_stored_again(practice):
         session.execute(CoupleStanding.__table__.delete())
         session.commit()
     assert caseload_labels(practice) == before
+
+
+def test_progress_events_name_the_module_and_say_what_happened_once(practice):
+    """The chart writes "Assigned: " or "Completed: " before the label; the label is the
+    module's title alone (it used to read "Assigned: <title> assigned")."""
+    from trustcare.services import assignments
+
+    catalog = get_catalog()
+    with practice.work(practice.admin) as uow:
+        assignments.assign_module(uow, catalog, practice.admins_couple, "open-communication")
+    with practice.work(practice.admin) as uow:
+        events = progress.couple_progress(uow, catalog, practice.admins_couple).events
+    title = catalog.module("open-communication").title
+    assert list(zip(events["kind"], events["label"], strict=True)) == [("assigned", title)]

@@ -238,7 +238,35 @@ def test_events_are_dashed_vertical_lines_labelled_with_what_happened():
         "Assigned: Listening without defending",
         "Completed: Naming the hurt",
     ]
+    assert [a.hovertext for a in fig.layout.annotations] == [
+        "Assigned: Listening without defending",
+        "Completed: Naming the hurt",
+    ]
     assert [a.x for a in fig.layout.annotations] == [1, 4]
+
+
+def test_event_labels_take_turns_over_three_rows_so_neighbours_do_not_overlap():
+    """Five modules assigned a session apart: each row's labels are three sessions apart."""
+    many = pd.DataFrame(
+        {
+            "at": pd.to_datetime([f"2025-03-0{day} 10:00" for day in range(1, 6)], utc=True),
+            "session_number": [1, 2, 3, 4, 5],
+            "label": ["Open and honest communication between the two of you"] * 5,
+            "kind": ["assigned"] * 5,
+        }
+    )
+    fig = progress_figure(HARBOUR_LIGHTS, events=many)
+
+    rows = [round(a.y, 2) for a in fig.layout.annotations]
+    assert rows == [1.02, 1.09, 1.16, 1.02, 1.09]
+    # Labels open towards the middle, so none stretches the axis past the data.
+    assert [a.xanchor for a in fig.layout.annotations] == ["left"] * 3 + ["right"] * 2
+    assert annotation_texts(fig)[0] == "Assigned: Open and honest…"  # cut at a word
+    assert all(len(text) <= 40 for text in annotation_texts(fig))
+    assert {a.hovertext for a in fig.layout.annotations} == {
+        "Assigned: Open and honest communication between the two of you"
+    }
+    assert fig.layout.margin.t == 120
 
 
 def test_events_by_date_sit_at_their_utc_time():

@@ -282,9 +282,10 @@ def _events(
     events = []
     for module_id, version, assigned_at, completed_at, status in rows:
         title = _module_title(catalog, module_id, version)
-        events.append((assigned_at, f"{title} assigned", "assigned"))
+        # The chart says what happened ("Assigned: ", "Completed: "); the label is the module.
+        events.append((assigned_at, title, "assigned"))
         if status == "completed" and completed_at is not None:
-            events.append((completed_at, f"{title} done", "completed"))
+            events.append((completed_at, title, "completed"))
     if not events:
         frame = pd.DataFrame(columns=["at", "label", "kind"])
         frame["session_number"] = pd.Series(dtype="int64")
