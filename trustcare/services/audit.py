@@ -16,12 +16,9 @@ from sqlalchemy import Row, Select, Text, and_, cast, false, select, tuple_
 
 from trustcare.models import AuditEvent, Counselor
 from trustcare.services.audit_actions import ACTIONS, RECORD_TYPES
-from trustcare.services.uow import CounselorWork
+from trustcare.services.uow import MAX_ROW_ID, CounselorWork
 
 PAGE_SIZE = 50
-# The largest value an Integer column holds on PostgreSQL (SQLite's hold 64 bits): a larger
-# record id names no record, and PostgreSQL would refuse it as a parameter.
-RECORD_ID_MAX = 2**31 - 1
 EXPORT_LIMIT = 100_000
 COLUMN_TYPES = {
     "When (UTC)": pa.timestamp("us"),
@@ -118,7 +115,8 @@ def _events(uow: CounselorWork, filters: AuditFilter, before: AuditCursor | None
     if filters.record_id is not None:
         statement = statement.where(
             AuditEvent.record_id == filters.record_id
-            if abs(filters.record_id) <= RECORD_ID_MAX
+            # A larger id names no row, and PostgreSQL would refuse it as a parameter.
+            if abs(filters.record_id) <= MAX_ROW_ID
             else false()
         )
     if before is not None:

@@ -273,11 +273,7 @@ def record_of(session: Session, couple: Couple) -> CoupleRecord:
 
 def get_couple_record(uow: CounselorWork, couple_id: int) -> CoupleRecord:
     """The couple's record; the first view in a while is written to the audit trail."""
-    return view_record(uow, uow.get_couple(couple_id))
-
-
-def view_record(uow: CounselorWork, couple: Couple) -> CoupleRecord:
-    """The record of a couple from `uow.get_couple`; the first view in a while is audited."""
+    couple = uow.get_couple(couple_id)
     record = record_of(uow.session, couple)
     audit_view(uow, couple.id)
     return record

@@ -23,22 +23,32 @@ STATUS_ACTIONS = {
 PROBLEM_KEY = "edit_couple_problem"
 
 
+def _label_key(record) -> str:
+    return drafts.key("couple-label", record.id)
+
+
+def _partner_keys(record, partner) -> tuple[str, str]:
+    """The draft keys of a partner's name and contact."""
+    return (
+        drafts.key("partner-name", record.id, partner.position),
+        drafts.key("partner-contact", record.id, partner.position),
+    )
+
+
 def _stored_values(record) -> dict[str, str]:
     """Each field's draft key and the value the record holds for it."""
-    values = {drafts.key("couple-label", record.id): record.label}
+    values = {_label_key(record): record.label}
     for partner in record.partners:
-        values[drafts.key("partner-name", record.id, partner.position)] = partner.display_name
-        values[drafts.key("partner-contact", record.id, partner.position)] = partner.contact or ""
+        name_key, contact_key = _partner_keys(record, partner)
+        values[name_key] = partner.display_name
+        values[contact_key] = partner.contact
     return values
 
 
-def _base_key(record_id: int) -> str:
-    """Where the record's values are kept as they were when the drafts were started."""
-    return f"couple_details_base_{record_id}"
-
-
-def _follow_the_record(stored: dict[str, str], base_key: str) -> None:
+def _follow_the_record(record, stored: dict[str, str]) -> None:
     """Start missing drafts from the record; untouched ones follow it when it changes."""
+    # The record's values as they were when the drafts were last started or followed.
+    base_key = f"couple_details_base_{record.id}"
     base = st.session_state.get(base_key, {})
     for key, value in stored.items():
         if key not in st.session_state or st.session_state[key] == base.get(key):
@@ -48,13 +58,11 @@ def _follow_the_record(stored: dict[str, str], base_key: str) -> None:
 
 def show(context, actor, record) -> None:
     stored = _stored_values(record)
-    base_key = _base_key(record.id)
-    _follow_the_record(stored, base_key)
+    _follow_the_record(record, stored)
     with st.container(border=True):
-        st.text_input("Couple label", max_chars=80, key=drafts.key("couple-label", record.id))
+        st.text_input("Couple label", max_chars=80, key=_label_key(record))
         for column, partner in zip(st.columns(2), record.partners, strict=True):
-            name_key = drafts.key("partner-name", record.id, partner.position)
-            contact_key = drafts.key("partner-contact", record.id, partner.position)
+            name_key, contact_key = _partner_keys(record, partner)
             column.text_input(f"Partner {partner.position} name", max_chars=80, key=name_key)
             column.text_input(f"Partner {partner.position} contact", max_chars=254, key=contact_key)
         # Never disabled: a field's new text reaches the server with the click on a button,
@@ -80,12 +88,9 @@ def _save(context, actor, record, stored: dict[str, str]) -> None:
     stay as typed, with the reason shown under them. Nothing typed, nothing written."""
     if all(st.session_state.get(key, value) == value for key, value in stored.items()):
         return
-    label = st.session_state.get(drafts.key("couple-label", record.id), record.label)
+    label = st.session_state.get(_label_key(record), record.label)
     partners = [
-        couples.PartnerInput(
-            st.session_state.get(drafts.key("partner-name", record.id, p.position), ""),
-            st.session_state.get(drafts.key("partner-contact", record.id, p.position), ""),
-        )
+        couples.PartnerInput(*(st.session_state.get(key, "") for key in _partner_keys(record, p)))
         for p in record.partners
     ]
     try:

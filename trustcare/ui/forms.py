@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
 
 from trustcare.services.errors import InvalidInput, ServiceError
-from trustcare.services.uow import CounselorWork
 
 
 def show_problems(error: ServiceError) -> None:
@@ -19,14 +16,3 @@ def show_problems(error: ServiceError) -> None:
         st.error(f"Please check:\n{lines}")
     else:
         st.error(str(error))
-
-
-def save_or_show_problems(context, actor, change: Callable[[CounselorWork], object]) -> None:
-    """Make a change in its own unit of work, then rerun to show it, or say what to fix."""
-    try:
-        with context.work(actor) as uow:
-            change(uow)
-    except ServiceError as error:
-        show_problems(error)
-    else:
-        st.rerun()

@@ -82,7 +82,10 @@ def current_practice(context: AppContext) -> tuple[int, str, bool] | None:
     memo = _this_run()
     if "practice" not in memo:
         claim = _held_claim(context)
-        practice, actor = accounts.practice_and_login(context.session_factory, claim)
+        practice, actor = accounts.practice_and_login(
+            context.session_factory,
+            None if claim is None else (claim.counselor_id, claim.session_version),
+        )
         memo["practice"] = practice
         memo["login"] = (claim, actor)
     return memo["practice"]
@@ -96,37 +99,33 @@ def current_actor(context: AppContext) -> Actor | None:
     return memo["actor"]
 
 
-def _held_claim(context: AppContext) -> tuple[int, int] | None:
+def _held_claim(context: AppContext) -> LoginClaim | None:
     """The login this browser session holds: its counselor, else (local accounts) its cookie."""
     held = st.session_state.get(ACTOR_KEY)
     if isinstance(held, Actor):
-        return held.counselor_id, held.session_version
+        return LoginClaim(held.counselor_id, held.session_version)
     if context.settings.auth_configured:
         return None
-    claim = read_cookie(context.settings.secret_key, st.context.cookies.get(COOKIE_NAME))
-    return None if claim is None else (claim.counselor_id, claim.session_version)
+    return read_cookie(context.settings.secret_key, st.context.cookies.get(COOKIE_NAME))
 
 
-def _login_of(context: AppContext, counselor_id: int, session_version: int) -> Actor | None:
+def _login_of(context: AppContext, claim: LoginClaim) -> Actor | None:
     """The actor of a held login if still valid; read with the practice earlier in this run."""
     looked_up = _this_run().get("login")
-    if looked_up is not None and looked_up[0] == (counselor_id, session_version):
+    if looked_up is not None and looked_up[0] == claim:
         return looked_up[1]
-    return accounts.actor_for_login(context.session_factory, counselor_id, session_version)
+    return accounts.actor_for_login(
+        context.session_factory, claim.counselor_id, claim.session_version
+    )
 
 
 def _look_up_actor(context: AppContext) -> Actor | None:
     if context.settings.auth_configured:
         return _signed_on_actor(context)
-    claim: LoginClaim | None = None
-    held = st.session_state.get(ACTOR_KEY)
-    if isinstance(held, Actor):
-        claim = LoginClaim(held.counselor_id, held.session_version)
-    else:
-        claim = read_cookie(context.settings.secret_key, st.context.cookies.get(COOKIE_NAME))
+    claim = _held_claim(context)
     if claim is None:
         return None
-    actor = _login_of(context, claim.counselor_id, claim.session_version)
+    actor = _login_of(context, claim)
     if actor is None:
         st.session_state.pop(ACTOR_KEY, None)
     else:
@@ -158,7 +157,7 @@ def _signed_on_actor(context: AppContext) -> Actor | None:
             return None
         held = st.session_state.get(ACTOR_KEY)
         if isinstance(held, Actor):
-            actor = _login_of(context, held.counselor_id, held.session_version)
+            actor = _login_of(context, LoginClaim(held.counselor_id, held.session_version))
             if actor is not None:
                 st.session_state[ACTOR_KEY] = actor
                 return actor
