@@ -228,7 +228,8 @@ class CheckIn(Base):
     reflection: Mapped[str] = mapped_column(Text, default="")
     reflection_shared: Mapped[bool] = mapped_column(Boolean, default=False)
     scores_shared: Mapped[bool] = mapped_column(Boolean, default=False)
-    safety_flag: Mapped[bool] = mapped_column(Boolean, default=False)
+    # None: the safety question was left unanswered, which is never the same as "no".
+    safety_flag: Mapped[bool | None] = mapped_column(Boolean)
     idempotency_key: Mapped[str] = mapped_column(String(64))
 
 
@@ -247,6 +248,10 @@ class CheckinLink(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("counselor.id"))
+    # "personal": the partner's own link; "room": a short-lived, one-use QR code shown on the
+    # shared screen, which only lets the partner claim a personal link on their own phone.
+    purpose: Mapped[str] = mapped_column(String(16), default="personal", server_default="personal")
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditEvent(Base):
@@ -341,3 +346,53 @@ class AlertAcknowledgement(Base):
     alert_key: Mapped[str] = mapped_column(String(200))
     acknowledged_by: Mapped[int] = mapped_column(ForeignKey("counselor.id"))
     acknowledged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the counselor did about it (asked for safety alerts); clinical, never audited.
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class Login(Base):
+    """One sign-in of a local account: the login cookie names it, so sign-out ends it here.
+
+    The ticket that trades for the cookie is good once (`ticket_used_at`); `ended_at` is set by
+    "Sign out"; "sign out everywhere", a password reset and deactivation raise the counselor's
+    session version instead, which ends every login at once.
+    """
+
+    __tablename__ = "login"
+    __table_args__ = (Index("ix_login_counselor", "counselor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counselor_id: Mapped[int] = mapped_column(ForeignKey("counselor.id", ondelete="CASCADE"))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ticket_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginAttempt(Base):
+    """Password attempts counted per key (an email, a source address), shared by replicas.
+
+    Counted with one atomic upsert before the password is checked, so parallel guesses cannot
+    all slip in under the limit.
+    """
+
+    __tablename__ = "login_attempt"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Submission(Base):
+    """A form's one-use key and the record it created: a second click or a rerun of the same
+    form finds the first record instead of making another."""
+
+    __tablename__ = "submission"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    practice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("practice.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
