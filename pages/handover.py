@@ -66,10 +66,16 @@ active = {counselor.id: counselor.name for counselor in view.counselors if couns
 with st.form("handover"):
     couple_id = st.selectbox("Couple", list(by_couple), format_func=couple_name)
     to_counselor = st.selectbox("To counselor", list(active), format_func=active.get)
+    takeover_reason = st.text_area(
+        "Reason, when you take a couple into your own caseload",
+        max_chars=500,
+        help="Taking a couple yourself opens their whole record to you: it is a break-glass "
+        "action, and your reason goes into the audit trail.",
+    )
     if st.form_submit_button("Hand over", type="primary"):
         try:
             with context.work(actor) as uow:
-                admin.hand_over_couple(uow, couple_id, to_counselor)
+                admin.hand_over_couple(uow, couple_id, to_counselor, takeover_reason)
         except ServiceError as error:
             show_problems(error)
         else:

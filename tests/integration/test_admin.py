@@ -292,6 +292,39 @@ def test_handover_into_a_caseload_with_the_same_label_is_a_clear_error(practice)
         assert couples.get_couple_record(uow, practice.admins_couple).label == "Rivera"
 
 
+def test_an_admin_cannot_take_a_couple_into_their_own_caseload_without_a_reason(practice):
+    before = _audit_actions(practice.factory)
+    with practice.work(practice.admin) as uow, pytest.raises(InvalidInput) as error:
+        admin.hand_over_couple(uow, practice.counselors_couple, practice.admin.counselor_id)
+    assert "must say why" in error.value.problems["reason"]
+    with practice.work(practice.admin) as uow, pytest.raises(CoupleNotFound):
+        couples.get_couple_record(uow, practice.counselors_couple)
+    assert _audit_actions(practice.factory) == before
+
+
+def test_taking_a_couple_into_ones_own_caseload_is_audited_as_break_glass(practice):
+    with practice.work(practice.admin) as uow:
+        admin.hand_over_couple(
+            uow, practice.counselors_couple, practice.admin.counselor_id, LONG_ENOUGH_REASON
+        )
+    with practice.factory() as session:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.record_id == practice.counselors_couple)
+        ).all()
+    by_action = {event.action: event.detail for event in events}
+    assert by_action["couple.handover"]["to_self"] is True
+    assert by_action["couple.break_glass"] == {
+        "counselor": practice.counselor.counselor_id,
+        "reason": LONG_ENOUGH_REASON,
+    }
+
+
+def test_handing_a_couple_to_another_counselor_asks_for_no_reason(practice):
+    with practice.work(practice.admin) as uow:
+        admin.hand_over_couple(uow, practice.admins_couple, practice.counselor.counselor_id)
+    assert "couple.break_glass" not in _audit_actions(practice.factory)
+
+
 def test_handover_to_a_deactivated_counselor_is_refused(practice):
     _deactivate_ben(practice)
     with practice.work(practice.admin) as uow, pytest.raises(InvalidInput) as error:

@@ -255,11 +255,21 @@ def handover_view(uow: CounselorWork, search: str = "") -> HandoverView:
     )
 
 
-def hand_over_couple(uow: CounselorWork, couple_id: int, to_counselor_id: int) -> None:
-    """Move a couple, with its whole history, into another counselor's caseload."""
+def hand_over_couple(
+    uow: CounselorWork, couple_id: int, to_counselor_id: int, reason: str = ""
+) -> None:
+    """Move a couple, with its whole history, into another counselor's caseload.
+
+    An admin who takes a couple into their own caseload gains everything break-glass guards
+    (reflections, safety answers), so that hand-over asks for the same reason and is audited
+    as a break-glass read too.
+    """
     uow.require_admin()
     couple = _practice_couple(uow, couple_id)
     target = _counselor(uow, to_counselor_id)
+    to_self = target.id == uow.actor.counselor_id and target.id != couple.counselor_id
+    if to_self:
+        reason = _break_glass_reason(reason)
     if not target.is_active:
         raise InvalidInput(
             {"counselor": f"{target.display_name} is deactivated; reactivate them first"}
@@ -286,14 +296,20 @@ def hand_over_couple(uow: CounselorWork, couple_id: int, to_counselor_id: int) -
     except IntegrityError as error:
         raise InvalidInput(label_clash) from error
     uow.record(
-        "couple.handover", "couple", couple.id, from_counselor=previous, to_counselor=target.id
+        "couple.handover",
+        "couple",
+        couple.id,
+        from_counselor=previous,
+        to_counselor=target.id,
+        **({"to_self": True} if to_self else {}),
     )
+    if to_self:
+        uow.record("couple.break_glass", "couple", couple.id, counselor=previous, reason=reason)
     uow.commit()
 
 
-def read_record_break_glass(uow: CounselorWork, couple_id: int, reason: str) -> CoupleRecord:
-    """Read any couple's record, read-only, once a reason is given; the reason is audited."""
-    uow.require_admin()
+def _break_glass_reason(reason: str) -> str:
+    """The typed reason for reading outside one's caseload, or the problem with it."""
     problems: dict[str, str] = {}
     reason = clean_long_text(reason, "reason", BREAK_GLASS_REASON_MAX, problems).strip()
     if "reason" not in problems and len(reason) < BREAK_GLASS_REASON_MIN:
@@ -303,6 +319,13 @@ def read_record_break_glass(uow: CounselorWork, couple_id: int, reason: str) -> 
         )
     if problems:
         raise InvalidInput(problems)
+    return reason
+
+
+def read_record_break_glass(uow: CounselorWork, couple_id: int, reason: str) -> CoupleRecord:
+    """Read any couple's record, read-only, once a reason is given; the reason is audited."""
+    uow.require_admin()
+    reason = _break_glass_reason(reason)
     couple = _practice_couple(uow, couple_id)
     record = record_of(uow.session, couple)
     uow.record(
