@@ -167,7 +167,8 @@ def test_break_glass_without_a_reason_shows_nothing_of_the_record(harbor):
 def test_break_glass_with_a_reason_shows_the_record_read_only(harbor):
     at = admin_page(harbor, "pages/handover.py")
     at.selectbox[2].set_value(harbor["okafor"])
-    at.text_area[0].input("Ben is away and Tess called the practice in distress.")
+    reason = next(a for a in at.text_area if a.label.startswith("Why do you need"))
+    reason.input("Ben is away and Tess called the practice in distress.")
     next(b for b in at.button if b.label == "Read the record").click().run()
     assert not at.exception
     assert "Chidi spoke about the move." in [element.value for element in at.text]
