@@ -6,6 +6,7 @@ from trustcare import charts
 from trustcare.services import links, session_screen
 from trustcare.services.errors import NotFound
 from trustcare.ui import session_style, state
+from trustcare.ui.address import app_address
 from trustcare.ui.chart import show_remembered_chart
 from trustcare.ui.couple_links import qr_png
 from trustcare.ui.text import escape_markdown
@@ -124,5 +125,5 @@ elif qr_tab.open:
         )
         if chosen is not None and st.button("Show the QR code", type="primary"):
             with context.work(actor) as uow:
-                issued = links.issue_link(uow, couple_id, chosen, context.settings.base_url)
+                issued = links.issue_link(uow, couple_id, chosen, app_address(context.settings))
             st.image(qr_png(issued.url), width=360, caption=f"Check-in link for {options[chosen]}")

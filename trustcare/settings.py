@@ -31,7 +31,8 @@ class Settings:
     database_url: str
     secret_key: str
     environment: str = "development"
-    base_url: str = "http://localhost:8501"
+    # Empty: links start with the address the counselor browses to (ui.address).
+    base_url: str = ""
     content_dirs: tuple[Path, ...] = field(default_factory=tuple)
     log_level: str = "INFO"
     auth_configured: bool = False
@@ -201,7 +202,7 @@ def load_settings(
         database_url=value("database_url") or default_database_url(var_dir),
         secret_key=secret_key or _local_secret_key(var_dir),
         environment=environment,
-        base_url=(value("base_url", "http://localhost:8501") or "").rstrip("/"),
+        base_url=(value("base_url", "") or "").rstrip("/"),
         content_dirs=content_dirs,
         log_level=(value("log_level", "INFO") or "INFO").upper(),
         auth_configured=bool(sign_on_providers),

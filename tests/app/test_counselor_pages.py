@@ -207,6 +207,34 @@ def test_issuing_a_link_shows_it_once_with_a_qr_code_option(harbor):
     assert "Active" in " ".join(m.value for m in at.markdown)
 
 
+def test_a_new_link_names_the_port_the_server_runs_on_when_no_base_url_is_set(
+    harbor, monkeypatch
+):
+    """`make run PORT=8600` without TRUSTCARE_BASE_URL: links name 8600, not 8501."""
+    from streamlit import config
+
+    monkeypatch.delenv("TRUSTCARE_BASE_URL", raising=False)
+    port = config.get_option("server.port")
+    config.set_option("server.port", 8600)
+    try:
+        at = open_couple(harbor["ada"], harbor["rivera"], tab="Links")
+        next(b for b in at.button if b.label == "Issue a link").click().run()
+    finally:
+        config.set_option("server.port", port)
+    assert not at.exception
+    issued = [c.value for c in at.code if "/checkin?t=" in c.value]
+    assert issued and issued[0].startswith("http://localhost:8600/checkin?t=")
+
+
+def test_the_practices_base_url_wins_over_the_servers_address(harbor):
+    with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
+        admin.save_practice_settings(uow, {"base_url": "https://care.harbor.example"}, None)
+    at = open_couple(harbor["ada"], harbor["rivera"], tab="Links")
+    next(b for b in at.button if b.label == "Issue a link").click().run()
+    issued = [c.value for c in at.code if "/checkin?t=" in c.value]
+    assert issued and issued[0].startswith("https://care.harbor.example/checkin?t=")
+
+
 @pytest.mark.parametrize("chunk", range(6))
 def test_the_counselor_sees_every_blns_reflection_exactly_as_text(harbor, blns, chunk):
     strings = blns[chunk * 100 : (chunk + 1) * 100]

@@ -214,4 +214,4 @@ def test_an_edited_secrets_file_is_read_again_on_the_next_load(tmp_path):
     gone = load_settings(
         environ={}, secrets_path=tmp_path / "secrets.toml", var_dir=tmp_path / "var"
     )
-    assert gone.base_url == "http://localhost:8501"
+    assert gone.base_url == ""

@@ -9,6 +9,7 @@ import streamlit as st
 
 from trustcare.services import links
 from trustcare.services.errors import ServiceError
+from trustcare.ui.address import app_address
 from trustcare.ui.forms import show_problems
 
 STATE_LABELS = {
@@ -47,7 +48,7 @@ def show(context, actor, record, states: list[links.LinkState]) -> None:
             if issue_col.button(label, key=f"issue_{link_state.partner_id}"):
                 with context.work(actor) as uow:
                     fresh[link_state.partner_id] = links.issue_link(
-                        uow, record.id, link_state.partner_id, context.settings.base_url
+                        uow, record.id, link_state.partner_id, app_address(context.settings)
                     )
                 st.rerun()
             if link_state.state == "active" and revoke_col.button(
