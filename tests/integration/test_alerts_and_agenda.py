@@ -127,6 +127,38 @@ def test_the_agenda_raises_safety_first_then_new_check_ins(practice, lena):
     assert titles.index("Lena: 1 new check-in(s)") > 0
 
 
+def test_a_check_in_sent_after_todays_session_is_new_on_the_agenda(practice, lena):
+    today = dt.datetime.now(dt.UTC).date()
+    with practice.work(practice.admin) as uow:
+        couples.log_session(uow, practice.admins_couple, today, "Fictional notes.")
+    check_in(practice, lena, "after", **{"felt-unsafe": 1})
+    titles = [item.title for item in agenda(practice, practice.admins_couple).items]
+    assert "Lena: 1 new check-in(s)" in titles
+    assert "Lena: no check-in since the last session" not in titles
+
+
+def test_a_check_in_sent_before_todays_session_is_not_new_after_it(practice, lena):
+    check_in(practice, lena, "before")
+    today = dt.datetime.now(dt.UTC).date()
+    with practice.work(practice.admin) as uow:
+        couples.log_session(uow, practice.admins_couple, today, "Fictional notes.")
+    titles = [item.title for item in agenda(practice, practice.admins_couple).items]
+    assert "Lena: no check-in since the last session" in titles
+
+
+def test_a_session_logged_days_later_counts_its_whole_day_as_after_it(practice, lena):
+    check_in(practice, lena, "that day")
+    now = dt.datetime.now(dt.UTC)
+    yesterday = (now - dt.timedelta(days=1)).date()
+    with practice.factory() as session:
+        session.execute(update(CheckIn).values(submitted_at=now - dt.timedelta(hours=24)))
+        session.commit()
+    with practice.work(practice.admin) as uow:
+        couples.log_session(uow, practice.admins_couple, yesterday, "Fictional notes.")
+    titles = [item.title for item in agenda(practice, practice.admins_couple).items]
+    assert "Lena: 1 new check-in(s)" in titles
+
+
 def test_the_agenda_shows_shared_notes_but_not_private_ones(practice, lena):
     with PartnerWork(practice.factory, lena) as uow:
         checkins.submit_checkin(uow, get_catalog(), CALM, "We laughed again", True, True, "n1")

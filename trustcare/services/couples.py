@@ -66,6 +66,7 @@ class SessionView:
     number: int
     held_on: dt.date
     notes: str
+    logged_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -257,6 +258,7 @@ def record_of(session: Session, couple: Couple) -> CoupleRecord:
             CounselingSession.number,
             CounselingSession.held_on,
             CounselingSession.notes,
+            CounselingSession.created_at,
         )
         .where(CounselingSession.couple_id == couple.id)
         .order_by(CounselingSession.number.desc())

@@ -869,6 +869,23 @@ class CoupleAgenda:
     catalog: Catalog | None = field(default=None, repr=False, compare=False)
 
 
+def _since_the_last_session(
+    sessions: tuple[couple_service.SessionView, ...], created_at: dt.datetime
+) -> dt.datetime:
+    """When the last session ended, as far as the record knows.
+
+    A session logged on the day it was held ended before it was logged; one logged on a later
+    day has no known time, so its whole day counts as after it: a check-in sent that evening
+    is new, never "no check-in since the last session" beside its own answers.
+    """
+    if not sessions:
+        return created_at
+    last = max(sessions, key=lambda session: (session.held_on, session.logged_at))
+    if last.logged_at.date() == last.held_on:
+        return last.logged_at
+    return dt.datetime.combine(last.held_on, dt.time(), dt.UTC)
+
+
 # Raised before the check-ins; the other alerts come after the unfinished work.
 _FIRST_ALERTS = ("safety", "deterioration", "divergence")
 
@@ -894,12 +911,7 @@ def couple_agenda(
     built_from = _built_from(uow, catalog, couple, now, settings)
     if known is not None and known.built_from == built_from and known.catalog is catalog:
         return known
-    last_session = max((session.held_on for session in record.sessions), default=None)
-    since = (
-        dt.datetime.combine(last_session + dt.timedelta(days=1), dt.time(), dt.UTC)
-        if last_session
-        else couple.created_at
-    )
+    since = _since_the_last_session(record.sessions, couple.created_at)
     alerts = list(_standings(uow, catalog, [couple], now, settings)[couple.id].alerts)
     names = {partner.id: partner.display_name for partner in record.partners}
     rows = uow.session.execute(
