@@ -180,6 +180,48 @@ def test_the_open_agenda_shows_a_check_in_sent_meanwhile(harbor):
     assert "Lena: 1 new check-in(s)" in agenda_titles(at)
 
 
+UNSAFE_CHECKIN = {
+    "honest-talk": 3,
+    "hiding-things": 1,
+    "kept-word": 3,
+    "there-for-me": 3,
+    "safe-to-share": 3,
+    "held-back": 1,
+    "checking-up": 1,
+    "feel-secure": 3,
+    "overall-trust": 7,
+    "practice-done": 2,
+    "felt-unsafe": 1,
+}
+
+
+def test_a_safety_alert_is_acknowledged_with_a_note_and_the_same_counselor_can_undo_it(harbor):
+    with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
+        lena = links.link_states(uow, harbor["rivera"])[0].partner_id
+    partner = PartnerActor(lena, harbor["rivera"], harbor["ada"].practice_id, 0, "Lena")
+    with PartnerWork(harbor["factory"], partner) as uow:
+        checkins.submit_checkin(uow, get_catalog(), UNSAFE_CHECKIN, "", False, True, "unsafe")
+    at = open_couple(harbor["ada"], harbor["rivera"])
+    acknowledge = next(b for b in at.button if b.label == "Acknowledge")
+    acknowledge.click().run()
+    assert not at.exception
+    assert any("what was done" in e.value for e in at.error)
+    assert any("Lena" in e.value and "safety" in e.value.lower() for e in at.error)
+
+    note = next(t for t in at.text_input if t.label.startswith("What was done"))
+    note.input("Phoned Lena; safety plan reviewed.")
+    next(b for b in at.button if b.label == "Acknowledge").click().run()
+    assert not at.exception
+    assert not [b for b in at.button if b.label == "Acknowledge"]
+    shown = " ".join(t.value for t in at.text)
+    assert "What was done: Phoned Lena; safety plan reviewed." in shown
+
+    next(b for b in at.button if b.label == "Undo").click().run()
+    assert not at.exception
+    assert [b.label for b in at.button if b.label == "Acknowledge"] == ["Acknowledge"]
+    assert not [t for t in at.text_input if t.value]
+
+
 def test_another_counselors_couple_id_in_the_url_is_not_found(harbor):
     at = open_couple(harbor["ben"], harbor["rivera"])
     assert at.warning[0].value == "That couple was not found in your caseload."

@@ -11,7 +11,7 @@ from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
 from trustcare.models import AlertAcknowledgement, AuditEvent, CheckIn, CoupleStanding
 from trustcare.services import admin, checkins, couples, links, overview, progress
-from trustcare.services.errors import CoupleNotFound
+from trustcare.services.errors import CoupleNotFound, InvalidInput, NotFound, PermissionDenied
 from trustcare.services.uow import PartnerWork
 
 CALM = {
@@ -64,7 +64,7 @@ def test_acknowledging_hides_an_alert_until_something_new_happens(practice, lena
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
     with practice.work(practice.admin) as uow:
         alert = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)[0]
-        progress.acknowledge_alert(uow, practice.admins_couple, alert.key)
+        progress.acknowledge_alert(uow, practice.admins_couple, alert.key, "Phoned Lena.")
     assert "safety" not in kinds(practice, practice.admins_couple)
     check_in(practice, lena, "s2", **{"felt-unsafe": 1})
     assert kinds(practice, practice.admins_couple).count("safety") == 1
@@ -74,7 +74,7 @@ def test_an_acknowledgement_stores_who_and_when_and_is_audited(practice, lena):
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
     with practice.work(practice.admin) as uow:
         alert = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)[0]
-        progress.acknowledge_alert(uow, practice.admins_couple, alert.key)
+        progress.acknowledge_alert(uow, practice.admins_couple, alert.key, "Phoned Lena.")
     with practice.factory() as session:
         stored = session.scalars(select(AlertAcknowledgement)).one()
         audited = session.scalars(
@@ -82,7 +82,11 @@ def test_an_acknowledgement_stores_who_and_when_and_is_audited(practice, lena):
         ).one()
     assert stored.acknowledged_by == practice.admin.counselor_id
     assert (dt.datetime.now(dt.UTC) - stored.acknowledged_at).total_seconds() < 60
-    assert audited.actor_id == practice.admin.counselor_id and audited.detail == {"alert": "safety"}
+    assert audited.actor_id == practice.admin.counselor_id and audited.detail == {
+        "alert": "safety",
+        "with_note": True,
+    }
+    assert stored.note == "Phoned Lena."
 
 
 def test_a_counselor_cannot_read_or_acknowledge_another_counselors_alerts(practice, lena):
@@ -125,6 +129,54 @@ def test_the_agenda_raises_safety_first_then_new_check_ins(practice, lena):
     assert "Lena: 1 new check-in(s)" in titles
     assert "Marco: no check-in since the last session" in titles
     assert titles.index("Lena: 1 new check-in(s)") > 0
+
+
+@pytest.mark.parametrize("note", ["", "   ", "ok"])
+def test_a_safety_alert_is_not_acknowledged_without_a_note_of_what_was_done(practice, lena, note):
+    check_in(practice, lena, "s1", **{"felt-unsafe": 1})
+    with practice.work(practice.admin) as uow:
+        alert = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)[0]
+        with pytest.raises(InvalidInput) as refused:
+            progress.acknowledge_alert(uow, practice.admins_couple, alert.key, note)
+    assert "what was done" in refused.value.problems["note"]
+    assert "safety" in kinds(practice, practice.admins_couple)
+
+
+def test_the_counselor_who_acknowledged_an_alert_can_undo_it_and_it_is_audited(practice, lena):
+    check_in(practice, lena, "s1", **{"felt-unsafe": 1})
+    with practice.work(practice.admin) as uow:
+        alert = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)[0]
+        progress.acknowledge_alert(uow, practice.admins_couple, alert.key, "Phoned Lena.")
+    shown = agenda(practice, practice.admins_couple).acknowledged
+    assert [(a.title, a.note, a.by, a.may_undo) for a in shown] == [
+        ("Safety answer", "Phoned Lena.", "Ada Fictional", True)
+    ]
+    with practice.work(practice.admin) as uow:
+        progress.undo_acknowledgement(uow, practice.admins_couple, shown[0].id)
+    assert "safety" in kinds(practice, practice.admins_couple)
+    assert agenda(practice, practice.admins_couple).acknowledged == []
+    with practice.factory() as session:
+        undone = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "alert.unacknowledge")
+        ).one()
+    assert undone.actor_id == practice.admin.counselor_id and undone.detail == {"alert": "safety"}
+
+
+def test_another_counselor_cannot_undo_an_acknowledgement_after_a_handover(practice, lena):
+    check_in(practice, lena, "s1", **{"felt-unsafe": 1})
+    with practice.work(practice.admin) as uow:
+        alert = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)[0]
+        progress.acknowledge_alert(uow, practice.admins_couple, alert.key, "Phoned Lena.")
+        admin.hand_over_couple(uow, practice.admins_couple, practice.counselor.counselor_id)
+    with practice.work(practice.counselor) as uow:
+        shown = overview.couple_overview(
+            uow, get_catalog(), practice.admins_couple, overview.AGENDA
+        ).agenda.acknowledged
+    assert [a.may_undo for a in shown] == [False]
+    with practice.work(practice.counselor) as uow, pytest.raises(PermissionDenied):
+        progress.undo_acknowledgement(uow, practice.admins_couple, shown[0].id)
+    with practice.work(practice.counselor) as uow, pytest.raises(NotFound):
+        progress.undo_acknowledgement(uow, practice.admins_couple, 2**40)
 
 
 def test_a_check_in_sent_after_todays_session_is_new_on_the_agenda(practice, lena):

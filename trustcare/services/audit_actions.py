@@ -18,6 +18,7 @@ class AuditAction:
 
 ACTIONS: dict[str, AuditAction] = {
     "alert.acknowledge": AuditAction("couple", "a counselor acknowledged an alert"),
+    "alert.unacknowledge": AuditAction("couple", "a counselor undid an alert's acknowledgement"),
     "assignment.create": AuditAction("couple", "a module was assigned"),
     "assignment.status": AuditAction("couple", "an assignment's status changed"),
     "audit.export": AuditAction("practice", "the audit trail was downloaded"),

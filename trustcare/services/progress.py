@@ -28,6 +28,7 @@ from trustcare.models import (
     Assignment,
     CheckIn,
     CounselingSession,
+    Counselor,
     Couple,
     CoupleStanding,
     ExerciseProgress,
@@ -39,8 +40,10 @@ from trustcare.scoring import reliable_change_threshold
 from trustcare.services import assignments as assignment_service
 from trustcare.services import couples as couple_service
 from trustcare.services.checkins import MEASURE_ID
+from trustcare.services.errors import InvalidInput, NotFound, PermissionDenied
 from trustcare.services.links import practice_settings
-from trustcare.services.uow import CounselorWork
+from trustcare.services.uow import MAX_ROW_ID, CounselorWork
+from trustcare.services.validation import clean_long_text
 
 CHECKIN_COLUMNS = [
     "checkin_id",
@@ -494,9 +497,24 @@ def couple_alerts(
     return list(_standings(uow, catalog, [couple], now or utcnow())[couple.id].alerts)
 
 
-def acknowledge_alert(uow: CounselorWork, couple_id: int, alert_key: str) -> None:
-    """Hide this alert until new evidence raises it again; who and when are kept and audited."""
+ACKNOWLEDGEMENT_NOTE_MIN = 3
+ACKNOWLEDGEMENT_NOTE_MAX = 500
+
+
+def acknowledge_alert(uow: CounselorWork, couple_id: int, alert_key: str, note: str = "") -> None:
+    """Hide this alert until new evidence raises it again; who and when are kept and audited.
+
+    A safety answer is acknowledged with a short note of what was done (a call, a safety plan),
+    so the record shows the response and not only that someone clicked.
+    """
     couple = uow.get_couple(couple_id)
+    problems: dict[str, str] = {}
+    note = clean_long_text(note or "", "note", ACKNOWLEDGEMENT_NOTE_MAX, problems).strip()
+    needs_note = alert_key.startswith("safety:") and "note" not in problems
+    if needs_note and len(note) < ACKNOWLEDGEMENT_NOTE_MIN:
+        problems["note"] = "must say briefly what was done about the safety answer"
+    if problems:
+        raise InvalidInput(problems)
     exists = uow.session.scalar(
         select(func.count(AlertAcknowledgement.id)).where(
             AlertAcknowledgement.couple_id == couple.id,
@@ -510,11 +528,83 @@ def acknowledge_alert(uow: CounselorWork, couple_id: int, alert_key: str) -> Non
                 alert_key=alert_key[:200],
                 acknowledged_by=uow.actor.counselor_id,
                 acknowledged_at=utcnow(),
+                note=note,
             )
         )
         couple.alert_version += 1
-        uow.record("alert.acknowledge", "couple", couple.id, alert=alert_key.split(":")[0])
+        uow.record(
+            "alert.acknowledge",
+            "couple",
+            couple.id,
+            alert=alert_key.split(":")[0],
+            with_note=bool(note),
+        )
     uow.commit()
+
+
+def undo_acknowledgement(uow: CounselorWork, couple_id: int, acknowledgement_id: int) -> None:
+    """Show an acknowledged alert again; only the counselor who acknowledged it may."""
+    couple = uow.get_couple(couple_id)
+    row = None
+    if 0 < acknowledgement_id <= MAX_ROW_ID:
+        row = uow.session.scalars(
+            select(AlertAcknowledgement).where(
+                AlertAcknowledgement.id == acknowledgement_id,
+                AlertAcknowledgement.couple_id == couple.id,
+            )
+        ).one_or_none()
+    if row is None:
+        raise NotFound("That acknowledgement was not found.")
+    if row.acknowledged_by != uow.actor.counselor_id:
+        raise PermissionDenied("Only the counselor who acknowledged an alert can undo it.")
+    uow.session.delete(row)
+    couple.alert_version += 1
+    uow.record("alert.unacknowledge", "couple", couple.id, alert=row.alert_key.split(":")[0])
+    uow.commit()
+
+
+@dataclass(frozen=True)
+class AcknowledgedAlert:
+    """An alert a counselor acknowledged: what kind, when, by whom, and what was done."""
+
+    id: int
+    title: str
+    acknowledged_at: dt.datetime
+    by: str
+    note: str
+    may_undo: bool
+
+
+ACKNOWLEDGED_SHOWN = 10
+
+
+def _acknowledged_alerts(uow: CounselorWork, couple_id: int) -> list[AcknowledgedAlert]:
+    """The latest acknowledgements of this couple's alerts, newest first."""
+    rows = uow.session.execute(
+        select(
+            AlertAcknowledgement.id,
+            AlertAcknowledgement.alert_key,
+            AlertAcknowledgement.acknowledged_at,
+            AlertAcknowledgement.acknowledged_by,
+            AlertAcknowledgement.note,
+            Counselor.display_name,
+        )
+        .join(Counselor, Counselor.id == AlertAcknowledgement.acknowledged_by)
+        .where(AlertAcknowledgement.couple_id == couple_id)
+        .order_by(AlertAcknowledgement.acknowledged_at.desc(), AlertAcknowledgement.id.desc())
+        .limit(ACKNOWLEDGED_SHOWN)
+    ).all()
+    return [
+        AcknowledgedAlert(
+            id=row.id,
+            title=_ALERT_TITLES.get(row.alert_key.split(":")[0], "Alert"),
+            acknowledged_at=row.acknowledged_at,
+            by=row.display_name,
+            note=row.note or "",
+            may_undo=row.acknowledged_by == uow.actor.counselor_id,
+        )
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -867,6 +957,7 @@ class CoupleAgenda:
     items: list[AgendaItem]
     built_from: tuple = field(default=(), repr=False)
     catalog: Catalog | None = field(default=None, repr=False, compare=False)
+    acknowledged: list[AcknowledgedAlert] = field(default_factory=list)
 
 
 def _since_the_last_session(
@@ -973,7 +1064,7 @@ def couple_agenda(
                 f"{suggestion.track_title}, stage {suggestion.stage} of {suggestion.stages}",
             )
         )
-    return CoupleAgenda(alerts, items, built_from, catalog)
+    return CoupleAgenda(alerts, items, built_from, catalog, _acknowledged_alerts(uow, couple.id))
 
 
 def _alert_item(alert: alert_rules.Alert) -> AgendaItem:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from trustcare.services import progress
+from trustcare.services.errors import ServiceError
+from trustcare.ui.forms import show_problems
 from trustcare.ui.text import escape_markdown
 
 ICONS = {
@@ -26,6 +28,9 @@ def show(context, actor, record, agenda: progress.CoupleAgenda) -> None:
         st.subheader("Alerts")
     for alert in agenda.alerts:
         box = st.error if alert.severity == "urgent" else st.warning
+        if alert.kind == "safety":
+            _acknowledge_with_note(context, actor, record, alert, box)
+            continue
         message, action = st.columns([5, 1], vertical_alignment="center")
         with message:
             box(alert.message, icon=ICONS.get(alert.kind))
@@ -34,9 +39,8 @@ def show(context, actor, record, agenda: progress.CoupleAgenda) -> None:
             key=f"ack_{alert.key}",
             help="Hide this alert until something new happens.",
         ):
-            with context.work(actor) as uow:
-                progress.acknowledge_alert(uow, record.id, alert.key)
-            st.rerun()
+            _acknowledge(context, actor, record, alert.key, "")
+    _acknowledged(context, actor, record, agenda.acknowledged)
     st.subheader("Since the last session")
     if not agenda.items:
         st.info("Nothing new since the last session.")
@@ -45,3 +49,53 @@ def show(context, actor, record, agenda: progress.CoupleAgenda) -> None:
             st.markdown(f"{ICONS.get(item.kind, '')} **{escape_markdown(item.title)}**")
             if item.detail:
                 st.text(item.detail)
+
+
+def _acknowledge_with_note(context, actor, record, alert, box) -> None:
+    """A safety answer is acknowledged with what was done; the note stays if it is refused."""
+    box(alert.message, icon=ICONS.get(alert.kind))
+    with st.form(f"ack_form_{alert.key}", border=False):
+        note = st.text_input(
+            "What was done (required to acknowledge)",
+            key=f"ack_note_{alert.key}",
+            max_chars=progress.ACKNOWLEDGEMENT_NOTE_MAX,
+            placeholder="For example: phoned the partner, safety plan reviewed",
+        )
+        if st.form_submit_button("Acknowledge"):
+            _acknowledge(context, actor, record, alert.key, note)
+
+
+def _acknowledge(context, actor, record, alert_key: str, note: str) -> None:
+    try:
+        with context.work(actor) as uow:
+            progress.acknowledge_alert(uow, record.id, alert_key, note)
+    except ServiceError as error:
+        show_problems(error)
+        return
+    st.session_state.pop(f"ack_note_{alert_key}", None)
+    st.rerun()
+
+
+def _acknowledged(context, actor, record, acknowledged) -> None:
+    """Recent acknowledgements with their notes; the counselor who made one can undo it."""
+    if not acknowledged:
+        return
+    with st.expander(f"Acknowledged alerts ({len(acknowledged)})"):
+        for done in acknowledged:
+            text, action = st.columns([5, 1], vertical_alignment="center")
+            text.text(
+                f"{done.title} · acknowledged {done.acknowledged_at:%Y-%m-%d %H:%M} UTC "
+                f"by {done.by}" + (f"\nWhat was done: {done.note}" if done.note else "")
+            )
+            if done.may_undo and action.button(
+                "Undo",
+                key=f"unack_{done.id}",
+                help="Show this alert again.",
+            ):
+                try:
+                    with context.work(actor) as uow:
+                        progress.undo_acknowledgement(uow, record.id, done.id)
+                except ServiceError as error:
+                    show_problems(error)
+                else:
+                    st.rerun()
