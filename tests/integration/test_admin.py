@@ -130,7 +130,7 @@ AUDITED_ACTIONS = {
     ),
     "hand a couple over": (
         _nothing,
-        lambda uow, p: admin.hand_over_couple(uow, p.counselors_couple, p.admin.counselor_id),
+        lambda uow, p: admin.hand_over_couple(uow, p.admins_couple, p.counselor.counselor_id),
         "couple.handover",
     ),
     "break glass": (

@@ -190,18 +190,28 @@ def test_a_view_known_to_be_on_the_trail_is_not_read_again_until_the_window_ends
 
     def audit_view(known=None):
         with practice.work(practice.admin) as uow:
-            return couples.audit_view(uow, couple_id, known)
+            return couples.audit_view(uow, uow.get_couple(couple_id), known)
 
+    # Each call reads the couple first (one statement), as its callers do.
     first = audit_view()
     assert _views_of(practice, couple_id) == 1
     found = audit_view()  # found on the trail (when it was written): not written twice
     assert first <= found < first + dt.timedelta(seconds=5)
-    assert count_statements(lambda: audit_view(first)) == 0
+    assert count_statements(lambda: audit_view(first)) == 1
     long_ago = first - couples.VIEW_AUDIT_WINDOW - dt.timedelta(seconds=1)
-    assert count_statements(lambda: audit_view(long_ago)) == 1  # read: still in the window
+    assert count_statements(lambda: audit_view(long_ago)) == 2  # read: still in the window
     assert _views_of(practice, couple_id) == 1
     in_the_future = first + dt.timedelta(days=1)  # a clock set wrong is not trusted
-    assert count_statements(lambda: audit_view(in_the_future)) == 1
+    assert count_statements(lambda: audit_view(in_the_future)) == 2
+
+
+def test_no_view_is_audited_for_a_couple_id_the_counselor_cannot_see(practice):
+    foreign = practice.admins_couple
+    with practice.work(practice.counselor) as uow, pytest.raises(TypeError):
+        couples.audit_view(uow, foreign)
+    with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
+        couples.get_couple_record(uow, foreign)
+    assert _views_of(practice, foreign) == 0
 
 
 def test_caseload_statements_do_not_grow_with_the_caseload(practice, count_statements):

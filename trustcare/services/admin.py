@@ -21,7 +21,7 @@ from trustcare.passwords import hash_password, password_problem
 from trustcare.practice_settings import PracticeSettings
 from trustcare.services.couples import CoupleRecord, record_of
 from trustcare.services.errors import CoupleNotFound, InvalidInput, NotFound
-from trustcare.services.uow import CounselorWork
+from trustcare.services.uow import CounselorWork, row_id
 from trustcare.services.validation import (
     EMAIL_PATTERN,
     clean_long_text,
@@ -98,7 +98,7 @@ def _sign_in_kind(has_password: bool, sign_on_linked: bool) -> str:
 
 def _counselor(uow: CounselorWork, counselor_id: int) -> Counselor:
     counselor = uow.session.scalars(
-        uow.practice_counselors().where(Counselor.id == counselor_id)
+        uow.practice_counselors().where(Counselor.id == row_id(counselor_id))
     ).one_or_none()
     if counselor is None:
         raise CounselorNotFound()
@@ -106,7 +106,9 @@ def _counselor(uow: CounselorWork, counselor_id: int) -> Counselor:
 
 
 def _practice_couple(uow: CounselorWork, couple_id: int) -> Couple:
-    couple = uow.session.scalars(uow.practice_couples().where(Couple.id == couple_id)).one_or_none()
+    couple = uow.session.scalars(
+        uow.practice_couples().where(Couple.id == row_id(couple_id))
+    ).one_or_none()
     if couple is None:
         raise CoupleNotFound()
     return couple

@@ -18,7 +18,7 @@ from trustcare.models import (
     utcnow,
 )
 from trustcare.services.errors import AssignmentNotFound, InvalidInput, PartnerNotFound
-from trustcare.services.uow import CounselorWork, mark_alerts_stale
+from trustcare.services.uow import CounselorWork, mark_alerts_stale, row_id
 from trustcare.services.validation import clean_long_text
 
 NOTE_MAX = 2000
@@ -148,7 +148,9 @@ def set_status(uow: CounselorWork, couple_id: int, assignment_id: int, status: s
         raise InvalidInput({"status": f"must be one of: {', '.join(ASSIGNMENT_STATUSES)}"})
     couple = uow.get_couple(couple_id)
     assignment = uow.session.scalars(
-        select(Assignment).where(Assignment.id == assignment_id, Assignment.couple_id == couple.id)
+        select(Assignment).where(
+            Assignment.id == row_id(assignment_id), Assignment.couple_id == couple.id
+        )
     ).one_or_none()
     if assignment is None:
         raise AssignmentNotFound()

@@ -20,7 +20,7 @@ from trustcare.models import (
     utcnow,
 )
 from trustcare.services.errors import InvalidInput, SessionNotFound
-from trustcare.services.uow import CounselorWork
+from trustcare.services.uow import CounselorWork, row_id
 from trustcare.services.validation import (
     clean_long_text,
     clean_name,
@@ -277,17 +277,22 @@ def get_couple_record(uow: CounselorWork, couple_id: int) -> CoupleRecord:
     """The couple's record; the first view in a while is written to the audit trail."""
     couple = uow.get_couple(couple_id)
     record = record_of(uow.session, couple)
-    audit_view(uow, couple.id)
+    audit_view(uow, couple)
     return record
 
 
-def audit_view(uow: CounselorWork, couple_id: int, known: dt.datetime | None = None) -> dt.datetime:
+def audit_view(uow: CounselorWork, couple: Couple, known: dt.datetime | None = None) -> dt.datetime:
     """Write the counselor's view of a couple to the audit trail, unless one is already there
     from the last VIEW_AUDIT_WINDOW; returns when the latest such view was written.
+
+    It takes the couple row that `uow.get_couple` checked, never a bare id: a view of a couple
+    the counselor cannot see is never written to the trail.
 
     `known` is what this returned earlier to the same browser session: while it is still
     inside the window, nothing needs to be read to know that the view is on the trail.
     """
+    if not isinstance(couple, Couple):
+        raise TypeError("audit_view takes the couple row from uow.get_couple, not an id")
     now = utcnow()
     if known is not None and now - VIEW_AUDIT_WINDOW <= known <= now:
         return known
@@ -295,7 +300,7 @@ def audit_view(uow: CounselorWork, couple_id: int, known: dt.datetime | None = N
         select(func.max(AuditEvent.at)).where(
             AuditEvent.action == "couple.view",
             AuditEvent.record_type == "couple",
-            AuditEvent.record_id == couple_id,
+            AuditEvent.record_id == couple.id,
             AuditEvent.actor_kind == "counselor",
             AuditEvent.actor_id == uow.actor.counselor_id,
             AuditEvent.at >= now - VIEW_AUDIT_WINDOW,
@@ -303,7 +308,7 @@ def audit_view(uow: CounselorWork, couple_id: int, known: dt.datetime | None = N
     )
     if latest is not None:
         return latest
-    uow.record("couple.view", "couple", couple_id)
+    uow.record("couple.view", "couple", couple.id)
     uow.commit()
     return now
 
@@ -381,7 +386,7 @@ def update_session_notes(uow: CounselorWork, couple_id: int, session_id: int, no
         raise InvalidInput(problems)
     session = uow.session.scalars(
         select(CounselingSession).where(
-            CounselingSession.id == session_id, CounselingSession.couple_id == couple.id
+            CounselingSession.id == row_id(session_id), CounselingSession.couple_id == couple.id
         )
     ).one_or_none()
     if session is None:

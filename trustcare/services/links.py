@@ -21,7 +21,7 @@ from trustcare.models import CheckinLink, Couple, Partner, Practice, utcnow
 from trustcare.practice_settings import PracticeSettings
 from trustcare.services.couples import PartnerView, partner_views
 from trustcare.services.errors import EmailNotSent, LinkNotUsable, PartnerNotFound
-from trustcare.services.uow import CounselorWork, UnitOfWork
+from trustcare.services.uow import CounselorWork, UnitOfWork, row_id
 from trustcare.services.validation import EMAIL_PATTERN
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def practice_settings(session: Session, practice_id: int) -> PracticeSettings:
 def _partner_of(uow: CounselorWork, couple_id: int, partner_id: int) -> Partner:
     couple = uow.get_couple(couple_id)
     partner = uow.session.scalars(
-        select(Partner).where(Partner.id == partner_id, Partner.couple_id == couple.id)
+        select(Partner).where(Partner.id == row_id(partner_id), Partner.couple_id == couple.id)
     ).one_or_none()
     if partner is None:
         raise PartnerNotFound()

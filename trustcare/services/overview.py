@@ -58,7 +58,7 @@ def couple_overview(
         raise ValueError(f"the couple record has no part {part!r}")
     couple = uow.get_couple(couple_id)
     record = record_of(uow.session, couple)
-    viewed = CoupleOverview(record, viewed_at=audit_view(uow, couple.id, known_view))
+    viewed = CoupleOverview(record, viewed_at=audit_view(uow, couple, known_view))
     names = {partner.id: partner.display_name for partner in record.partners}
     if part == AGENDA:
         agenda = couple_agenda(uow, catalog, couple, record, now, known_agenda)

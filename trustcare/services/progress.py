@@ -42,7 +42,7 @@ from trustcare.services import couples as couple_service
 from trustcare.services.checkins import MEASURE_ID
 from trustcare.services.errors import InvalidInput, NotFound, PermissionDenied
 from trustcare.services.links import practice_settings
-from trustcare.services.uow import MAX_ROW_ID, CounselorWork
+from trustcare.services.uow import CounselorWork, row_id
 from trustcare.services.validation import clean_long_text
 
 CHECKIN_COLUMNS = [
@@ -545,14 +545,12 @@ def acknowledge_alert(uow: CounselorWork, couple_id: int, alert_key: str, note: 
 def undo_acknowledgement(uow: CounselorWork, couple_id: int, acknowledgement_id: int) -> None:
     """Show an acknowledged alert again; only the counselor who acknowledged it may."""
     couple = uow.get_couple(couple_id)
-    row = None
-    if 0 < acknowledgement_id <= MAX_ROW_ID:
-        row = uow.session.scalars(
-            select(AlertAcknowledgement).where(
-                AlertAcknowledgement.id == acknowledgement_id,
-                AlertAcknowledgement.couple_id == couple.id,
-            )
-        ).one_or_none()
+    row = uow.session.scalars(
+        select(AlertAcknowledgement).where(
+            AlertAcknowledgement.id == row_id(acknowledgement_id),
+            AlertAcknowledgement.couple_id == couple.id,
+        )
+    ).one_or_none()
     if row is None:
         raise NotFound("That acknowledgement was not found.")
     if row.acknowledged_by != uow.actor.counselor_id:

@@ -23,6 +23,18 @@ log = logging.getLogger(__name__)
 MAX_ROW_ID = 2**31 - 1
 
 
+def row_id(value: object) -> int | None:
+    """`value` if it can name a row, else None, which names none (`id == None` matches nothing).
+
+    Ids reach services from URLs, query parameters and session state: a string, a float, a
+    bool or a number past the column's range is "not found", never a query the database
+    refuses or a driver error.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID:
+        return value
+    return None
+
+
 class ReadOnlyWork(RuntimeError):
     """A unit of work opened for reading was asked to commit: a programming error."""
 
@@ -103,7 +115,7 @@ class CounselorWork(UnitOfWork):
 
     def get_couple(self, couple_id: int) -> Couple:
         couple = None
-        if 0 < couple_id <= MAX_ROW_ID:
+        if row_id(couple_id) is not None:
             couple = self.session.scalars(
                 self.couples().where(Couple.id == couple_id)
             ).one_or_none()
