@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import socket
 import ssl
 import threading
 import time
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from trustcare.identity import PartnerActor
 from trustcare.links import checkin_url, hash_token, looks_like_token, new_token
 from trustcare.models import CheckinLink, Couple, Partner, Practice, utcnow
-from trustcare.practice_settings import PracticeSettings
+from trustcare.practice_settings import PracticeSettings, SmtpSettings
 from trustcare.services.couples import PartnerView, partner_views
 from trustcare.services.errors import EmailNotSent, LinkNotUsable, PartnerNotFound
 from trustcare.services.uow import CounselorWork, UnitOfWork, row_id
@@ -226,8 +227,47 @@ def link_still_usable(factory: sessionmaker[Session], actor: PartnerActor) -> bo
         return link is not None and link.revoked_at is None and link.expires_at > utcnow()
 
 
+SMTP_TIMEOUT_SECONDS = 15
+
+
+def smtp_problem(error: BaseException, smtp: SmtpSettings) -> str:
+    """What went wrong with the mail server, in words an admin can act on."""
+    where = f"{smtp.host}:{smtp.port}"
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return (
+            "the server does not offer STARTTLS: turn TLS off (only on a private network) or "
+            "use the server's STARTTLS port, usually 587"
+        )
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        return "the server refused the user name or password"
+    if isinstance(error, smtplib.SMTPSenderRefused):
+        return f"the server refused the sender address {smtp.sender}: use one it accepts"
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return "the server refused the partner's email address"
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return (
+            "the server closed the connection; if it expects TLS from the first byte (port "
+            "465), use its STARTTLS port, usually 587, with TLS on"
+        )
+    if isinstance(error, ssl.SSLError):
+        return "the secure connection failed (the server's certificate or TLS version)"
+    if isinstance(error, socket.gaierror):
+        return f"the server name {smtp.host} cannot be found: check the host"
+    if isinstance(error, ConnectionRefusedError):
+        return f"nothing answers at {where}: check the host and port"
+    if isinstance(error, TimeoutError):
+        return f"{where} did not answer within {SMTP_TIMEOUT_SECONDS} seconds"
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"the server answered {error.smtp_code}"
+    return f"{type(error).__name__} while talking to {where}"
+
+
 def email_link(uow: CounselorWork, issued: IssuedLink, couple_id: int) -> str:
-    """Send a freshly issued link to the partner's email through the practice's SMTP server."""
+    """Send a freshly issued link to the partner's email through the practice's SMTP server.
+
+    The message names the practice and the counselor, so that it does not read like phishing,
+    and holds nothing clinical.
+    """
     partner = _partner_of(uow, couple_id, issued.partner_id)
     settings = practice_settings(uow.session, uow.actor.practice_id)
     smtp = settings.smtp
@@ -236,19 +276,25 @@ def email_link(uow: CounselorWork, issued: IssuedLink, couple_id: int) -> str:
     address = (partner.contact or "").strip()
     if not EMAIL_PATTERN.match(address):
         raise EmailNotSent(f"{partner.display_name} has no email address in their contact details.")
+    practice_name = uow.session.scalar(
+        select(Practice.name).where(Practice.id == uow.actor.practice_id)
+    )
+    counselor = uow.actor.display_name
     message = EmailMessage()
     message["From"] = smtp.sender
     message["To"] = address
-    message["Subject"] = "Your check-in link"
+    message["Subject"] = f"Your check-in link from {practice_name}"
     message.set_content(
         f"Hello {partner.display_name},\n\n"
-        "Your counselor has sent you a personal link for your check-ins and exercises. "
-        "Please keep it to yourself: it opens your own page.\n\n"
+        f"{counselor} at {practice_name} has sent you a personal link for your check-ins and "
+        "exercises. Please keep it to yourself: it opens your own page.\n\n"
         f"{issued.url}\n\n"
-        f"The link works until {issued.expires_at:%d %B %Y}.\n"
+        f"The link works until {issued.expires_at:%d %B %Y}.\n\n"
+        f"If you did not expect this email, please ask {counselor} at your next session, or "
+        "ignore it.\n"
     )
     try:
-        with smtplib.SMTP(smtp.host, smtp.port, timeout=15) as server:
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=SMTP_TIMEOUT_SECONDS) as server:
             if smtp.use_tls:
                 server.starttls(context=ssl.create_default_context())
             if smtp.username:
@@ -257,7 +303,7 @@ def email_link(uow: CounselorWork, issued: IssuedLink, couple_id: int) -> str:
     except (OSError, smtplib.SMTPException) as error:
         log.warning("emailing a check-in link failed: %s", type(error).__name__)
         raise EmailNotSent(
-            f"The mail server could not send the email ({type(error).__name__}). "
+            f"The mail server could not send the email: {smtp_problem(error, smtp)}. "
             "Check the practice's mail settings, or copy the link instead."
         ) from error
     uow.record("link.email", "couple", couple_id, partner_id=partner.id)
