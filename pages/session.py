@@ -50,18 +50,25 @@ walk_tab, progress_tab, notes_tab, qr_tab = st.tabs(
 
 if walk_tab.open:
     with walk_tab:
-        if not screen.steps:
+        if not screen.exercises:
             st.info("No module is assigned to both of you right now.")
         else:
-            key = f"session_step_{couple_id}"
-            index = min(st.session_state.get(key, 0), len(screen.steps) - 1)
-            step = screen.steps[index]
-            st.header(screen.module_title)
-            kind = "In session" if step.kind == "in-session" else "At home"
-            st.subheader(f"{step.exercise_title} · {kind} · {step.minutes} min")
-            st.markdown(f"### Step {step.number} of {step.of}")
-            st.markdown(f"## {step.text}")
-            st.progress((index + 1) / len(screen.steps))
+            by_key = {exercise.key: exercise for exercise in screen.exercises}
+            chosen = st.selectbox(
+                "Exercise to walk through",
+                list(by_key),
+                format_func=lambda key: f"{by_key[key].module_title}: {by_key[key].title}",
+                key=f"session_exercise_{couple_id}",
+            )
+            exercise = by_key.get(chosen) or screen.exercises[0]
+            key = f"session_step_{couple_id}_{exercise.key}"
+            index = min(st.session_state.get(key, 0), len(exercise.steps) - 1)
+            st.header(exercise.module_title)
+            kind = "In session" if exercise.kind == "in-session" else "At home"
+            st.subheader(f"{exercise.title} · {kind} · {exercise.minutes} min")
+            st.markdown(f"### Step {index + 1} of {len(exercise.steps)}")
+            st.markdown(f"## {exercise.steps[index]}")
+            st.progress((index + 1) / len(exercise.steps))
             back, forward = st.columns(2)
             if back.button(
                 "Previous", icon=":material/arrow_back:", width="stretch", disabled=index == 0
@@ -72,7 +79,7 @@ if walk_tab.open:
                 "Next",
                 icon=":material/arrow_forward:",
                 width="stretch",
-                disabled=index == len(screen.steps) - 1,
+                disabled=index == len(exercise.steps) - 1,
                 type="primary",
             ):
                 st.session_state[key] = index + 1
@@ -126,4 +133,8 @@ elif qr_tab.open:
         if chosen is not None and st.button("Show the QR code", type="primary"):
             with context.work(actor) as uow:
                 issued = links.issue_link(uow, couple_id, chosen, app_address(context.settings))
-            st.image(qr_png(issued.url), width=360, caption=f"Check-in link for {options[chosen]}")
+            st.image(
+                qr_png(issued.url),
+                width=360,
+                caption=f"Check-in link for {escape_markdown(options[chosen])}",
+            )

@@ -148,6 +148,23 @@ def test_session_mode_walks_through_the_current_exercise_step_by_step(rivera):
     assert any(first in str(m.value) for m in at.markdown)
 
 
+def test_the_counselor_chooses_which_assigned_exercise_to_walk_through(rivera, app_factory):
+    ada, couple_id = rivera
+    catalog = get_catalog()
+    with CounselorWork(app_factory, ada) as uow:
+        assignments.assign_module(uow, catalog, couple_id, "healthy-boundaries", None)
+    at = open_session_mode(ada, couple_id)
+    picker = at.selectbox(key=f"session_exercise_{couple_id}")
+    older = catalog.module("open-communication")
+    wanted = f"{older.title}: {older.exercises[1].title}"
+    picker.select_index(picker.options.index(wanted)).run()
+    assert not at.exception
+    first, second = older.exercises[1].steps[:2]
+    assert any(first in str(m.value) for m in at.markdown)
+    next(b for b in at.button if b.label == "Next").click().run()
+    assert any(second in str(m.value) for m in at.markdown)
+
+
 def test_another_counselors_couple_cannot_be_put_on_screen(rivera, app_factory):
     ada, couple_id = rivera
     with CounselorWork(app_factory, ada) as uow:

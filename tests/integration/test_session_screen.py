@@ -124,9 +124,23 @@ def test_the_walkthrough_is_the_current_module_for_both(practice, rivera_with_hi
     with practice.work(practice.admin) as uow:
         screen = session_screen.shared_screen(uow, get_catalog(), couple_id)
     module = get_catalog().module("open-communication")
-    assert screen.module_title == module.title
-    assert len(screen.steps) == sum(len(e.steps) for e in module.exercises)
-    assert screen.steps[0].text == module.exercises[0].steps[0]
+    assert {exercise.module_title for exercise in screen.exercises} == {module.title}
+    assert [e.title for e in screen.exercises] == [e.title for e in module.exercises]
+    assert screen.exercises[0].steps == tuple(module.exercises[0].steps)
+
+
+def test_every_open_module_for_both_can_be_walked_through_newest_first(
+    practice, rivera_with_history
+):
+    couple_id, _, _ = rivera_with_history
+    catalog = get_catalog()
+    with practice.work(practice.admin) as uow:
+        assignments.assign_module(uow, catalog, couple_id, "healthy-boundaries", None)
+    with practice.work(practice.admin) as uow:
+        screen = session_screen.shared_screen(uow, catalog, couple_id)
+    titles = [exercise.module_title for exercise in screen.exercises]
+    newest, older = catalog.module("healthy-boundaries"), catalog.module("open-communication")
+    assert titles == [newest.title] * len(newest.exercises) + [older.title] * len(older.exercises)
 
 
 def test_another_counselors_couple_has_no_shared_screen(practice, rivera_with_history):

@@ -32,13 +32,15 @@ class SharedReflection:
 
 
 @dataclass(frozen=True)
-class WalkthroughStep:
-    exercise_title: str
+class WalkthroughExercise:
+    """One exercise of a module assigned to both partners, to walk through step by step."""
+
+    key: str
+    module_title: str
+    title: str
     kind: str
     minutes: int
-    number: int
-    of: int
-    text: str
+    steps: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,8 @@ class SharedScreen:
     sharing_partner_ids: tuple[int, ...]
     scores: pd.DataFrame
     reflections: tuple[SharedReflection, ...]
-    module_title: str
-    steps: tuple[WalkthroughStep, ...]
+    # Newest assignment first; the counselor chooses which one to walk through.
+    exercises: tuple[WalkthroughExercise, ...]
     y_range: tuple[float, float]
     built_from: tuple = field(default=(), repr=False)
     catalog: Catalog | None = field(default=None, repr=False, compare=False)
@@ -115,7 +117,7 @@ def shared_screen(
         )
     ]
     reflections.sort(key=lambda reflection: reflection.when, reverse=True)
-    module_title, steps = _walkthrough(uow, catalog, couple.id)
+    exercises = _walkthrough(uow, catalog, couple.id)
     total_range = catalog.measure(MEASURE_ID).total.range
     return SharedScreen(
         couple_id=couple.id,
@@ -124,8 +126,7 @@ def shared_screen(
         sharing_partner_ids=tuple(sharing),
         scores=scores,
         reflections=tuple(reflections[:10]),
-        module_title=module_title,
-        steps=steps,
+        exercises=exercises,
         y_range=(float(total_range[0]), float(total_range[1])),
         built_from=built_from,
         catalog=catalog,
@@ -152,35 +153,33 @@ def _score_frame(rows: list, names: dict[int, str], held_on: list[dt.date]) -> p
 
 def _walkthrough(
     uow: CounselorWork, catalog: Catalog, couple_id: int
-) -> tuple[str, tuple[WalkthroughStep, ...]]:
-    """The current module for both partners, as one step after another for the room."""
-    assignment = uow.session.scalars(
-        select(Assignment)
+) -> tuple[WalkthroughExercise, ...]:
+    """Every exercise of the open modules assigned to both partners, newest module first."""
+    assignments = uow.session.execute(
+        select(Assignment.id, Assignment.module_id, Assignment.module_version)
         .where(
             Assignment.couple_id == couple_id,
             Assignment.partner_id.is_(None),
             Assignment.status.in_(("assigned", "in_progress")),
         )
         .order_by(Assignment.assigned_at.desc(), Assignment.id.desc())
-        .limit(1)
-    ).first()
-    if assignment is None:
-        return "", ()
-    try:
-        module = catalog.module(assignment.module_id, assignment.module_version)
-    except ContentNotFound:
-        return "", ()
-    steps = []
-    for exercise in module.exercises:
-        for number, text in enumerate(exercise.steps, start=1):
-            steps.append(
-                WalkthroughStep(
-                    exercise.title,
-                    exercise.kind,
-                    exercise.minutes,
-                    number,
-                    len(exercise.steps),
-                    text,
-                )
+    ).all()
+    exercises = []
+    for assignment_id, module_id, version in assignments:
+        try:
+            module = catalog.module(module_id, version)
+        except ContentNotFound:
+            continue
+        exercises += [
+            WalkthroughExercise(
+                f"{assignment_id}:{exercise.id}",
+                module.title,
+                exercise.title,
+                exercise.kind,
+                exercise.minutes,
+                tuple(exercise.steps),
             )
-    return module.title, tuple(steps)
+            for exercise in module.exercises
+            if exercise.steps
+        ]
+    return tuple(exercises)
