@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import re
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:$<>&\"'=^])")
+# Every ASCII punctuation character: CommonMark lets each be backslash-escaped.
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# An empty Streamlit directive: an empty <span>, so no character is added to what is shown.
+_SPLIT = ":small[]"
 
 
 def escape_markdown(text: str) -> str:
-    """Backslash-escape every character Markdown, emoji codes, colours or LaTeX could act on.
+    """Typed text made safe to place in Markdown: it renders as exactly the characters typed.
 
-    For the few places where typed text must sit inside Markdown (a heading, a label);
-    elsewhere use st.text or a dataframe cell, which never interpret anything.
+    The one way user-typed text (names, labels, practice names, reflections) reaches any
+    Markdown that Streamlit renders: st.markdown, st.write, titles, headers, captions, alerts,
+    and the labels of buttons, tabs, expanders, page links and widgets. Plain-text places
+    (st.text, a dataframe cell, a selectbox's format_func) take the text as it is.
+
+    A backslash before each punctuation character stops the Markdown parser (links, images,
+    emphasis, HTML, colour directives, LaTeX). Streamlit also rewrites the parsed text itself,
+    where escapes no longer count: web addresses and emails become links (https://, www.),
+    `--`, `->` and `<=` become arrows and dashes, `:smile:`, `:material_icon:` and
+    `:streamlit:` become pictures. An empty `:small[]` before each punctuation character ends
+    the text there, so none of those patterns is ever whole in one piece of text.
+    Line breaks become spaces: a label has one line.
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
+    return _PUNCTUATION.sub(lambda found: f"{_SPLIT}\\{found[1]}", text).replace("\n", " ")
