@@ -358,8 +358,16 @@ class Catalog:
         return tuple(sorted(v for (i, v) in self.modules if i == module_id))
 
     def modules_latest(self) -> tuple[Module, ...]:
-        """The current version of each module, by id."""
-        return _latest(self.modules)
+        """The current version of each module in curriculum order: each track's modules in
+        stage order (tracks by id), then the modules of no track, by id.
+
+        Ordered by id alone, a track's stages read out of order ("acknowledge", "commitment",
+        "open communication"), and a counselor would pick the wrong next stage.
+        """
+        modules = {module.id: module for module in _latest(self.modules)}
+        in_tracks = [module_id for track in self.tracks_latest() for module_id in track.modules]
+        ordered = dict.fromkeys(module_id for module_id in in_tracks if module_id in modules)
+        return tuple(modules[module_id] for module_id in {**ordered, **modules})
 
     def tracks_latest(self) -> tuple[Track, ...]:
         return _latest(self.tracks)

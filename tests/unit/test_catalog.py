@@ -487,3 +487,12 @@ def test_random_text_and_bytes_only_ever_give_content_error(text, raw):
             "modules/random.md": "---\n" + text + "\n---\n## For you\n\nHi.\n",
         }
     )
+
+
+def test_modules_are_listed_with_each_tracks_stages_in_order():
+    catalog = load_catalog([shipped_content_dir()])
+    listed = [module.id for module in catalog.modules_latest()]
+    for track in catalog.tracks_latest():
+        positions = [listed.index(module_id) for module_id in track.modules]
+        assert positions == sorted(positions), track.id
+    assert sorted(listed) == sorted({module.id for module in catalog.modules.values()})
