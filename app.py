@@ -7,6 +7,7 @@ import streamlit as st
 from trustcare.db import DatabaseError
 from trustcare.settings import SettingsError
 from trustcare.ui import state
+from trustcare.ui.text import escape_markdown
 
 log = logging.getLogger("trustcare.app")
 
@@ -94,8 +95,8 @@ else:
             for page in menu:
                 st.page_link(page)
             st.divider()
-            st.caption(f"{practice[1]}")
-            st.write(f"Signed in as **{actor.display_name}**")
+            st.caption(escape_markdown(practice[1]))
+            st.write(f"Signed in as **{escape_markdown(actor.display_name)}**")
             if st.button("Sign out", icon=":material/logout:"):
                 state.sign_out(context)
                 st.stop()

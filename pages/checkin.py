@@ -34,7 +34,7 @@ if not st.session_state.get(confirmed_key):
         f"This page belongs to **{name}**. Phones get shared, so please check: are you {name}?"
     )
     yes, no = st.columns(2)
-    if yes.button(f"Yes, I am {page.partner_name}", type="primary", width="stretch"):
+    if yes.button(f"Yes, I am {name}", type="primary", width="stretch"):
         st.session_state[confirmed_key] = True
         st.rerun()
     if no.button("No, this is not me", width="stretch"):
@@ -61,7 +61,7 @@ with exercises_tab:
         st.info("Your counselor has not given you any exercises right now.")
     for assignment in page.assignments:
         with st.container(border=True):
-            st.subheader(assignment.title)
+            st.subheader(escape_markdown(assignment.title))
             if assignment.due_on:
                 st.caption(f"Please try to finish by {assignment.due_on:%A %d %B}.")
             if assignment.note_to_client:
@@ -73,7 +73,7 @@ with exercises_tab:
                 done = "Done: " if exercise.done else ""
                 kind = "In session" if exercise.kind == "in-session" else "At home"
                 with st.expander(
-                    f"{done}{exercise.title} · {kind} · {exercise.minutes} min",
+                    f"{done}{escape_markdown(exercise.title)} · {kind} · {exercise.minutes} min",
                     icon=":material/check_circle:" if exercise.done else None,
                 ):
                     st.markdown(

@@ -7,6 +7,7 @@ from trustcare.services import accounts, admin
 from trustcare.services.errors import ServiceError
 from trustcare.ui import state
 from trustcare.ui.forms import show_problems
+from trustcare.ui.text import escape_markdown
 
 NOTICE_KEY = "counselors_notice"
 context = state.get_context()
@@ -69,10 +70,11 @@ with st.expander("Add a counselor", expanded=len(roster) == 1), st.form("add_cou
         except ServiceError as error:
             show_problems(error)
         else:
+            added = escape_markdown(name.strip())
             done(
-                f"{name.strip()} added. They sign in with their practice account."
+                f"{added} added. They sign in with their practice account."
                 if kind == "single sign-on"
-                else f"{name.strip()} added. Share the first password with them in person."
+                else f"{added} added. Share the first password with them in person."
             )
 
 st.subheader("Manage a counselor")
@@ -83,22 +85,23 @@ chosen = st.selectbox(
     format_func=lambda counselor_id: f"{by_id[counselor_id].name} ({by_id[counselor_id].email})",
 )
 person = by_id[chosen]
+shown_name = escape_markdown(person.name)
 status_col, password_col = st.columns(2, gap="large")
 
 with status_col:
-    st.write(f"**{person.name}** is {'active' if person.active else 'deactivated'}.")
+    st.write(f"**{shown_name}** is {'active' if person.active else 'deactivated'}.")
     try:
         if person.active and st.button("Deactivate", help="Ends their open logins at once."):
             with context.work(actor) as uow:
                 remaining = admin.deactivate_counselor(uow, person.id)
             done(
-                f"{person.name} is deactivated. {remaining} open couple(s) remain in their "
+                f"{shown_name} is deactivated. {remaining} open couple(s) remain in their "
                 "caseload: hand them over on the hand-over page."
             )
         if not person.active and st.button("Reactivate"):
             with context.work(actor) as uow:
                 admin.reactivate_counselor(uow, person.id)
-            done(f"{person.name} can sign in again.")
+            done(f"{shown_name} can sign in again.")
         if person.sign_on_linked and st.button(
             "Forget the linked sign-on identity",
             help="For an account recreated at the identity provider: the next sign-on links "
@@ -106,7 +109,7 @@ with status_col:
         ):
             with context.work(actor) as uow:
                 admin.forget_sign_on(uow, person.id)
-            done(f"{person.name}'s next sign-on will link again by email.")
+            done(f"{shown_name}'s next sign-on will link again by email.")
     except ServiceError as error:
         show_problems(error)
 
@@ -119,4 +122,4 @@ with password_col, st.form("reset_password", clear_on_submit=True):
         except ServiceError as error:
             show_problems(error)
         else:
-            done(f"{person.name}'s password is reset. Share it with them in person.")
+            done(f"{shown_name}'s password is reset. Share it with them in person.")

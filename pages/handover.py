@@ -8,6 +8,7 @@ from trustcare.services import admin
 from trustcare.services.errors import ServiceError
 from trustcare.ui import state
 from trustcare.ui.forms import show_problems
+from trustcare.ui.text import escape_markdown
 
 NOTICE_KEY = "handover_notice"
 context = state.get_context()
@@ -80,7 +81,8 @@ with st.form("handover"):
             show_problems(error)
         else:
             st.session_state[NOTICE_KEY] = (
-                f"{by_couple[couple_id].label} is now in {active[to_counselor]}'s caseload."
+                f"{escape_markdown(by_couple[couple_id].label)} is now in "
+                f"{escape_markdown(active[to_counselor])}'s caseload."
             )
             st.rerun()
 
@@ -111,7 +113,7 @@ if read:
             st.text(f"Couple: {record.label}")
             st.caption(
                 f"Status: {record.status.capitalize()} · {len(record.sessions)} session(s) · "
-                f"counselor: {by_couple[record.id].counselor}"
+                f"counselor: {escape_markdown(by_couple[record.id].counselor)}"
             )
             for column, partner in zip(st.columns(2), record.partners, strict=True):
                 column.text(f"Partner {partner.position}: {partner.display_name}")

@@ -5,6 +5,7 @@ import streamlit as st
 from trustcare.catalog import AUDIENCE_LABELS, BARRIER_LABELS, KIND_LABELS
 from trustcare.services import library
 from trustcare.ui import state
+from trustcare.ui.text import escape_markdown
 
 context = state.get_context()
 catalog = context.catalog()
@@ -43,7 +44,8 @@ with modules_tab:
         st.markdown(module.counselor_markdown)
         for exercise in module.exercises:
             with st.expander(
-                f"{exercise.title} · {KIND_LABELS[exercise.kind]} · {exercise.minutes} min"
+                f"{escape_markdown(exercise.title)} · {KIND_LABELS[exercise.kind]} · "
+                f"{exercise.minutes} min"
             ):
                 st.markdown("\n".join(f"{n}. {s}" for n, s in enumerate(exercise.steps, 1)))
                 st.markdown("**Reflection prompts**")
@@ -51,21 +53,22 @@ with modules_tab:
     with client_view:
         st.subheader("As a client sees it on a phone")
         with st.container(border=True, width=375, key="phone_preview"):
-            st.markdown(f"#### {module.title}")
+            st.markdown(f"#### {escape_markdown(module.title)}")
             st.markdown(module.client_markdown)
             for exercise in module.exercises:
                 kind = "In session" if exercise.kind == "in-session" else "At home"
-                st.markdown(f"**{exercise.title}** · {kind} · {exercise.minutes} min")
+                title = escape_markdown(exercise.title)
+                st.markdown(f"**{title}** · {kind} · {exercise.minutes} min")
                 st.markdown("\n".join(f"{n}. {s}" for n, s in enumerate(exercise.steps, 1)))
 
 with tracks_tab:
     for track in catalog.tracks_latest():
         with st.container(border=True):
-            st.subheader(f"{track.title} (v{track.version})")
+            st.subheader(f"{escape_markdown(track.title)} (v{track.version})")
             st.write(track.summary)
             st.markdown(
                 "\n".join(
-                    f"{stage}. {catalog.module(module_id).title}"
+                    f"{stage}. {escape_markdown(catalog.module(module_id).title)}"
                     for stage, module_id in enumerate(track.modules, 1)
                 )
             )

@@ -6,12 +6,13 @@ from trustcare.services import accounts, demo
 from trustcare.services.errors import ServiceError
 from trustcare.ui import state
 from trustcare.ui.forms import show_problems
+from trustcare.ui.text import escape_markdown
 
 context = state.get_context()
 practice = state.current_practice(context)
 st.title("Sign in to TrustCare")
 if practice:
-    st.caption(practice[1])
+    st.caption(escape_markdown(practice[1]))
 
 left, right = st.columns([2, 3], gap="large")
 with left, st.form("login"):
@@ -31,7 +32,11 @@ if practice and practice[2]:
         st.info("This is the demo practice: every person in it is fictional.")
         st.table(
             [
-                {"Email": login.email, "Password": login.password, "Role": login.role}
+                {
+                    "Email": escape_markdown(login.email),
+                    "Password": escape_markdown(login.password),
+                    "Role": escape_markdown(login.role),
+                }
                 for login in demo.DEMO_LOGINS
             ]
         )

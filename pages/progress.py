@@ -8,6 +8,7 @@ from trustcare.services import export, progress
 from trustcare.services.errors import NotFound
 from trustcare.ui import state
 from trustcare.ui.chart import show_remembered_chart
+from trustcare.ui.text import escape_markdown
 
 context = state.get_context()
 actor = state.current_actor(context)
@@ -29,7 +30,7 @@ except (ValueError, NotFound):
     st.page_link("pages/caseload.py", label="Back to the caseload", icon=":material/arrow_back:")
     st.stop()
 
-names = " & ".join(data.partner_names.values())
+names = " & ".join(escape_markdown(name) for name in data.partner_names.values())
 st.page_link(
     "pages/couple.py",
     label="Couple record",
@@ -44,7 +45,7 @@ if data.provisional:
         "provisional reliable-change constants: movement inside it may be noise."
     )
 for alert in alerts:
-    (st.error if alert.severity == "urgent" else st.warning)(alert.message)
+    (st.error if alert.severity == "urgent" else st.warning)(escape_markdown(alert.message))
 
 VIEWS = ["Trust over time", "Gap between partners", "Practice and trust", "Subscales", "Check-ins"]
 over_time, gap, practice, subscales, table = st.tabs(VIEWS, key="progress_view", on_change="rerun")

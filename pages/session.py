@@ -63,9 +63,9 @@ if walk_tab.open:
             exercise = by_key.get(chosen) or screen.exercises[0]
             key = f"session_step_{couple_id}_{exercise.key}"
             index = min(st.session_state.get(key, 0), len(exercise.steps) - 1)
-            st.header(exercise.module_title)
+            st.header(escape_markdown(exercise.module_title))
             kind = "In session" if exercise.kind == "in-session" else "At home"
-            st.subheader(f"{exercise.title} · {kind} · {exercise.minutes} min")
+            st.subheader(f"{escape_markdown(exercise.title)} · {kind} · {exercise.minutes} min")
             st.markdown(f"### Step {index + 1} of {len(exercise.steps)}")
             st.markdown(f"## {exercise.steps[index]}")
             st.progress((index + 1) / len(exercise.steps))

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from trustcare.ui import state
+from trustcare.ui.text import escape_markdown
 
 context = state.get_context()
 practice = state.current_practice(context)
@@ -22,7 +23,7 @@ def sign_in_buttons() -> None:
 
 st.title("Sign in to TrustCare")
 if practice:
-    st.caption(practice[1])
+    st.caption(escape_markdown(practice[1]))
 
 if refusal is None:
     st.write("Your practice signs you in through its own accounts; no separate password is needed.")

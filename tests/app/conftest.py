@@ -58,6 +58,11 @@ def new_app() -> AppTest:
     return AppTest.from_file(APP, default_timeout=60)
 
 
+def as_shown(markdown: str) -> str:
+    """What a Markdown body built with `escape_markdown` shows: its escapes and breaks undone."""
+    return markdown.replace(":small[]", "").replace("\\", "")
+
+
 def signed_in_app(actor: Actor) -> AppTest:
     """The app with this counselor already signed in, as after the login form."""
     at = new_app()

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import streamlit
 
-from tests.app.conftest import signed_in_app
+from tests.app.conftest import as_shown, signed_in_app
 from trustcare.models import AuditEvent
 from trustcare.services import accounts, admin, audit, couples
 from trustcare.services.uow import CounselorWork
@@ -142,7 +142,9 @@ def test_handing_over_into_a_clashing_caseload_shows_a_clear_error(harbor):
     couple.set_value(harbor["rivera"])
     to.set_value(harbor["ben"].counselor_id)
     next(b for b in at.button if b.label == "Hand over").click().run()
-    assert "already the label of a couple in Ben Imaginary's caseload" in at.error[0].value
+    assert "already the label of a couple in Ben Imaginary's caseload" in as_shown(
+        at.error[0].value
+    )
 
 
 def test_handing_a_couple_over_moves_it_between_caseloads(harbor):
@@ -151,7 +153,7 @@ def test_handing_a_couple_over_moves_it_between_caseloads(harbor):
     at.selectbox[1].set_value(harbor["ada"].counselor_id)
     next(b for b in at.button if b.label == "Hand over").click().run()
     assert not at.exception
-    assert "Okafor is now in Ada Fictional's caseload." in texts(at)
+    assert "Okafor is now in Ada Fictional's caseload." in as_shown(texts(at))
     with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
         assert couples.get_couple_record(uow, harbor["okafor"]).label == "Okafor"
 

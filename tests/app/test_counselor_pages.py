@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import Engine, event
 
-from tests.app.conftest import signed_in_app
+from tests.app.conftest import as_shown, signed_in_app
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
 from trustcare.services import accounts, admin, checkins, couples, demo, links
@@ -165,7 +165,7 @@ def test_a_rerun_of_the_couple_record_reads_the_couple_and_partners_once(harbor,
 
 def agenda_titles(at) -> str:
     """The agenda items' titles as read on screen (they are Markdown-escaped)."""
-    return " ".join(m.value for m in at.markdown).replace("\\", "")
+    return as_shown(" ".join(m.value for m in at.markdown))
 
 
 def test_the_open_agenda_shows_a_check_in_sent_meanwhile(harbor):

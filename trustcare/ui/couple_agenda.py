@@ -33,7 +33,7 @@ def show(context, actor, record, agenda: progress.CoupleAgenda) -> None:
             continue
         message, action = st.columns([5, 1], vertical_alignment="center")
         with message:
-            box(alert.message, icon=ICONS.get(alert.kind))
+            box(escape_markdown(alert.message), icon=ICONS.get(alert.kind))
         if action.button(
             "Acknowledge",
             key=f"ack_{alert.key}",
@@ -53,7 +53,7 @@ def show(context, actor, record, agenda: progress.CoupleAgenda) -> None:
 
 def _acknowledge_with_note(context, actor, record, alert, box) -> None:
     """A safety answer is acknowledged with what was done; the note stays if it is refused."""
-    box(alert.message, icon=ICONS.get(alert.kind))
+    box(escape_markdown(alert.message), icon=ICONS.get(alert.kind))
     with st.form(f"ack_form_{alert.key}", border=False):
         note = st.text_input(
             "What was done (required to acknowledge)",

@@ -11,6 +11,7 @@ from trustcare.services import assignments
 from trustcare.services.errors import ServiceError
 from trustcare.ui import drafts
 from trustcare.ui.forms import show_problems
+from trustcare.ui.text import escape_markdown
 
 # The assign box's fields; they are drafts, so a look at another tab keeps them.
 ASSIGN_FIELDS = ("what", "module", "track", "audience", "due", "note")
@@ -29,10 +30,13 @@ def show(context, actor, catalog, record, current: list[assignments.AssignmentVi
     for suggestion in assignments.track_suggestions(catalog, current):
         with st.container(border=True):
             st.write(
-                f"**Next in {suggestion.track_title}:** stage {suggestion.stage} of "
-                f"{suggestion.stages}, {suggestion.module_title}."
+                f"**Next in {escape_markdown(suggestion.track_title)}:** stage {suggestion.stage} "
+                f"of {suggestion.stages}, {escape_markdown(suggestion.module_title)}."
             )
-            if st.button(f"Assign {suggestion.module_title}", key=f"suggest_{suggestion.track_id}"):
+            if st.button(
+                f"Assign {escape_markdown(suggestion.module_title)}",
+                key=f"suggest_{suggestion.track_id}",
+            ):
                 with context.work(actor) as uow:
                     assignments.assign_suggested_stage(uow, catalog, record.id, suggestion)
                 st.rerun()

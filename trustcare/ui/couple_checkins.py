@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from trustcare.services import checkins
+from trustcare.ui.text import escape_markdown
 
 
 def show(catalog, record, data: checkins.CoupleCheckins) -> None:
@@ -24,7 +25,7 @@ def show(catalog, record, data: checkins.CoupleCheckins) -> None:
         )
     for partner in record.partners:
         own = [c for c in data.checkins if c.partner_id == partner.id]
-        st.subheader(f"{partner.display_name}: {len(own)} check-in(s)")
+        st.subheader(f"{escape_markdown(partner.display_name)}: {len(own)} check-in(s)")
         if not own:
             st.caption("No check-ins yet.")
             continue

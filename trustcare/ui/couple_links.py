@@ -11,6 +11,7 @@ from trustcare.services import links
 from trustcare.services.errors import ServiceError
 from trustcare.ui.address import app_address
 from trustcare.ui.forms import show_problems
+from trustcare.ui.text import escape_markdown
 
 STATE_LABELS = {
     "active": "Active",
@@ -34,7 +35,7 @@ def show(context, actor, record, states: list[links.LinkState]) -> None:
     fresh = st.session_state.setdefault("fresh_links", {})
     for link_state in states:
         with st.container(border=True):
-            st.subheader(link_state.partner_name)
+            st.subheader(escape_markdown(link_state.partner_name))
             details = [STATE_LABELS[link_state.state]]
             if link_state.expires_at and link_state.state == "active":
                 details.append(f"works until {link_state.expires_at:%Y-%m-%d}")
@@ -72,4 +73,4 @@ def show(context, actor, record, states: list[links.LinkState]) -> None:
                 except ServiceError as error:
                     show_problems(error)
                 else:
-                    st.success(f"Sent to {address}.")
+                    st.success(f"Sent to {escape_markdown(address)}.")
