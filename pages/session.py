@@ -114,7 +114,7 @@ elif notes_tab.open:
         for reflection in screen.reflections:
             with st.container(border=True):
                 st.markdown(f"**{escape_markdown(reflection.partner)}**, {reflection.when:%d %B}")
-                st.markdown(escape_markdown(reflection.text))
+                st.markdown(escape_markdown(reflection.text, keep_lines=True))
 
 elif qr_tab.open:
     with qr_tab:

@@ -18,6 +18,7 @@ from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
 from trustcare.services import accounts, assignments, checkins, couples, links
 from trustcare.services.uow import CounselorWork, PartnerWork
+from trustcare.ui.text import escape_markdown
 
 IMAGE = "![x](/session/end)"
 LINK = "[click](https://example.org)"
@@ -251,3 +252,17 @@ def test_a_markdown_body_counts_as_typed_only_when_nothing_in_it_is_live():
     assert shown_as_typed(":small[]\\[x:small[]\\]", "[x]") is True
     assert shown_as_typed("a -- b", DASHES) is False
     assert shown_as_typed("nothing here", DASHES) is None
+
+
+def test_every_naughty_string_escapes_to_markdown_that_shows_it_as_typed(blns):
+    for typed in blns:
+        one_line = typed.replace("\r\n", "\n").replace("\n", " ")
+        if one_line.strip():
+            assert shown_as_typed(escape_markdown(typed), one_line), typed
+
+
+def test_a_reflection_keeps_its_lines_as_hard_breaks():
+    body = escape_markdown("[a](https://x.org)\nwww.x.org -- b", keep_lines=True)
+    first, second = body.split("  \n")
+    assert shown_as_typed(first, "[a](https://x.org)")
+    assert shown_as_typed(second, "www.x.org -- b")

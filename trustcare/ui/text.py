@@ -10,7 +10,7 @@ _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 _SPLIT = ":small[]"
 
 
-def escape_markdown(text: str) -> str:
+def escape_markdown(text: str, *, keep_lines: bool = False) -> str:
     """Typed text made safe to place in Markdown: it renders as exactly the characters typed.
 
     The one way user-typed text (names, labels, practice names, reflections) reaches any
@@ -24,6 +24,9 @@ def escape_markdown(text: str) -> str:
     `--`, `->` and `<=` become arrows and dashes, `:smile:`, `:material_icon:` and
     `:streamlit:` become pictures. An empty `:small[]` before each punctuation character ends
     the text there, so none of those patterns is ever whole in one piece of text.
-    Line breaks become spaces: a label has one line.
+    Line breaks become spaces (a label has one line), or with `keep_lines` (a reflection)
+    Markdown hard breaks.
     """
-    return _PUNCTUATION.sub(lambda found: f"{_SPLIT}\\{found[1]}", text).replace("\n", " ")
+    escaped = _PUNCTUATION.sub(lambda found: f"{_SPLIT}\\{found[1]}", text)
+    lines = escaped.replace("\r\n", "\n").split("\n")
+    return "  \n".join(lines) if keep_lines else " ".join(lines)
