@@ -125,6 +125,8 @@ with checkin_tab:
             if len(options) > 5:
                 st.caption(" · ".join(f"{value} = {label}" for value, label in anchors.items()))
             labelled = len(anchors) == len(options)
+            if item.id in measure.required_items:
+                st.caption("Please answer this one; you may skip any question not marked so.")
             answers[item.id] = st.radio(
                 item.text,
                 options,
@@ -135,7 +137,10 @@ with checkin_tab:
         st.divider()
         for item_id in measure.safety_items:
             item = measure.item(item_id)
-            st.caption("This question is private: only your counselor will see your answer.")
+            st.caption(
+                "This question is private: only your counselor will see your answer."
+                + (" Please answer it." if item_id in measure.required_items else "")
+            )
             safety = st.radio(item.text, ["No", "Yes"], index=None, horizontal=True)
             answers[item.id] = None if safety is None else int(safety == "Yes")
         reflection = st.text_area(
@@ -151,8 +156,14 @@ with checkin_tab:
             )
         submitted = st.form_submit_button("Send check-in", type="primary", width="stretch")
     if submitted:
+        unanswered = checkins.missing_required(measure, answers)
         if page.share_scores is None and consent is None:
-            st.error("Please answer the question about showing your scores in joint sessions.")
+            unanswered.append("May your counselor show your scores to both of you?")
+            st.error(
+                "Please answer the question about showing your scores in joint sessions. "
+                "Nothing was sent yet. Still to answer:\n"
+                + "\n".join(f"- {text}" for text in unanswered)
+            )
         else:
             share_scores = None if consent is None else consent.startswith("Yes")
             try:

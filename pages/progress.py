@@ -138,7 +138,9 @@ elif table.open:
                         "Overall": newest_first["overall"],
                         "Practice": newest_first["practice"],
                         **{title: newest_first[f"sub_{sid}"] for sid, title in data.subscales},
-                        "Safety": newest_first["safety_flag"].map({True: "⚠ yes", False: ""}),
+                        "Safety": newest_first["safety_flag"].map(
+                            lambda flag: "unanswered" if flag is None else "⚠ yes" if flag else ""
+                        ),
                     }
                 ),
                 hide_index=True,

@@ -255,10 +255,16 @@ class Measure(_Content):
     cutoff: Number | None = None
     overall_item: Id
     practice_item: Id
+    # Items a check-in cannot be sent without; every other item may be skipped.
+    required: tuple[Id, ...] = ()
 
     @property
     def key(self) -> tuple[str, int]:
         return (self.id, self.version)
+
+    @property
+    def required_items(self) -> tuple[str, ...]:
+        return self.required
 
     def __hash__(self) -> int:
         # Id and version identify a measure; the generated hash would fail on its dicts.
@@ -782,6 +788,15 @@ def _measure_checks(measure: Measure) -> list[tuple[tuple[str | int, ...], str]]
             )
         if item.scale is None and item.safety:
             found.append((("items", index, "safety"), "a safety item needs a scale (e.g. no/yes)"))
+
+    found += _duplicates("required", list(measure.required), "required item", None)
+    for index, item_id in enumerate(measure.required):
+        if item_id not in items:
+            found.append((("required", index), f'no item with id "{item_id}"'))
+        elif items[item_id].scale is None:
+            found.append(
+                (("required", index), f'item "{item_id}" is free text; it cannot be required')
+            )
 
     def needs_scored_item(loc: tuple[str | int, ...], item_id: str) -> None:
         if item_id not in items:

@@ -44,7 +44,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; an SQLite file's folder is created so the first run just works."""
+    """An engine for `url`; an SQLite file's folder is created so the first run just works.
+
+    hide_parameters keeps bound values (reflections, safety answers) out of error text and logs.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as error:
@@ -60,11 +63,16 @@ def make_engine(url: str) -> Engine:
                     f"cannot create the database folder {folder}: {error.strerror}"
                 ) from error
         engine = create_engine(
-            url, connect_args={"check_same_thread": False}, json_serializer=json_text
+            url,
+            connect_args={"check_same_thread": False},
+            json_serializer=json_text,
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=10, json_serializer=json_text)
+    engine = create_engine(
+        url, pool_size=10, max_overflow=10, json_serializer=json_text, hide_parameters=True
+    )
     _ping_after_idle(engine)
     return engine
 

@@ -38,7 +38,7 @@ class Scores:
     total: float | None = None
     overall: int | None = None
     practice: int | None = None
-    safety_flag: bool = False
+    safety_flag: bool | None = None
     missing: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
@@ -71,7 +71,10 @@ def score_answers(measure: Measure, answers: Mapping[str, int | None]) -> Scores
       when a missing item belongs to no subscale or its subscale is None. The total is then the
       sum or mean of the items, as the measure's rule says. For the trust pulse, where every
       subscale has two items, this equals the sum over subscales of 2 × the subscale mean;
-    - safety_flag is True when any safety item is answered above its scale's minimum ("yes").
+    - safety_flag is True when any safety item is answered above its scale's minimum ("yes"),
+      False when every safety item is answered at its minimum, and None (unanswered, never
+      "no") when a safety item is left blank and none says yes; a measure without safety
+      items gives False.
 
     Raises ValueError naming the item for an unknown item, a free-text item, a value that is
     not a whole number, or a value outside the item's scale.
@@ -107,10 +110,13 @@ def score_answers(measure: Measure, answers: Mapping[str, int | None]) -> Scores
     total = _total(measure, keyed, subscales)
     scored = [*measure.total.items, *(i for s in measure.subscales for i in s.items)]
     missing = tuple(dict.fromkeys(i for i in scored if i not in keyed))
-    safety_flag = any(
-        item.safety and item.id in raw and raw[item.id] > measure.scales[item.scale].min  # type: ignore[index]
-        for item in measure.items
+    safety = [item for item in measure.items if item.safety]
+    safety_flag: bool | None = any(
+        item.id in raw and raw[item.id] > measure.scales[item.scale].min  # type: ignore[index]
+        for item in safety
     )
+    if not safety_flag and any(item.id not in raw for item in safety):
+        safety_flag = None
     return Scores(
         measure_id=measure.id,
         measure_version=measure.version,

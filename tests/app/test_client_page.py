@@ -231,3 +231,25 @@ def test_a_nasty_reflection_goes_through_the_form_and_comes_back_exactly(rivera,
     send(at)
     with rivera["factory"]() as session:
         assert session.scalars(select(CheckIn.reflection)).one() == text
+
+
+def test_sending_with_nothing_answered_is_refused_naming_what_is_missing(rivera):
+    at = confirm(client_app(rivera["token"]))
+    send(at)
+    message = " ".join(e.value for e in at.error)
+    assert "Overall, how much do you trust your partner right now?" in message
+    assert "have you felt afraid of your partner" in message
+    assert checkins_stored(rivera["factory"]) == 0
+    assert not at.success
+
+
+def test_sending_without_the_safety_answer_is_refused_and_nothing_is_stored(rivera):
+    at = fill_checkin(confirm(client_app(rivera["token"])))
+    next(
+        r for r in at.radio if r.label.startswith("In the past two weeks, have you felt")
+    ).set_value(None)
+    send(at)
+    message = " ".join(e.value for e in at.error)
+    assert "have you felt afraid of your partner" in message
+    assert checkins_stored(rivera["factory"]) == 0
+    assert not at.success

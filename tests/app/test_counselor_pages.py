@@ -175,10 +175,15 @@ def test_the_open_agenda_shows_a_check_in_sent_meanwhile(harbor):
         lena = links.link_states(uow, harbor["rivera"])[0].partner_id
     partner = PartnerActor(lena, harbor["rivera"], harbor["ada"].practice_id, 0, "Lena")
     with PartnerWork(harbor["factory"], partner) as uow:
-        checkins.submit_checkin(uow, get_catalog(), {"honest-talk": 3}, "", False, True, "new")
+        checkins.submit_checkin(
+            uow, get_catalog(), {"honest-talk": 3, **REQUIRED}, "", False, True, "new"
+        )
     at.run()
     assert "Lena: 1 new check-in(s)" in agenda_titles(at)
 
+
+# The answers a check-in cannot be sent without (the trust pulse's `required`).
+REQUIRED = {"overall-trust": 5, "felt-unsafe": 0}
 
 UNSAFE_CHECKIN = {
     "honest-talk": 3,
@@ -287,7 +292,13 @@ def test_the_counselor_sees_every_blns_reflection_exactly_as_text(harbor, blns, 
     for number, text in enumerate(strings):
         with PartnerWork(factory, actor) as uow:
             checkins.submit_checkin(
-                uow, catalog, {"honest-talk": 2}, text, True, False, f"b{chunk}-{number}"
+                uow,
+                catalog,
+                {"honest-talk": 2, **REQUIRED},
+                text,
+                True,
+                False,
+                f"b{chunk}-{number}",
             )
     at = open_couple(harbor["ada"], harbor["rivera"], tab="Check-ins")
     assert not at.exception

@@ -226,7 +226,15 @@ def test_the_agenda_shows_shared_notes_but_not_private_ones(practice, lena):
 def test_the_agenda_says_a_new_check_in_has_no_score_rather_than_nan(practice, lena):
     check_in(practice, lena, "s1")
     with PartnerWork(practice.factory, lena) as uow:
-        checkins.submit_checkin(uow, get_catalog(), {"honest-talk": 2}, "", False, True, "few")
+        checkins.submit_checkin(
+            uow,
+            get_catalog(),
+            {"honest-talk": 2, "overall-trust": 5, "felt-unsafe": 0},
+            "",
+            False,
+            True,
+            "few",
+        )
     with practice.work(practice.admin) as uow:
         couples.log_session(uow, practice.admins_couple, dt.date.today() - dt.timedelta(days=3), "")
     with practice.factory() as session:
@@ -234,6 +242,10 @@ def test_the_agenda_says_a_new_check_in_has_no_score_rather_than_nan(practice, l
             update(CheckIn)
             .where(CheckIn.idempotency_key == "s1")
             .values(submitted_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=10))
+        )
+        # A check-in stored before the overall rating was required has none.
+        session.execute(
+            update(CheckIn).where(CheckIn.idempotency_key == "few").values(overall=None)
         )
         session.commit()
     items = agenda(practice, practice.admins_couple).items

@@ -234,6 +234,44 @@ def test_the_counselors_csv_includes_reflections_sharing_choices_and_safety_answ
     assert "café" in rows[2]["reflection"]
 
 
+def test_an_unanswered_safety_question_reads_unanswered_never_no(practice, catalog, rivera):
+    """A check-in stored without a safety answer (None) is "unanswered" in every reader."""
+    from trustcare.services import progress
+
+    couple_id, lena, _ = rivera
+    measure = catalog.measure(checkins.MEASURE_ID)
+    scores = score_answers(measure, STEADY)
+    with practice.factory() as session:
+        session.add(
+            CheckIn(
+                couple_id=couple_id,
+                partner_id=lena,
+                submitted_at=dt.datetime(2026, 1, 5, 19, 30, tzinfo=dt.UTC),
+                measure_id=measure.id,
+                measure_version=measure.version,
+                answers=STEADY,
+                subscales=dict(scores.subscales),
+                total=scores.total,
+                overall=scores.overall,
+                practice=scores.practice,
+                reflection="",
+                reflection_shared=False,
+                safety_flag=None,
+                idempotency_key="no-safety-answer",
+            )
+        )
+        session.commit()
+
+    rows = csv_rows(export_csv(practice, catalog, couple_id))
+    with practice.work(practice.admin) as uow:
+        frame = progress.couple_progress(uow, catalog, couple_id).checkins
+        view = checkins.couple_checkins(uow, catalog, couple_id).checkins
+
+    assert [r["safety answer"] for r in rows] == ["unanswered"]
+    assert list(frame["safety_flag"]) == [None]
+    assert [c.safety_flag for c in view] == [None]
+
+
 def test_text_a_spreadsheet_would_run_as_a_formula_gets_a_leading_apostrophe(
     practice, catalog, rivera, check_in
 ):

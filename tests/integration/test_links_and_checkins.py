@@ -384,3 +384,82 @@ def test_exercise_progress_is_unique_per_partner_and_exercise(practice, rivera, 
     with practice.factory() as session:
         rows = session.scalars(select(ExerciseProgress)).all()
     assert [(r.reflection, r.reflection_shared) for r in rows] == [("edited", True)]
+
+
+@pytest.mark.parametrize("skipped", ["felt-unsafe", "overall-trust"])
+def test_a_check_in_without_a_required_answer_is_refused_by_name_and_nothing_is_stored(
+    practice, rivera, catalog, skipped
+):
+    partner = open_as(practice, issue(practice, rivera[0], rivera[1]).url)
+    measure = catalog.measure(checkins.MEASURE_ID)
+    with pytest.raises(InvalidInput) as refused:
+        submit(practice, partner, catalog, "k-req", {**FULL_ANSWERS, skipped: None})
+    assert measure.item(skipped).text.strip() in refused.value.problems["required"]
+    assert checkin_count(practice) == 0
+
+
+def test_optional_items_may_be_skipped_and_are_prorated(practice, rivera, catalog):
+    partner = open_as(practice, issue(practice, rivera[0], rivera[1]).url)
+    answers = {**FULL_ANSWERS, "honest-talk": None, "practice-done": None}
+    receipt = submit(practice, partner, catalog, "k-skip", answers)
+    with practice.factory() as session:
+        stored = session.get(CheckIn, receipt.checkin_id)
+    assert stored.total is not None and stored.practice is None and stored.safety_flag is False
+
+
+REFLECTION_SECRET = "zebra-orchid-7731 my partner hit me"
+
+
+def test_a_storage_fault_at_submit_is_named_and_no_clinical_text_reaches_any_log(
+    practice, rivera, catalog, engine, caplog
+):
+    """A trigger refuses the INSERT: the error raised and every log line name no answer."""
+    import logging
+
+    from sqlalchemy import text
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the refusing trigger is written in SQLite's dialect")
+    partner = open_as(practice, issue(practice, rivera[0], rivera[1]).url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TRIGGER refuse_checkin BEFORE INSERT ON checkin "
+                "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+            )
+        )
+    try:
+        caplog.set_level(logging.DEBUG)
+        with pytest.raises(StorageUnavailable) as raised:
+            submit(
+                practice,
+                partner,
+                catalog,
+                "k-fault",
+                {**FULL_ANSWERS, "felt-unsafe": 1},
+                reflection=REFLECTION_SECRET,
+            )
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DROP TRIGGER refuse_checkin"))
+    import traceback
+
+    told = "".join(traceback.format_exception(raised.value))
+    logged = "\n".join(
+        record.getMessage()
+        + (logging.Formatter().formatException(record.exc_info) if record.exc_info else "")
+        for record in caplog.records
+    )
+    assert any("check-in not stored" in r.getMessage() for r in caplog.records)
+    for secret in ("zebra-orchid-7731", "hit me", '"felt-unsafe": 1'):
+        assert secret not in told
+        assert secret not in logged
+    assert checkin_count(practice) == 0
+    submit(practice, partner, catalog, "k-fault", reflection=REFLECTION_SECRET)
+    assert checkin_count(practice) == 1
+
+
+def test_the_engine_hides_bound_parameters():
+    from trustcare.db import make_engine
+
+    assert make_engine("sqlite://").hide_parameters

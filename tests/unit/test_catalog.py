@@ -148,6 +148,25 @@ def test_trust_pulse_has_eight_scored_items_over_four_subscales_and_a_private_sa
     assert measure.cutoff is None
 
 
+def test_the_trust_pulse_requires_the_safety_question_and_the_overall_rating_only():
+    measure = load_catalog([shipped_content_dir()]).measure("trust-pulse")
+
+    assert set(measure.required_items) == {"felt-unsafe", "overall-trust"}
+
+
+def test_a_required_free_text_item_is_reported(tmp_path):
+    source = BROKEN / "required-missing-item" / "measures" / "required-missing-item.yaml"
+    text = source.read_text(encoding="utf-8").replace("[overall, absent]", "[note]")
+    write(tmp_path / "measures" / "required-missing-item.yaml", text)
+
+    with pytest.raises(ContentError) as raised:
+        load_catalog([tmp_path])
+
+    assert [p.message for p in raised.value.problems] == [
+        'item "note" is free text; it cannot be required'
+    ]
+
+
 def test_the_catalog_offers_the_fixed_barriers_audiences_and_exercise_kinds():
     catalog = load_catalog([shipped_content_dir()])
 

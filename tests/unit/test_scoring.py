@@ -113,11 +113,11 @@ def test_an_empty_check_in_scores_nothing_and_raises_no_alarm():
 
     assert scores.total is None
     assert set(scores.subscales.values()) == {None}
-    assert (scores.overall, scores.practice, scores.safety_flag) == (None, None, False)
+    assert (scores.overall, scores.practice, scores.safety_flag) == (None, None, None)
     assert len(scores.missing) == 8
 
 
-@pytest.mark.parametrize(("answer", "flagged"), [(1, True), (0, False), (None, False)])
+@pytest.mark.parametrize(("answer", "flagged"), [(1, True), (0, False), (None, None)])
 def test_a_yes_to_the_safety_question_sets_the_safety_flag(answer, flagged):
     scores = score_answers(TRUST_PULSE, {**MAYAS_CHECK_IN, "felt-unsafe": answer})
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from trustcare.catalog import Catalog, ContentNotFound, Measure, Module
 from trustcare.models import Assignment, CheckIn, Couple, ExerciseProgress, Partner, utcnow
@@ -68,7 +69,7 @@ class ClientPage:
 @dataclass(frozen=True)
 class CheckinReceipt:
     checkin_id: int
-    safety_flag: bool
+    safety_flag: bool | None
     already_stored: bool
     support_text: str
 
@@ -86,7 +87,7 @@ class CheckinView:
     reflection: str
     reflection_shared: bool
     scores_shared: bool
-    safety_flag: bool
+    safety_flag: bool | None  # None: the safety question was left unanswered
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,23 @@ def client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
     )
 
 
+@contextmanager
+def storage_guard(uow: PartnerWork, what: str) -> Iterator[None]:
+    """Any database failure of a partner's write becomes StorageUnavailable, logged bare.
+
+    SQLAlchemy's error text carries the statement's parameters (a reflection, a safety
+    answer); only the error's class name is logged, and the page keeps the typed answers.
+    """
+    try:
+        yield
+    except SQLAlchemyError as error:
+        with suppress(SQLAlchemyError):
+            uow.session.rollback()
+        cause = getattr(error, "orig", None) or error
+        log.error("%s not stored: database error (%s)", what, type(cause).__name__)
+        raise StorageUnavailable() from None
+
+
 def mark_exercise_done(
     uow: PartnerWork,
     catalog: Catalog,
@@ -193,6 +211,18 @@ def mark_exercise_done(
     share_reflection: bool,
 ) -> None:
     """Mark one exercise done (or update its reflection); the assignment moves on with it."""
+    with storage_guard(uow, "exercise"):
+        _mark_exercise_done(uow, catalog, assignment_id, exercise_id, reflection, share_reflection)
+
+
+def _mark_exercise_done(
+    uow: PartnerWork,
+    catalog: Catalog,
+    assignment_id: int,
+    exercise_id: str,
+    reflection: str,
+    share_reflection: bool,
+) -> None:
     assignment = uow.session.scalars(
         _own_assignments(uow).where(Assignment.id == assignment_id)
     ).one_or_none()
@@ -256,6 +286,11 @@ def _advance_status(uow: PartnerWork, assignment: Assignment, exercise_count: in
 
 def set_consent(uow: PartnerWork, share_scores: bool) -> None:
     """The partner's choice to show their scores in joint sessions; changeable at any time."""
+    with storage_guard(uow, "consent"):
+        _set_consent(uow, share_scores)
+
+
+def _set_consent(uow: PartnerWork, share_scores: bool) -> None:
     partner = uow.session.get(Partner, uow.actor.partner_id)
     partner.share_scores_in_joint_sessions = bool(share_scores)
     partner.consent_updated_at = utcnow()
@@ -274,15 +309,11 @@ def submit_checkin(
     share_scores: bool | None,
     idempotency_key: str,
 ) -> CheckinReceipt:
-    """Store one check-in; a database outage becomes StorageUnavailable, so the form survives."""
-    try:
+    """Store one check-in; any database failure becomes StorageUnavailable, so the form survives."""
+    with storage_guard(uow, "check-in"):
         return _submit_checkin(
             uow, catalog, answers, reflection, share_reflection, share_scores, idempotency_key
         )
-    except (OperationalError, InterfaceError) as error:
-        uow.session.rollback()
-        log.error("check-in not stored: database unavailable (%s)", type(error.orig).__name__)
-        raise StorageUnavailable() from error
 
 
 def _submit_checkin(
@@ -308,6 +339,9 @@ def _submit_checkin(
         scores = score_answers(measure, answers)
     except ValueError as error:
         problems["answers"] = str(error)
+    unanswered = missing_required(measure, answers)
+    if unanswered:
+        problems["required"] = "please answer: " + "; ".join(unanswered)
     if problems:
         raise InvalidInput(problems)
     partner = uow.session.get(Partner, uow.actor.partner_id)
@@ -345,6 +379,15 @@ def _submit_checkin(
     uow.commit()
     log.info("check-in %s stored for partner %s", checkin.id, uow.actor.partner_id)
     return CheckinReceipt(checkin.id, checkin.safety_flag, False, settings.support_text)
+
+
+def missing_required(measure: Measure, answers: Mapping[str, int | None]) -> list[str]:
+    """The texts of required items left unanswered, in the measure's order."""
+    return [
+        measure.item(item_id).text.strip()
+        for item_id in measure.required_items
+        if answers.get(item_id) is None
+    ]
 
 
 def _existing(uow: PartnerWork, idempotency_key: str) -> CheckIn | None:

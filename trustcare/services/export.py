@@ -62,6 +62,11 @@ def _yes_no(values: pd.Series) -> pd.Series:
     return values.map(lambda flag: "yes" if bool(flag) else "no")
 
 
+def _safety_answer(values: pd.Series) -> pd.Series:
+    """An unanswered safety question is "unanswered", never "no"."""
+    return values.map(lambda flag: "unanswered" if pd.isna(flag) else "yes" if flag else "no")
+
+
 def _csv_frame(progress: CoupleProgress) -> pd.DataFrame:
     frame = progress.checkins
     subscale_columns = {title: f"sub_{sub_id}" for sub_id, title in progress.subscales}
@@ -90,7 +95,7 @@ def _csv_frame(progress: CoupleProgress) -> pd.DataFrame:
             "overall trust": frame["overall"].round().astype("Int64"),
             "practice": frame["practice"].round().astype("Int64"),
             **{title: frame[column] for title, column in subscale_columns.items()},
-            "safety answer": _yes_no(frame["safety_flag"]),
+            "safety answer": _safety_answer(frame["safety_flag"]),
             "reflection": frame["reflection"].fillna(""),
             "reflection shared": _yes_no(frame["reflection_shared"]),
         },

@@ -151,7 +151,7 @@ def _checkin_frame(
         "total": _floats(columns[5]),
         "overall": _floats(columns[6]),
         "practice": _floats(columns[7]),
-        "safety_flag": np.array([bool(v) for v in columns[8]], dtype=bool),
+        "safety_flag": np.array([None if v is None else bool(v) for v in columns[8]], dtype=object),
         "reflection": np.array(columns[9], dtype=object),
         "reflection_shared": np.array([bool(v) for v in columns[10]], dtype=bool),
         **{

@@ -35,7 +35,7 @@ def show(catalog, record, data: checkins.CoupleCheckins) -> None:
                 "Trust pulse (0–32)": [c.total for c in own],
                 "Overall trust (0–10)": [c.overall for c in own],
                 "Practice (0–3)": [c.practice for c in own],
-                "Safety": ["⚠ answered yes" if c.safety_flag else "" for c in own],
+                "Safety": [_safety(c.safety_flag) for c in own],
                 "Scores in joint sessions": [
                     "shared" if c.scores_shared else "private" for c in own
                 ],
@@ -74,3 +74,10 @@ def show(catalog, record, data: checkins.CoupleCheckins) -> None:
             width="stretch",
             column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
         )
+
+
+def _safety(flag: bool | None) -> str:
+    """Blank for "no"; an unanswered safety question says so and never reads as "no"."""
+    if flag is None:
+        return "unanswered"
+    return "⚠ answered yes" if flag else ""
