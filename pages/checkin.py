@@ -15,7 +15,11 @@ try:
     actor = links.open_link(
         context.session_factory,
         st.query_params.get("t", ""),
-        client=st.context.ip_address or "unknown",
+        client=links.client_address(
+            st.context.ip_address,
+            st.context.headers.get("X-Forwarded-For"),
+            context.settings.trusted_proxy_hops,
+        ),
     )
 except LinkNotUsable as error:
     st.title("Check-in")

@@ -37,6 +37,8 @@ class Settings:
     log_level: str = "INFO"
     auth_configured: bool = False
     sign_on_providers: tuple[str, ...] = ()
+    # How many proxies in front of the app append to X-Forwarded-For (0: none, trust the socket).
+    trusted_proxy_hops: int = 0
 
     @property
     def is_production(self) -> bool:
@@ -207,4 +209,15 @@ def load_settings(
         log_level=(value("log_level", "INFO") or "INFO").upper(),
         auth_configured=bool(sign_on_providers),
         sign_on_providers=sign_on_providers,
+        trusted_proxy_hops=_proxy_hops(value("trusted_proxy_hops", "0")),
     )
+
+
+def _proxy_hops(text: str | None) -> int:
+    try:
+        hops = int(text or "0")
+    except ValueError:
+        hops = -1
+    if not 0 <= hops <= 10:
+        raise SettingsError("TRUSTCARE_TRUSTED_PROXY_HOPS must be a whole number from 0 to 10")
+    return hops

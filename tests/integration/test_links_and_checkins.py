@@ -171,6 +171,21 @@ def test_open_link_sleeps_after_bad_tokens(practice):
     assert slept == [0.25, 0.5]
 
 
+def test_a_valid_link_never_waits_after_bad_ones_from_the_same_address(practice, rivera):
+    """Localhost or one balancer address is shared by everyone: bad links must not slow good."""
+    slept = []
+    throttle = links.BadTokenThrottle()
+    for _ in range(8):
+        with pytest.raises(LinkNotUsable):
+            links.open_link(practice.factory, "nope", "127.0.0.1", throttle, sleep=slept.append)
+    assert slept[-1] == throttle.max_delay
+    slept.clear()
+    token = issue(practice, rivera[0], rivera[1]).url.split("t=", 1)[1]
+    actor = links.open_link(practice.factory, token, "127.0.0.1", throttle, sleep=slept.append)
+    assert actor.partner_id == rivera[1]
+    assert slept == []
+
+
 def test_counselor_cannot_issue_or_see_links_of_another_counselors_couple(practice, rivera):
     couple_id, lena, _ = rivera
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):

@@ -152,28 +152,82 @@ def link_states_of(
     return states
 
 
-class BadTokenThrottle:
-    """Slows repeated bad tokens from one client: each one waits longer, up to a few seconds.
+def client_address(remote: str | None, forwarded_for: str | None, trusted_hops: int) -> str:
+    """The address a throttle may key on: one a client cannot pick, nor share with others.
 
-    Kept per process (per replica); with sticky sessions a client stays on one replica.
+    Behind `trusted_hops` proxies that each append to X-Forwarded-For, the entry that many
+    from the right is the address the outermost trusted proxy saw; anything left of it was
+    written by the client and is ignored. Without trusted proxies the socket's address counts.
+    """
+    if trusted_hops > 0 and forwarded_for:
+        hops = [part.strip() for part in forwarded_for.split(",") if part.strip()]
+        if len(hops) >= trusted_hops:
+            return hops[-trusted_hops]
+    return remote or "unknown"
+
+
+class BadTokenThrottle:
+    """Slows repeated bad tokens: per client address, and for everyone once bad links flood in.
+
+    Only failures are delayed (open_link checks the token first), so a valid link never waits.
+    Entries expire after the window, and at most `max_clients` addresses are kept, so the
+    memory stays bounded. Kept per process (per replica); with sticky sessions a client stays
+    on one replica.
     """
 
-    def __init__(self, window_seconds: float = 600, max_delay: float = 5.0) -> None:
+    def __init__(
+        self,
+        window_seconds: float = 600,
+        max_delay: float = 5.0,
+        global_window_seconds: float = 60,
+        global_limit: int = 120,
+        max_clients: int = 10_000,
+    ) -> None:
         self.window_seconds = window_seconds
         self.max_delay = max_delay
+        self.global_window_seconds = global_window_seconds
+        self.global_limit = global_limit
+        self.max_clients = max_clients
         self._failures: dict[str, list[float]] = {}
+        self._everyone: list[float] = []
         self._lock = threading.Lock()
 
     def delay_for(self, client: str, now: float | None = None) -> float:
+        """How long the next failure from `client` waits: doubling per recent failure, capped."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            recent = [t for t in self._failures.get(client, []) if now - t < self.window_seconds]
-            self._failures[client] = recent
+            recent = [t for t in self._failures.get(client, ()) if now - t < self.window_seconds]
+            if recent:
+                self._failures[client] = recent
+            else:
+                self._failures.pop(client, None)
+            self._everyone = [t for t in self._everyone if now - t < self.global_window_seconds]
+            if len(self._everyone) >= self.global_limit:
+                return self.max_delay
             return 0.0 if not recent else min(0.25 * 2 ** (len(recent) - 1), self.max_delay)
 
     def record_failure(self, client: str, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
         with self._lock:
-            self._failures.setdefault(client, []).append(time.monotonic() if now is None else now)
+            self._failures.setdefault(client, []).append(now)
+            self._everyone.append(now)
+            if len(self._failures) > self.max_clients:
+                self._expire(now)
+
+    def tracked_clients(self) -> int:
+        with self._lock:
+            return len(self._failures)
+
+    def _expire(self, now: float) -> None:
+        """Drop addresses with no failure in the window; if still too many, the stalest."""
+        self._failures = {
+            client: times
+            for client, times in self._failures.items()
+            if now - times[-1] < self.window_seconds
+        }
+        if len(self._failures) > self.max_clients:
+            newest_first = sorted(self._failures.items(), key=lambda kv: kv[1][-1], reverse=True)
+            self._failures = dict(newest_first[: self.max_clients])
 
 
 bad_token_throttle = BadTokenThrottle()
@@ -186,13 +240,21 @@ def open_link(
     throttle: BadTokenThrottle = bad_token_throttle,
     sleep=time.sleep,
 ) -> PartnerActor:
-    """The partner behind a live token, or LinkNotUsable (the same for every kind of failure)."""
-    wait = throttle.delay_for(client)
-    if wait:
-        sleep(wait)
-    if not looks_like_token(token):
+    """The partner behind a live token, or LinkNotUsable (the same for every kind of failure).
+
+    The token is checked first and only a failure waits, so a valid link is never slowed by
+    bad ones from the same address.
+    """
+
+    def refuse() -> LinkNotUsable:
+        wait = throttle.delay_for(client)
         throttle.record_failure(client)
-        raise LinkNotUsable()
+        if wait:
+            sleep(wait)
+        return LinkNotUsable()
+
+    if not looks_like_token(token):
+        raise refuse()
     now = utcnow()
     with UnitOfWork(factory) as uow:
         row = uow.session.execute(
@@ -207,17 +269,17 @@ def open_link(
             and row[0].expires_at > now
             and row[2].status != "closed"
         )
-        if not usable:
-            throttle.record_failure(client)
-            log.info("check-in link refused")
-            raise LinkNotUsable()
-        link, partner, couple = row
-        if link.last_used_at is None or now - link.last_used_at > dt.timedelta(minutes=5):
-            link.last_used_at = now
-            uow.commit()
-        return PartnerActor(
-            partner.id, couple.id, couple.practice_id, link.id, partner.display_name
-        )
+        if usable:
+            link, partner, couple = row
+            if link.last_used_at is None or now - link.last_used_at > dt.timedelta(minutes=5):
+                link.last_used_at = now
+                uow.commit()
+            return PartnerActor(
+                partner.id, couple.id, couple.practice_id, link.id, partner.display_name
+            )
+    # The wait happens after the connection went back to the pool.
+    log.info("check-in link refused")
+    raise refuse()
 
 
 def link_still_usable(factory: sessionmaker[Session], actor: PartnerActor) -> bool:
