@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
 from trustcare.services import checkins
 from trustcare.ui.text import escape_markdown
+
+# Times are shown in UTC and the column says so, as on the audit trail.
+WHEN = "When (UTC)"
 
 
 def show(catalog, record, data: checkins.CoupleCheckins) -> None:
@@ -31,7 +36,7 @@ def show(catalog, record, data: checkins.CoupleCheckins) -> None:
             continue
         table = pd.DataFrame(
             {
-                "When": [c.submitted_at for c in own],
+                WHEN: [_utc(c.submitted_at) for c in own],
                 "Trust pulse (0–32)": [c.total for c in own],
                 "Overall trust (0–10)": [c.overall for c in own],
                 "Practice (0–3)": [c.practice for c in own],
@@ -51,7 +56,7 @@ def show(catalog, record, data: checkins.CoupleCheckins) -> None:
             hide_index=True,
             width="stretch",
             column_config={
-                "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+                WHEN: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
                 "Trust pulse (0–32)": st.column_config.NumberColumn(format="%.1f"),
             },
         )
@@ -60,7 +65,7 @@ def show(catalog, record, data: checkins.CoupleCheckins) -> None:
         st.dataframe(
             pd.DataFrame(
                 {
-                    "When": [r.done_at for r in data.reflections],
+                    WHEN: [_utc(r.done_at) for r in data.reflections],
                     "Partner": [r.partner_name for r in data.reflections],
                     "Module": [r.assignment_title for r in data.reflections],
                     "Exercise": [r.exercise_title for r in data.reflections],
@@ -72,7 +77,7 @@ def show(catalog, record, data: checkins.CoupleCheckins) -> None:
             ),
             hide_index=True,
             width="stretch",
-            column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
+            column_config={WHEN: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
         )
 
 
@@ -81,3 +86,10 @@ def _safety(flag: bool | None) -> str:
     if flag is None:
         return "unanswered"
     return "⚠ answered yes" if flag else ""
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive UTC; PostgreSQL an aware time: both shown as UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
