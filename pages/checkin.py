@@ -4,31 +4,51 @@ import uuid
 
 import streamlit as st
 
+from trustcare.links import hash_token
 from trustcare.services import checkins, links
-from trustcare.services.errors import LinkNotUsable, ServiceError
+from trustcare.services.errors import LinkNotUsable, ServiceError, StorageUnavailable
 from trustcare.ui import state
 from trustcare.ui.forms import show_problems
 from trustcare.ui.text import escape_markdown
 
 context = state.get_context()
+catalog = context.catalog()
+token = st.query_params.get("t", "")
+# What this browser tab last read of the link's page: when the database cannot be reached the
+# form is still drawn from it, so typed answers (widget state) are not dropped.
+held_key = f"client_page_{hash_token(str(token))[:24]}"
 try:
     actor = links.open_link(
         context.session_factory,
-        st.query_params.get("t", ""),
+        token,
         client=links.client_address(
             st.context.ip_address,
             st.context.headers.get("X-Forwarded-For"),
             context.settings.trusted_proxy_hops,
         ),
     )
+    with context.partner_work(actor) as uow:
+        page = checkins.client_page(uow, catalog)
 except LinkNotUsable as error:
+    st.session_state.pop(held_key, None)
     st.title("Check-in")
     st.info(str(error))
     st.stop()
-
-catalog = context.catalog()
-with context.partner_work(actor) as uow:
-    page = checkins.client_page(uow, catalog)
+except StorageUnavailable:
+    if held_key not in st.session_state:
+        st.title("Check-in")
+        st.warning(
+            "We cannot reach our records just now, so your page cannot open. "
+            "Please try again in a minute."
+        )
+        st.stop()
+    actor, page = st.session_state[held_key]
+    st.warning(
+        "We cannot reach our records just now. Your answers stay on this page while it is "
+        "open; send them again in a minute."
+    )
+else:
+    st.session_state[held_key] = (actor, page)
 name = escape_markdown(page.partner_name)
 confirmed_key = f"confirmed_{actor.partner_id}"
 
@@ -117,6 +137,11 @@ with checkin_tab:
         f"{measure.title}: a short check-in written for TrustCare. It is not a validated test; "
         "it helps you and your counselor see how things are going."
     )
+    st.caption(
+        "Your answers are kept only while this page stays open: reloading or closing it "
+        "clears them, so please send the check-in in one go."
+    )
+    widget = f"{held_key}_{form_number}"
     with st.form(f"checkin_{form_number}"):
         answers: dict[str, int | None] = {}
         consent = None
@@ -137,6 +162,7 @@ with checkin_tab:
                 index=None,
                 horizontal=True,
                 format_func=lambda v, a=anchors, named=labelled: a[v] if named else str(v),
+                key=f"{widget}_{item.id}",
             )
         st.divider()
         for item_id in measure.safety_items:
@@ -145,13 +171,18 @@ with checkin_tab:
                 "This question is private: only your counselor will see your answer."
                 + (" Please answer it." if item_id in measure.required_items else "")
             )
-            safety = st.radio(item.text, ["No", "Yes"], index=None, horizontal=True)
+            safety = st.radio(
+                item.text, ["No", "Yes"], index=None, horizontal=True, key=f"{widget}_{item.id}"
+            )
             answers[item.id] = None if safety is None else int(safety == "Yes")
         reflection = st.text_area(
             "Anything you want your counselor to know? (optional)",
             max_chars=checkins.REFLECTION_MAX,
+            key=f"{widget}_reflection",
         )
-        share_reflection = st.checkbox("Share this note in our joint sessions")
+        share_reflection = st.checkbox(
+            "Share this note in our joint sessions", key=f"{widget}_share"
+        )
         if page.share_scores is None:
             consent = st.radio(
                 "May your counselor show your scores to both of you in joint sessions?",
@@ -194,6 +225,10 @@ with checkin_tab:
                 "Show my scores to both of us in joint sessions", value=page.share_scores
             )
             if choice != page.share_scores:
-                with context.partner_work(actor) as uow:
-                    checkins.set_consent(uow, choice)
-                st.rerun()
+                try:
+                    with context.partner_work(actor) as uow:
+                        checkins.set_consent(uow, choice)
+                except ServiceError as error:
+                    show_problems(error)
+                else:
+                    st.rerun()

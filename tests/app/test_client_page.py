@@ -253,3 +253,49 @@ def test_sending_without_the_safety_answer_is_refused_and_nothing_is_stored(rive
     assert "have you felt afraid of your partner" in message
     assert checkins_stored(rivera["factory"]) == 0
     assert not at.success
+
+
+def refuse_connections(monkeypatch):
+    """Every engine refuses new connections, as a database that is down does."""
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.exc import OperationalError
+
+    def refused(self, *args, **kwargs):
+        raise OperationalError("connect", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(Engine, "connect", refused)
+
+
+def test_answers_survive_a_database_that_refuses_connections_and_the_retry_stores_one(
+    rivera, monkeypatch
+):
+    at = fill_checkin(confirm(client_app(rivera["token"])))
+    next(a for a in at.text_area if a.label.startswith("Anything you want")).input("Kept safe")
+    with monkeypatch.context() as outage:
+        refuse_connections(outage)
+        send(at)
+        assert not at.exception
+        assert any("could not save this just now" in e.value for e in at.error)
+        assert next(a for a in at.text_area if a.label.startswith("Anything")).value == "Kept safe"
+        assert next(r for r in at.radio if r.label.startswith("Overall")).value == 7
+        at.run()
+        assert not at.exception
+        assert next(r for r in at.radio if r.label.startswith("Overall")).value == 7
+    assert checkins_stored(rivera["factory"]) == 0
+    send(at)
+    assert not at.exception
+    assert "Thank you. Your check-in is saved." in [s.value for s in at.success]
+    assert checkins_stored(rivera["factory"]) == 1
+
+
+def test_a_link_opened_while_the_database_is_down_says_so_plainly(rivera, monkeypatch):
+    client_app(rivera["token"])  # the server is up: its context is built
+    refuse_connections(monkeypatch)
+    at = client_app(rivera["token"])  # a new visit, with nothing of the page held yet
+    assert not at.exception
+    assert any("cannot reach our records" in w.value for w in at.warning)
+
+
+def test_the_form_says_answers_are_kept_only_while_the_page_is_open(rivera):
+    at = confirm(client_app(rivera["token"]))
+    assert any("kept only while this page stays open" in c.value for c in at.caption)

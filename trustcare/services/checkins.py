@@ -123,6 +123,11 @@ def _own_assignments(uow: PartnerWork):
 
 def client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
     """Everything the partner's own page shows, and nothing of the other partner."""
+    with storage_guard(uow, "client page"):
+        return _client_page(uow, catalog)
+
+
+def _client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
     partner = uow.session.get(Partner, uow.actor.partner_id)
     assignments = uow.session.scalars(
         _own_assignments(uow)
@@ -198,7 +203,7 @@ def storage_guard(uow: PartnerWork, what: str) -> Iterator[None]:
         with suppress(SQLAlchemyError):
             uow.session.rollback()
         cause = getattr(error, "orig", None) or error
-        log.error("%s not stored: database error (%s)", what, type(cause).__name__)
+        log.error("%s not stored or read: database error (%s)", what, type(cause).__name__)
         raise StorageUnavailable() from None
 
 

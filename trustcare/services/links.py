@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from trustcare.identity import PartnerActor
@@ -21,7 +22,12 @@ from trustcare.links import checkin_url, hash_token, looks_like_token, new_token
 from trustcare.models import CheckinLink, Couple, Partner, Practice, utcnow
 from trustcare.practice_settings import PracticeSettings, SmtpSettings
 from trustcare.services.couples import PartnerView, partner_views
-from trustcare.services.errors import EmailNotSent, LinkNotUsable, PartnerNotFound
+from trustcare.services.errors import (
+    EmailNotSent,
+    LinkNotUsable,
+    PartnerNotFound,
+    StorageUnavailable,
+)
 from trustcare.services.uow import CounselorWork, UnitOfWork, row_id
 from trustcare.services.validation import EMAIL_PATTERN
 
@@ -255,6 +261,15 @@ def open_link(
 
     if not looks_like_token(token):
         raise refuse()
+    try:
+        return _open_live_link(factory, token, refuse)
+    except SQLAlchemyError as error:
+        cause = getattr(error, "orig", None) or error
+        log.error("check-in link not checked: database error (%s)", type(cause).__name__)
+        raise StorageUnavailable() from None
+
+
+def _open_live_link(factory: sessionmaker[Session], token: str, refuse) -> PartnerActor:
     now = utcnow()
     with UnitOfWork(factory) as uow:
         row = uow.session.execute(
