@@ -15,7 +15,7 @@ log = logging.getLogger("trustcare.app")
 def is_client_link() -> bool:
     """A personal check-in link: the client sees their own page and nothing else of the app."""
     path = (st.context.url or "").split("?")[0].rstrip("/")
-    return "t" in st.query_params or path.endswith("/checkin")
+    return "t" in st.query_params or "room" in st.query_params or path.endswith("/checkin")
 
 
 def counselor_pages(is_admin: bool) -> tuple[list, list, st.Page]:

@@ -13,6 +13,36 @@ from trustcare.ui.text import escape_markdown
 
 context = state.get_context()
 catalog = context.catalog()
+
+if "room" in st.query_params:
+    # A one-use code from the counselor's shared screen: it shows nothing private and only
+    # lets the partner move their own page onto the phone that scanned it.
+    room_token = st.query_params.get("room", "")
+    st.title("Check-in")
+    try:
+        usable = links.room_link_usable(context.session_factory, room_token)
+    except StorageUnavailable as error:
+        st.warning(str(error))
+        st.stop()
+    if not usable:
+        st.info(str(LinkNotUsable()))
+        st.stop()
+    st.write(
+        "This code opens your own check-in page on this phone. Only scan it with your own "
+        "phone: the page it opens is private to you."
+    )
+    if st.button("Yes, this is my own phone", type="primary", width="stretch"):
+        try:
+            fresh = links.claim_room_link(context.session_factory, room_token)
+        except ServiceError as error:
+            st.info(str(error))
+            st.stop()
+        st.query_params.clear()
+        st.query_params["t"] = fresh
+        st.rerun()
+    st.caption("Not your phone? Just close this page; nothing has been opened.")
+    st.stop()
+
 token = st.query_params.get("t", "")
 # What this browser tab last read of the link's page: when the database cannot be reached the
 # form is still drawn from it, so typed answers (widget state) are not dropped.

@@ -119,8 +119,9 @@ elif notes_tab.open:
 elif qr_tab.open:
     with qr_tab:
         st.write(
-            "Show one partner's personal check-in link as a QR code. This makes a new link for "
-            "them and stops their old one."
+            "Show a QR code one partner scans with their own phone. It works once and for "
+            f"{links.ROOM_LINK_MINUTES} minutes, shows nothing private, and gives that phone "
+            "a fresh personal link (their old one stops working)."
         )
         options = dict(zip(screen.partner_ids, screen.partner_names, strict=True))
         chosen = st.selectbox(
@@ -132,9 +133,14 @@ elif qr_tab.open:
         )
         if chosen is not None and st.button("Show the QR code", type="primary"):
             with context.work(actor) as uow:
-                issued = links.issue_link(uow, couple_id, chosen, app_address(context.settings))
+                issued = links.issue_room_link(
+                    uow, couple_id, chosen, app_address(context.settings)
+                )
             st.image(
                 qr_png(issued.url),
                 width=360,
-                caption=f"Check-in link for {escape_markdown(options[chosen])}",
+                caption=(
+                    f"One-use code for {escape_markdown(options[chosen])}, "
+                    f"works for {links.ROOM_LINK_MINUTES} minutes"
+                ),
             )

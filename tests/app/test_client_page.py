@@ -299,3 +299,27 @@ def test_a_link_opened_while_the_database_is_down_says_so_plainly(rivera, monkey
 def test_the_form_says_answers_are_kept_only_while_the_page_is_open(rivera):
     at = confirm(client_app(rivera["token"]))
     assert any("kept only while this page stays open" in c.value for c in at.caption)
+
+
+def room_app(token: str):
+    at = new_app()
+    at.query_params["room"] = token
+    return at.run()
+
+
+def test_the_session_rooms_qr_link_shows_nothing_private_and_moves_the_page_to_this_phone(rivera):
+    with CounselorWork(rivera["factory"], rivera["admin"]) as uow:
+        issued = links.issue_room_link(uow, rivera["couple_id"], rivera["lena"], "http://x")
+    token = issued.url.split("room=", 1)[1]
+    at = room_app(token)
+    assert not at.exception
+    shown = all_text(at)
+    assert "Lena" not in shown and "Try it before Thursday." not in shown
+    assert [b.label for b in at.button] == ["Yes, this is my own phone"]
+    at.button[0].click().run()
+    assert not at.exception
+    assert "room" not in at.query_params and at.query_params["t"]
+    assert any(t.value == "Hello, Lena" for t in at.title)
+    again = room_app(token)
+    assert [i.value for i in again.info] == [BAD_LINK]
+    assert len(again.button) == 0

@@ -23,6 +23,7 @@ ANSWERS = {
     "feel-secure": 1,
     "overall-trust": 3,
     "practice-done": 1,
+    "felt-unsafe": 0,
 }
 SECRETS = [
     "Private note: Marco mentioned a second phone",

@@ -12,13 +12,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
+from urllib.parse import urlencode
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from trustcare.identity import PartnerActor
-from trustcare.links import checkin_url, hash_token, looks_like_token, new_token
+from trustcare.links import CHECKIN_PATH, checkin_url, hash_token, looks_like_token, new_token
 from trustcare.models import CheckinLink, Couple, Partner, Practice, utcnow
 from trustcare.practice_settings import PracticeSettings, SmtpSettings
 from trustcare.services.couples import PartnerView, partner_views
@@ -100,6 +101,130 @@ def issue_link(uow: CounselorWork, couple_id: int, partner_id: int, base_url: st
     )
 
 
+ROOM_LINK_MINUTES = 10
+
+
+def issue_room_link(
+    uow: CounselorWork, couple_id: int, partner_id: int, base_url: str
+) -> IssuedLink:
+    """A short-lived, one-use link for the shared screen's QR code.
+
+    Whoever scans it sees nothing private: it only lets the partner claim a fresh personal
+    link on their own phone (`claim_room_link`). Their current personal link keeps working.
+    """
+    partner = _partner_of(uow, couple_id, partner_id)
+    settings = practice_settings(uow.session, uow.actor.practice_id)
+    now = utcnow()
+    token = new_token()
+    link = CheckinLink(
+        partner_id=partner.id,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=now + dt.timedelta(minutes=ROOM_LINK_MINUTES),
+        created_by=uow.actor.counselor_id,
+        purpose="room",
+    )
+    uow.session.add(link)
+    uow.session.flush()
+    uow.record("link.issue", "couple", couple_id, partner_id=partner.id, link_id=link.id)
+    uow.commit()
+    return IssuedLink(
+        partner.id,
+        partner.display_name,
+        room_url(settings.base_url or base_url, token),
+        link.expires_at,
+    )
+
+
+def room_url(base_url: str, token: str) -> str:
+    return f"{base_url.rstrip('/')}/{CHECKIN_PATH}?{urlencode({'room': token})}"
+
+
+def _live_room_link(session: Session, token: object, now: dt.datetime) -> CheckinLink | None:
+    if not looks_like_token(token):
+        return None
+    row = session.execute(
+        select(CheckinLink, Couple)
+        .join(Partner, Partner.id == CheckinLink.partner_id)
+        .join(Couple, Couple.id == Partner.couple_id)
+        .where(CheckinLink.token_hash == hash_token(token), CheckinLink.purpose == "room")
+    ).one_or_none()
+    if row is None:
+        return None
+    link, couple = row
+    if link.used_at or link.revoked_at or link.expires_at <= now or couple.status == "closed":
+        return None
+    return link
+
+
+def room_link_usable(factory: sessionmaker[Session], token: object) -> bool:
+    """Whether a room link can still be claimed; it tells nothing about whose it is."""
+    try:
+        with UnitOfWork(factory, read_only=True) as uow:
+            return _live_room_link(uow.session, token, utcnow()) is not None
+    except SQLAlchemyError as error:
+        log.error("room link not checked: database error (%s)", type(error).__name__)
+        raise StorageUnavailable() from None
+
+
+def claim_room_link(factory: sessionmaker[Session], token: object) -> str:
+    """Use a room link once: returns a fresh personal token for its partner (old ones revoked).
+
+    The claim is one conditional UPDATE, so two phones scanning the same code get one link.
+    """
+    now = utcnow()
+    try:
+        with UnitOfWork(factory) as uow:
+            link = _live_room_link(uow.session, token, now)
+            if link is None:
+                raise LinkNotUsable()
+            claimed = uow.session.execute(
+                update(CheckinLink)
+                .where(CheckinLink.id == link.id, CheckinLink.used_at.is_(None))
+                .values(used_at=now)
+            )
+            if claimed.rowcount != 1:
+                raise LinkNotUsable()
+            partner = uow.session.get(Partner, link.partner_id)
+            couple = uow.session.get(Couple, partner.couple_id)
+            settings = practice_settings(uow.session, couple.practice_id)
+            uow.session.execute(
+                update(CheckinLink)
+                .where(
+                    CheckinLink.partner_id == partner.id,
+                    CheckinLink.revoked_at.is_(None),
+                    CheckinLink.purpose == "personal",
+                )
+                .values(revoked_at=now)
+            )
+            fresh = new_token()
+            personal = CheckinLink(
+                partner_id=partner.id,
+                token_hash=hash_token(fresh),
+                created_at=now,
+                expires_at=now + dt.timedelta(days=settings.link_expiry_days),
+                created_by=link.created_by,
+            )
+            uow.session.add(personal)
+            uow.session.flush()
+            uow.audit(
+                "link.issue",
+                "couple",
+                couple.id,
+                practice_id=couple.practice_id,
+                actor_kind="partner",
+                actor_id=partner.id,
+                partner_id=partner.id,
+                link_id=personal.id,
+                room_link_id=link.id,
+            )
+            uow.commit()
+            return fresh
+    except SQLAlchemyError as error:
+        log.error("room link not claimed: database error (%s)", type(error).__name__)
+        raise StorageUnavailable() from None
+
+
 def revoke_links(uow: CounselorWork, couple_id: int, partner_id: int) -> int:
     """Stop every live link of this partner at once; returns how many were live."""
     partner = _partner_of(uow, couple_id, partner_id)
@@ -127,7 +252,7 @@ def link_states_of(
     links = uow.session.scalars(
         select(CheckinLink)
         .join(Partner, Partner.id == CheckinLink.partner_id)
-        .where(Partner.couple_id == couple.id)
+        .where(Partner.couple_id == couple.id, CheckinLink.purpose == "personal")
         .order_by(CheckinLink.created_at.desc(), CheckinLink.id.desc())
     ).all()
     newest: dict[int, CheckinLink] = {}
@@ -280,6 +405,7 @@ def _open_live_link(factory: sessionmaker[Session], token: str, refuse) -> Partn
         ).one_or_none()
         usable = (
             row is not None
+            and row[0].purpose == "personal"
             and row[0].revoked_at is None
             and row[0].expires_at > now
             and row[2].status != "closed"
