@@ -21,6 +21,7 @@ ANSWERS = {
     "feel-secure": 4,
     "overall-trust": 9,
     "practice-done": 3,
+    "felt-unsafe": 0,
 }
 
 
