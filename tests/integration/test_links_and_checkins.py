@@ -478,3 +478,44 @@ def test_the_engine_hides_bound_parameters():
     from trustcare.db import make_engine
 
     assert make_engine("sqlite://").hide_parameters
+
+
+def test_a_storage_fault_marking_an_exercise_is_named_and_its_reflection_is_never_logged(
+    practice, rivera, catalog, engine, caplog
+):
+    import logging
+    import traceback
+
+    from sqlalchemy import text
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the refusing trigger is written in SQLite's dialect")
+    couple_id, lena_id, _ = rivera
+    with practice.work(practice.admin) as uow:
+        both = assignments.assign_module(uow, catalog, couple_id, "open-communication")
+    exercise = catalog.module("open-communication").exercises[0].id
+    lena = open_as(practice, issue(practice, couple_id, lena_id).url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE TRIGGER refuse_progress BEFORE INSERT ON exercise_progress "
+                "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+            )
+        )
+    try:
+        caplog.set_level(logging.DEBUG)
+        with (
+            PartnerWork(practice.factory, lena) as uow,
+            pytest.raises(StorageUnavailable) as raised,
+        ):
+            checkins.mark_exercise_done(uow, catalog, both, exercise, REFLECTION_SECRET, False)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DROP TRIGGER refuse_progress"))
+    told = "".join(traceback.format_exception(raised.value))
+    logged = "\n".join(
+        record.getMessage()
+        + (logging.Formatter().formatException(record.exc_info) if record.exc_info else "")
+        for record in caplog.records
+    )
+    assert "zebra-orchid-7731" not in told and "zebra-orchid-7731" not in logged
