@@ -138,6 +138,11 @@ def _check_auth(auth: object, environment: str, secrets_path: Path) -> tuple[str
         )
     if environment == "production" and len(cookie_secret) < 32:
         raise SettingsError("[auth] cookie_secret must be at least 32 characters in production")
+    if environment == "production" and _weak_secret(cookie_secret):
+        raise SettingsError(
+            "[auth] cookie_secret looks guessable (repeated characters, spaces or the example "
+            "text); production needs a long random one"
+        )
     named = tuple(
         name
         for name, table in auth.items()
@@ -197,6 +202,12 @@ def load_settings(
         raise SettingsError("TRUSTCARE_SECRET_KEY must be at least 32 characters in production")
     auth = file_values.get("auth")
     sign_on_providers = _check_auth(auth, environment, secrets_path)
+    if environment == "production" and _weak_secret(secret_key or ""):
+        raise SettingsError(
+            "TRUSTCARE_SECRET_KEY looks guessable (repeated characters, spaces or the example "
+            "text); production needs a long random one, e.g. python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'"
+        )
     content_dirs = tuple(
         Path(part) for part in (value("content_dirs", "") or "").split(os.pathsep) if part
     )
@@ -210,6 +221,18 @@ def load_settings(
         auth_configured=bool(sign_on_providers),
         sign_on_providers=sign_on_providers,
         trusted_proxy_hops=_proxy_hops(value("trusted_proxy_hops", "0")),
+    )
+
+
+def _weak_secret(key: str) -> bool:
+    """A key a person typed rather than generated: whitespace, few distinct characters, or the
+    example text in another case; a random hex or urlsafe key passes all three."""
+    folded = key.strip().lower()
+    return (
+        any(char.isspace() for char in key)
+        or len(set(key)) < 10
+        or "change-me" in folded
+        or folded.replace("-", "").replace("_", "") in EXAMPLE_SECRET_KEY.replace("-", "")
     )
 
 

@@ -16,7 +16,7 @@ from trustcare.settings import (
     streamlit_secrets,
 )
 
-STRONG = "k" * 48
+STRONG = "Xq7vR2mK9pLw4sT8nB3cY6hJ1dF5gZ0aQeUoIiPl"
 AUTH = """
 [auth]
 redirect_uri = "https://care.harbor.example/oauth2callback"
@@ -107,6 +107,31 @@ def test_production_refuses_a_missing_example_or_short_cookie_secret(
         settings(
             tmp_path,
             AUTH.format(cookie_secret=cookie_secret),
+            TRUSTCARE_ENV="production",
+            TRUSTCARE_SECRET_KEY=STRONG,
+        )
+
+
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "a" * 32,
+        " " * 40,
+        EXAMPLE_SECRET_KEY.upper() + "-PLEASE",
+        "abcabcabcabcabcabcabcabcabcabcabc",
+    ],
+)
+def test_production_refuses_a_secret_key_a_person_typed(tmp_path, weak):
+    with pytest.raises(SettingsError, match="guessable"):
+        settings(tmp_path, TRUSTCARE_ENV="production", TRUSTCARE_SECRET_KEY=weak)
+
+
+@pytest.mark.parametrize("weak", ["a" * 32, "correct horse battery staple 1234567"])
+def test_production_refuses_a_cookie_secret_a_person_typed(tmp_path, weak):
+    with pytest.raises(SettingsError, match="guessable"):
+        settings(
+            tmp_path,
+            AUTH.format(cookie_secret=weak),
             TRUSTCARE_ENV="production",
             TRUSTCARE_SECRET_KEY=STRONG,
         )
