@@ -17,7 +17,7 @@ if practice:
 left, right = st.columns([2, 3], gap="large")
 with left, st.form("login"):
     email = st.text_input("Email")
-    password = st.text_input("Password", type="password")
+    password = st.text_input("Password", type="password", autocomplete="current-password")
     if st.form_submit_button("Sign in", type="primary"):
         try:
             actor = accounts.authenticate(context.session_factory, email, password)

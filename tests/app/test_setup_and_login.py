@@ -132,3 +132,9 @@ def test_a_database_from_a_newer_trustcare_is_refused_with_a_clear_page(app_env,
     assert not at.exception
     assert at.title[0].value == "TrustCare cannot start"
     assert "newer than this TrustCare knows" in at.error[0].value
+
+
+def test_password_managers_can_fill_the_login_fields(app_env, app_factory):
+    demo.seed_demo(app_factory)
+    at = new_app().run()
+    assert at.text_input[1].proto.autocomplete == "current-password"
