@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from pathlib import Path
 
@@ -55,9 +56,14 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":
-            folder = Path(database).expanduser().resolve().parent
+            path = Path(database).expanduser().resolve()
+            folder = path.parent
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                # Owner-only: the file holds clinical notes; a new one is made before SQLite
+                # opens it (its -wal and -shm files copy the file's mode).
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                if not path.exists():
+                    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
             except OSError as error:
                 raise DatabaseError(
                     f"cannot create the database folder {folder}: {error.strerror}"
