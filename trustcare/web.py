@@ -46,9 +46,6 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope.get("path", "").rstrip("/") in PRIVATE_PATHS:
-            await PlainTextResponse("Not found", status_code=404)(scope, receive, send)
-            return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -58,6 +55,11 @@ class SecurityHeadersMiddleware:
                 message = {**message, "headers": headers}
             await send(message)
 
+        if scope.get("path", "").rstrip("/") in PRIVATE_PATHS:
+            # The refusal is a response like any other and carries the same headers.
+            refusal = PlainTextResponse("Not found", status_code=404)
+            await refusal(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
 
 
