@@ -1,6 +1,7 @@
 """TrustCare's router: settings, who is acting, and the pages that identity may see."""
 
 import logging
+from pathlib import Path
 
 import streamlit as st
 
@@ -48,7 +49,8 @@ state.begin_run()
 client_mode = is_client_link()
 st.set_page_config(
     page_title="TrustCare",
-    page_icon=":material/handshake:",
+    # A local file: a :material: icon is fetched from a font host, which our CSP refuses.
+    page_icon=str(Path(__file__).parent / "trustcare" / "ui" / "static" / "favicon.png"),
     layout="centered" if client_mode else "wide",
     initial_sidebar_state="collapsed" if client_mode else "auto",
 )
