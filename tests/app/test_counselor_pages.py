@@ -254,9 +254,7 @@ def test_issuing_a_link_shows_it_once_with_a_qr_code_option(harbor):
     assert "Active" in " ".join(m.value for m in at.markdown)
 
 
-def test_a_new_link_names_the_port_the_server_runs_on_when_no_base_url_is_set(
-    harbor, monkeypatch
-):
+def test_a_new_link_names_the_port_the_server_runs_on_when_no_base_url_is_set(harbor, monkeypatch):
     """`make run PORT=8600` without TRUSTCARE_BASE_URL: links name 8600, not 8501."""
     from streamlit import config
 
@@ -391,6 +389,7 @@ def test_a_half_written_note_to_the_client_survives_a_tab_switch_and_goes_with_t
     switch_tab(at, "Assignments")
     assert next(a for a in at.text_area if a.label.startswith("A note to the client")).value == note
     next(s for s in at.selectbox if s.label == "Module").set_value("open-communication")
+    next(s for s in at.selectbox if s.label == "For").set_value("both")
     next(b for b in at.button if b.label == "Assign").click().run()
     assert not at.exception
     table = at.dataframe[0].value
@@ -404,6 +403,22 @@ def test_a_half_written_note_to_the_client_survives_a_tab_switch_and_goes_with_t
     ) as uow:
         page = checkins.client_page(uow, get_catalog())
     assert [a.note_to_client for a in page.assignments] == [note]
+
+
+def test_the_assign_forms_for_box_starts_unchosen_and_a_choice_is_required(harbor):
+    at = open_couple(harbor["ada"], harbor["rivera"], tab="Assignments")
+    box = next(s for s in at.selectbox if s.label == "For")
+    assert box.value is None
+    next(b for b in at.button if b.label == "Assign").click().run()
+    assert not at.exception
+    assert any("Choose who the module is for" in e.value for e in at.error)
+    with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
+        partner_id = links.link_states(uow, harbor["rivera"])[0].partner_id
+    with PartnerWork(
+        harbor["factory"],
+        PartnerActor(partner_id, harbor["rivera"], harbor["ada"].practice_id, 0, "Lena"),
+    ) as uow:
+        assert not checkins.client_page(uow, get_catalog()).assignments
 
 
 def details_field(at, label):

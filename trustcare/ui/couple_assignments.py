@@ -13,6 +13,8 @@ from trustcare.ui import drafts
 from trustcare.ui.forms import show_problems
 from trustcare.ui.text import escape_markdown
 
+BOTH = "both"
+
 # The assign box's fields; they are drafts, so a look at another tab keeps them.
 ASSIGN_FIELDS = ("what", "module", "track", "audience", "due", "note")
 # Why the last "Assign" was refused, shown once under the box it came from.
@@ -110,8 +112,9 @@ def show(context, actor, catalog, record, current: list[assignments.AssignmentVi
         )
         st.selectbox(
             "For",
-            [None, *names],
-            format_func=lambda pid: "Both partners" if pid is None else f"{names[pid]} only",
+            [BOTH, *names],
+            index=None,
+            format_func=lambda pid: "Both partners" if pid == BOTH else f"{names[pid]} only",
             help="Tracks are always assigned to both partners.",
             key=fields["audience"],
         )
@@ -132,6 +135,8 @@ def _assign(context, actor, catalog, couple_id: int, fields: dict[str, str]) -> 
     a refused one stays as typed, with the reason shown under it."""
     value = {name: st.session_state.get(key) for name, key in fields.items()}
     try:
+        if value["what"] == "A module" and value["audience"] is None:
+            raise ServiceError("Choose who the module is for.")
         with context.work(actor) as uow:
             if value["what"] == "A module":
                 assignments.assign_module(
@@ -139,7 +144,7 @@ def _assign(context, actor, catalog, couple_id: int, fields: dict[str, str]) -> 
                     catalog,
                     couple_id,
                     value["module"],
-                    value["audience"],
+                    None if value["audience"] == BOTH else value["audience"],
                     value["due"],
                     value["note"] or "",
                 )
