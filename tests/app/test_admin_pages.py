@@ -147,10 +147,23 @@ def test_handing_over_into_a_clashing_caseload_shows_a_clear_error(harbor):
     )
 
 
+def test_taking_a_couple_into_ones_own_caseload_without_a_reason_is_refused(harbor):
+    at = admin_page(harbor, "pages/handover.py")
+    at.selectbox[0].set_value(harbor["okafor"])
+    at.selectbox[1].set_value(harbor["ada"].counselor_id)
+    next(b for b in at.button if b.label == "Hand over").click().run()
+    assert not at.exception
+    assert "must say why" in at.error[0].value
+    with CounselorWork(harbor["factory"], harbor["ben"]) as uow:
+        assert couples.get_couple_record(uow, harbor["okafor"]).label == "Okafor"
+
+
 def test_handing_a_couple_over_moves_it_between_caseloads(harbor):
     at = admin_page(harbor, "pages/handover.py")
     at.selectbox[0].set_value(harbor["okafor"])
     at.selectbox[1].set_value(harbor["ada"].counselor_id)
+    reason = next(a for a in at.text_area if a.label.startswith("Reason, when you take"))
+    reason.input("Ben is on leave for a month and Tess asked for an earlier session.")
     next(b for b in at.button if b.label == "Hand over").click().run()
     assert not at.exception
     assert "Okafor is now in Ada Fictional's caseload." in as_shown(texts(at))
