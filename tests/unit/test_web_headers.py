@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from trustcare.web import SECURITY_HEADERS, SecurityHeadersMiddleware
 
@@ -21,7 +22,12 @@ def _started_headers(path: str) -> tuple[int, dict[bytes, bytes]]:
         sent.append(message)
 
     scope = {"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""}
-    asyncio.run(SecurityHeadersMiddleware(_never_called)(scope, receive, send))
+    # A thread of its own: a test before this one on the same worker may have left an event
+    # loop running in the main thread (Streamlit's runtime does), and asyncio.run refuses that.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(
+            asyncio.run, SecurityHeadersMiddleware(_never_called)(scope, receive, send)
+        ).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
     return start["status"], dict(start["headers"])
 
