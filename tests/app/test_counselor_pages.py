@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import Engine, event
 
+from tests.answers import SAFETY_YES as UNSAFE_CHECKIN
 from tests.app.conftest import as_shown, signed_in_app
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
@@ -185,19 +186,6 @@ def test_the_open_agenda_shows_a_check_in_sent_meanwhile(harbor):
 # The answers a check-in cannot be sent without (the trust pulse's `required`).
 REQUIRED = {"overall-trust": 5, "felt-unsafe": 0}
 
-UNSAFE_CHECKIN = {
-    "honest-talk": 3,
-    "hiding-things": 1,
-    "kept-word": 3,
-    "there-for-me": 3,
-    "safe-to-share": 3,
-    "held-back": 1,
-    "checking-up": 1,
-    "feel-secure": 3,
-    "overall-trust": 7,
-    "practice-done": 2,
-    "felt-unsafe": 1,
-}
 
 
 def test_a_safety_alert_is_acknowledged_with_a_note_and_the_same_counselor_can_undo_it(harbor):

@@ -13,6 +13,7 @@ import string
 import pandas as pd
 import pytest
 
+from tests.answers import SAFETY_YES
 from tests.app.conftest import new_app, signed_in_app
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
@@ -30,19 +31,6 @@ HOSTILE = (IMAGE, LINK, ADDRESSES, DASHES, DIRECTIVES)
 PRACTICE, COUNSELOR, LABEL, FIRST, SECOND = DIRECTIVES, DASHES, ADDRESSES, IMAGE, LINK
 REFLECTION = f"{LINK} {DASHES} :material/home: :streamlit: me@example.org"
 
-SAFETY_YES = {
-    "honest-talk": 3,
-    "hiding-things": 1,
-    "kept-word": 3,
-    "there-for-me": 3,
-    "safe-to-share": 3,
-    "held-back": 1,
-    "checking-up": 1,
-    "feel-secure": 3,
-    "overall-trust": 7,
-    "practice-done": 2,
-    "felt-unsafe": 1,
-}
 
 # Elements whose text Streamlit renders as Markdown, and where that text is found.
 MARKDOWN = {

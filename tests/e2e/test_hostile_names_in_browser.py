@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.answers import SAFETY_YES
 from tests.e2e.conftest import screenshot, wait_for_app
 from trustcare.catalog import get_catalog
 from trustcare.db import make_engine, make_session_factory, upgrade
@@ -22,19 +23,6 @@ ADDRESSES = "https://example.org www.example.org"
 DASHES = "a -- b"
 DIRECTIVES = ":red[x] $x^2$ :smile: <b>x</b>"
 EMAIL, PASSWORD = "ada@harbor.example", "long password 1"
-SAFETY_YES = {
-    "honest-talk": 3,
-    "hiding-things": 1,
-    "kept-word": 3,
-    "there-for-me": 3,
-    "safe-to-share": 3,
-    "held-back": 1,
-    "checking-up": 1,
-    "feel-secure": 3,
-    "overall-trust": 7,
-    "practice-done": 2,
-    "felt-unsafe": 1,
-}
 # Links and pictures in the page body, less the anchors Streamlit gives every heading.
 LINKS = "[data-testid=stMain] a[href]:not([aria-label='Link to heading'])"
 PICTURES = "[data-testid=stMain] img"

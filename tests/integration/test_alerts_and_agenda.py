@@ -7,26 +7,13 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
+from tests.answers import CALM
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
 from trustcare.models import AlertAcknowledgement, AuditEvent, CheckIn, CoupleStanding
 from trustcare.services import admin, checkins, couples, links, overview, progress
 from trustcare.services.errors import CoupleNotFound, InvalidInput, NotFound, PermissionDenied
 from trustcare.services.uow import PartnerWork
-
-CALM = {
-    "honest-talk": 3,
-    "hiding-things": 1,
-    "kept-word": 3,
-    "there-for-me": 3,
-    "safe-to-share": 3,
-    "held-back": 1,
-    "checking-up": 1,
-    "feel-secure": 3,
-    "overall-trust": 7,
-    "practice-done": 2,
-    "felt-unsafe": 0,
-}
 
 
 @pytest.fixture
