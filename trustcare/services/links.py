@@ -81,24 +81,36 @@ def issue_link(uow: CounselorWork, couple_id: int, partner_id: int, base_url: st
         .where(CheckinLink.partner_id == partner.id, CheckinLink.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    token = new_token()
-    link = CheckinLink(
-        partner_id=partner.id,
-        token_hash=hash_token(token),
-        created_at=now,
-        expires_at=now + dt.timedelta(days=settings.link_expiry_days),
-        created_by=uow.actor.counselor_id,
+    link, token = _store_link(
+        uow, couple_id, partner, dt.timedelta(days=settings.link_expiry_days), "personal"
     )
-    uow.session.add(link)
-    uow.session.flush()
-    uow.record("link.issue", "couple", couple_id, partner_id=partner.id, link_id=link.id)
-    uow.commit()
     return IssuedLink(
         partner.id,
         partner.display_name,
         checkin_url(settings.base_url or base_url, token),
         link.expires_at,
     )
+
+
+def _store_link(
+    uow: CounselorWork, couple_id: int, partner: Partner, lifetime: dt.timedelta, purpose: str
+) -> tuple[CheckinLink, str]:
+    """A new link row (only the token's hash is stored), audited and committed."""
+    now = utcnow()
+    token = new_token()
+    link = CheckinLink(
+        partner_id=partner.id,
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=now + lifetime,
+        created_by=uow.actor.counselor_id,
+        purpose=purpose,
+    )
+    uow.session.add(link)
+    uow.session.flush()
+    uow.record("link.issue", "couple", couple_id, partner_id=partner.id, link_id=link.id)
+    uow.commit()
+    return link, token
 
 
 ROOM_LINK_MINUTES = 10
@@ -114,20 +126,9 @@ def issue_room_link(
     """
     partner = _partner_of(uow, couple_id, partner_id)
     settings = practice_settings(uow.session, uow.actor.practice_id)
-    now = utcnow()
-    token = new_token()
-    link = CheckinLink(
-        partner_id=partner.id,
-        token_hash=hash_token(token),
-        created_at=now,
-        expires_at=now + dt.timedelta(minutes=ROOM_LINK_MINUTES),
-        created_by=uow.actor.counselor_id,
-        purpose="room",
+    link, token = _store_link(
+        uow, couple_id, partner, dt.timedelta(minutes=ROOM_LINK_MINUTES), "room"
     )
-    uow.session.add(link)
-    uow.session.flush()
-    uow.record("link.issue", "couple", couple_id, partner_id=partner.id, link_id=link.id)
-    uow.commit()
     return IssuedLink(
         partner.id,
         partner.display_name,
