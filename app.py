@@ -102,6 +102,13 @@ else:
             if st.button("Sign out", icon=":material/logout:"):
                 state.sign_out(context)
                 st.stop()
+            if st.button(
+                "Sign out everywhere",
+                type="tertiary",
+                help="Ends your sign-in on every browser and phone, this one included.",
+            ):
+                state.sign_out_everywhere(context, actor)
+                st.stop()
     current.run()
     st.stop()
 

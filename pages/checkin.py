@@ -8,6 +8,7 @@ from trustcare.links import hash_token
 from trustcare.services import checkins, links
 from trustcare.services.errors import LinkNotUsable, ServiceError, StorageUnavailable
 from trustcare.ui import state
+from trustcare.ui.address import request_source
 from trustcare.ui.forms import show_problems
 from trustcare.ui.text import escape_markdown
 
@@ -51,11 +52,7 @@ try:
     actor = links.open_link(
         context.session_factory,
         token,
-        client=links.client_address(
-            st.context.ip_address,
-            st.context.headers.get("X-Forwarded-For"),
-            context.settings.trusted_proxy_hops,
-        ),
+        client=request_source(context.settings),
     )
     with context.partner_work(actor) as uow:
         page = checkins.client_page(uow, catalog)

@@ -5,6 +5,7 @@ import streamlit as st
 from trustcare.services import accounts, demo
 from trustcare.services.errors import ServiceError
 from trustcare.ui import state
+from trustcare.ui.address import request_source
 from trustcare.ui.forms import show_problems
 from trustcare.ui.text import escape_markdown
 
@@ -20,7 +21,9 @@ with left, st.form("login"):
     password = st.text_input("Password", type="password", autocomplete="current-password")
     if st.form_submit_button("Sign in", type="primary"):
         try:
-            actor = accounts.authenticate(context.session_factory, email, password)
+            actor = accounts.authenticate(
+                context.session_factory, email, password, source=request_source(context.settings)
+            )
         except ServiceError as error:
             show_problems(error)
         else:

@@ -18,6 +18,8 @@ class Actor:
     display_name: str
     email: str
     session_version: int = 1
+    # The server-side login row of a local-account sign-in; None for single sign-on.
+    login_id: int | None = None
 
     @property
     def is_admin(self) -> bool:

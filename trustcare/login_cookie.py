@@ -2,8 +2,11 @@
 
 A login held only in `st.session_state` is lost on reload (Streamlit issue #9614), so after a
 password check the page sends the browser once through `/auth/session` with a short-lived
-ticket, and that route sets a signed, HttpOnly cookie. The cookie names the counselor and their
-session version, so deactivating a counselor or resetting a password ends every open login.
+ticket, and that route sets a signed, HttpOnly cookie. The cookie names the counselor, their
+session version and the server-side login: "Sign out" ends that login row, so a copied cookie
+opens nothing afterwards, and deactivating a counselor, resetting a password or "sign out
+everywhere" raise the version, which ends every open login at once. The ticket is good once
+(the login row records its use) and for a minute.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ TICKET_MAX_AGE = 60
 class LoginClaim:
     counselor_id: int
     session_version: int
+    login_id: int
 
 
 def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
@@ -28,19 +32,31 @@ def _serializer(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
 
 
 def make_ticket(secret_key: str, claim: LoginClaim) -> str:
-    return _serializer(secret_key, "ticket").dumps([claim.counselor_id, claim.session_version])
+    return _serializer(secret_key, "ticket").dumps(_fields(claim))
 
 
 def make_cookie_value(secret_key: str, claim: LoginClaim) -> str:
-    return _serializer(secret_key, "cookie").dumps([claim.counselor_id, claim.session_version])
+    return _serializer(secret_key, "cookie").dumps(_fields(claim))
+
+
+def make_sign_out_token(secret_key: str, claim: LoginClaim) -> str:
+    """The form field that /session/end asks for: a page from another site cannot make one,
+    so it cannot sign a counselor out (cross-site request forgery)."""
+    return _serializer(secret_key, "sign-out").dumps(_fields(claim))
+
+
+def _fields(claim: LoginClaim) -> list[int]:
+    return [claim.counselor_id, claim.session_version, claim.login_id]
 
 
 def _read(secret_key: str, purpose: str, value: str | None, max_age: int) -> LoginClaim | None:
     if not value:
         return None
     try:
-        counselor_id, version = _serializer(secret_key, purpose).loads(value, max_age=max_age)
-        return LoginClaim(int(counselor_id), int(version))
+        counselor_id, version, login_id = _serializer(secret_key, purpose).loads(
+            value, max_age=max_age
+        )
+        return LoginClaim(int(counselor_id), int(version), int(login_id))
     except (BadSignature, ValueError, TypeError):
         return None
 
@@ -51,3 +67,7 @@ def read_ticket(secret_key: str, value: str | None) -> LoginClaim | None:
 
 def read_cookie(secret_key: str, value: str | None) -> LoginClaim | None:
     return _read(secret_key, "cookie", value, COOKIE_MAX_AGE)
+
+
+def read_sign_out_token(secret_key: str, value: str | None) -> LoginClaim | None:
+    return _read(secret_key, "sign-out", value, TICKET_MAX_AGE)

@@ -98,8 +98,6 @@ class Counselor(Base):
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    last_failed_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -390,9 +388,7 @@ class Submission(Base):
     __tablename__ = "submission"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    practice_id: Mapped[int | None] = mapped_column(
-        ForeignKey("practice.id", ondelete="CASCADE")
-    )
+    practice_id: Mapped[int | None] = mapped_column(ForeignKey("practice.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))
     record_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

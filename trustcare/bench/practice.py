@@ -29,6 +29,7 @@ from trustcare.models import (
     CounselingSession,
     Couple,
     ExerciseProgress,
+    Login,
     Partner,
 )
 from trustcare.scoring import score_answers
@@ -420,7 +421,13 @@ def build_practice(
         counselor_id = accounts.add_counselor(uow, "Casey Caseload", "casey@bench.example", None)
         for number in range(1, 4):
             accounts.add_counselor(uow, f"Colleague {number}", f"c{number}@bench.example", None)
-    counselor = accounts.actor_for_login(factory, counselor_id, 1)
+    with factory() as session:
+        # Casey signs on through the practice's provider; the bench holds a login row for her.
+        login = Login(counselor_id=counselor_id)
+        session.add(login)
+        session.commit()
+        login_id = login.id
+    counselor = accounts.actor_for_login(factory, counselor_id, 1, login_id)
     generator = _Generator(catalog, counselor, today, seed)
     with engine.begin() as connection:
         for first in range(1, couples + 1, CHUNK_COUPLES):

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
-from sqlalchemy import false, func, select
+from sqlalchemy import and_, case, delete, false, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from trustcare.identity import Actor
-from trustcare.models import NAME_MAX, Counselor, Practice, utcnow
+from trustcare.models import NAME_MAX, Counselor, Login, LoginAttempt, Practice, utcnow
 from trustcare.passwords import hash_password, password_problem, verify_password
 from trustcare.services.errors import InvalidInput, LoginFailed, LoginThrottled
 from trustcare.services.uow import CounselorWork, UnitOfWork
 from trustcare.services.validation import clean_email, clean_name
 
 log = logging.getLogger(__name__)
-FREE_ATTEMPTS = 5
-MAX_WAIT_SECONDS = 15 * 60
 
 
 def actor_of(counselor: Counselor) -> Actor:
@@ -38,18 +40,22 @@ def current_practice(factory: sessionmaker[Session]) -> tuple[int, str, bool] | 
 
 
 def practice_and_login(
-    factory: sessionmaker[Session], claim: tuple[int, int] | None
+    factory: sessionmaker[Session], claim: tuple[int, int, int | None] | None
 ) -> tuple[tuple[int, str, bool] | None, Actor | None]:
     """The installation's practice and the actor behind a held login (counselor id, session
-    version), if that counselor is still active and not signed out.
+    version, login id), if that counselor is still active, not signed out everywhere, and the
+    login itself not ended. A login id of None is a single sign-on login, held by the
+    provider's cookie instead.
 
-    One statement for both: the router needs them on every click, and on a database server
-    each statement is a round trip.
+    One statement for all of it: the router needs them on every click, and on a database
+    server each statement is a round trip.
     """
-    counselor_id, session_version = claim if claim is not None else (None, None)
+    counselor_id, session_version, login_id = claim if claim is not None else (None, None, None)
     statement = (
-        select(Practice.id, Practice.name, Practice.is_demo, *_ACTOR_COLUMNS)
+        select(Practice.id, Practice.name, Practice.is_demo, *_ACTOR_COLUMNS, Login.id)
+        .select_from(Practice)
         .outerjoin(Counselor, Counselor.id == counselor_id if claim is not None else false())
+        .outerjoin(Login, _live_login(login_id))
         .order_by(Practice.id)
         .limit(1)
     )
@@ -57,7 +63,14 @@ def practice_and_login(
         row = uow.session.execute(statement).first()
     if row is None:
         return None, None
-    return (row[0], row[1], row[2]), _login_actor(row[3:], session_version)
+    return (row[0], row[1], row[2]), _login_actor(row[3:], session_version, login_id)
+
+
+def _live_login(login_id: int | None):
+    """Joins the held login's row only while it belongs to the counselor and has not ended."""
+    if login_id is None:
+        return false()
+    return and_(Login.id == login_id, Login.counselor_id == Counselor.id, Login.ended_at.is_(None))
 
 
 # In the order of Actor's fields, then whether the account is active.
@@ -72,12 +85,17 @@ _ACTOR_COLUMNS = (
 )
 
 
-def _login_actor(columns: Sequence, session_version: int | None) -> Actor | None:
-    """The actor of a counselor row, unless it is missing, deactivated or signed out since."""
-    *fields, active = columns
+def _login_actor(
+    columns: Sequence, session_version: int | None, login_id: int | None
+) -> Actor | None:
+    """The actor of a counselor row, unless it is missing, deactivated, signed out everywhere
+    since, or (a local login) its login row has ended."""
+    *fields, active, live_login = columns
     if fields[0] is None or not active or fields[-1] != session_version:
         return None
-    return Actor(*fields)
+    if login_id is not None and live_login != login_id:
+        return None
+    return Actor(*fields, login_id=login_id)
 
 
 def _new_counselor_fields(
@@ -102,7 +120,8 @@ def create_practice(
     password: str,
     is_demo: bool = False,
 ) -> Actor:
-    """First run: the practice and its admin account, together or not at all."""
+    """First run: the practice and its admin account, together or not at all; the admin is
+    signed in (a login is started) at once."""
     with UnitOfWork(factory) as uow:
         problems: dict[str, str] = {}
         if uow.session.scalar(select(func.count(Practice.id))):
@@ -131,24 +150,97 @@ def create_practice(
             actor_kind="counselor",
             actor_id=admin.id,
         )
+        login = Login(counselor_id=admin.id)
+        uow.session.add(login)
+        uow.session.flush()
         uow.commit()
-        return actor_of(admin)
+        return replace(actor_of(admin), login_id=login.id)
 
 
-def _wait_seconds(counselor: Counselor, now: dt.datetime) -> int:
-    if counselor.failed_logins < FREE_ATTEMPTS or counselor.last_failed_login_at is None:
-        return 0
-    wait = min(2 ** (counselor.failed_logins - FREE_ATTEMPTS + 1), MAX_WAIT_SECONDS)
-    elapsed = (now - counselor.last_failed_login_at).total_seconds()
-    return max(0, int(wait - elapsed + 0.999))
+# Per window, not per lifetime: an attacker's slow trickle of guesses can never keep the
+# right password out for longer than one window (ASVS 2.2.1: a soft limit, then the window ends).
+ATTEMPT_WINDOW = dt.timedelta(minutes=15)
+ATTEMPTS_PER_ACCOUNT = 10
+# A practice behind one office address shares it; this only stops a guessing run from one place.
+ATTEMPTS_PER_SOURCE = 100
+
+
+def _attempt_key(kind: str, value: str) -> str:
+    """The stored key of a throttle: a digest, so emails typed in error are not kept."""
+    return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
+
+
+def _count_attempt(session: Session, key: str, now: dt.datetime) -> tuple[int, dt.datetime]:
+    """Count one attempt in one atomic statement and return (attempts, window start).
+
+    An upsert with RETURNING: parallel attempts each get their own count, on every replica,
+    so twenty guesses at once are twenty attempts, not one.
+    """
+    table = LoginAttempt.__table__
+    insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(
+        table
+    )
+    expired = table.c.window_started_at <= now - ATTEMPT_WINDOW
+    statement = (
+        insert.values(key=key, attempts=1, window_started_at=now, last_attempt_at=now)
+        .on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "attempts": case((expired, 1), else_=table.c.attempts + 1),
+                "window_started_at": case((expired, now), else_=table.c.window_started_at),
+                "last_attempt_at": now,
+            },
+        )
+        .returning(table.c.attempts, table.c.window_started_at)
+    )
+    attempts, window_started_at = session.execute(statement).one()
+    return attempts, window_started_at
+
+
+def _admit_attempt(
+    factory: sessionmaker[Session], email: str, source: str, now: dt.datetime
+) -> None:
+    """Count this attempt against the email and the source; refuse it when either is spent.
+
+    Known and unknown emails are counted alike, so the answer never tells them apart.
+    """
+    limits = (
+        (_attempt_key("email", email), ATTEMPTS_PER_ACCOUNT),
+        (_attempt_key("source", source), ATTEMPTS_PER_SOURCE),
+    )
+    with UnitOfWork(factory) as uow:
+        counts = [(*_count_attempt(uow.session, key, now), limit) for key, limit in limits]
+        uow.commit()
+    waits = [
+        (started + ATTEMPT_WINDOW - now).total_seconds()
+        for attempts, started, limit in counts
+        if attempts > limit
+    ]
+    if waits:
+        wait = max(1, int(max(waits) + 0.999))
+        log.warning("login throttled (%s s left in the window)", wait)
+        raise LoginThrottled(wait)
+
+
+def lift_throttle(session: Session, email: str) -> None:
+    """Forget an email's failed attempts (a right password, or an admin's password reset)."""
+    session.execute(
+        delete(LoginAttempt).where(LoginAttempt.key == _attempt_key("email", email.lower()))
+    )
 
 
 def authenticate(
-    factory: sessionmaker[Session], email: str, password: str, now: dt.datetime | None = None
+    factory: sessionmaker[Session],
+    email: str,
+    password: str,
+    source: str = "unknown",
+    now: dt.datetime | None = None,
 ) -> Actor:
-    """Check a password; after five failures each try waits twice as long as the last."""
+    """Check a password and start a login; each email and each source address has a
+    number of attempts per window, counted before the password is checked."""
     now = now or utcnow()
     email = (email or "").strip().lower()
+    _admit_attempt(factory, email, source, now)
     with UnitOfWork(factory) as uow:
         counselor = uow.session.scalars(
             select(Counselor).where(Counselor.email == email)
@@ -157,12 +249,7 @@ def authenticate(
             verify_password(None, password or "")
             log.info("login refused: no active local account for the given email")
             raise LoginFailed()
-        if wait := _wait_seconds(counselor, now):
-            log.warning("login throttled for counselor %s (%s s)", counselor.id, wait)
-            raise LoginThrottled(wait)
         if not verify_password(counselor.password_hash, password or ""):
-            counselor.failed_logins += 1
-            counselor.last_failed_login_at = now
             uow.audit(
                 "login.failed",
                 "counselor",
@@ -172,12 +259,15 @@ def authenticate(
                 actor_id=counselor.id,
             )
             uow.commit()
-            log.info(
-                "login failed for counselor %s (%s failures)", counselor.id, counselor.failed_logins
-            )
+            log.info("login failed for counselor %s", counselor.id)
             raise LoginFailed()
-        counselor.failed_logins = 0
-        counselor.last_failed_login_at = None
+        lift_throttle(uow.session, email)
+        uow.session.execute(
+            delete(LoginAttempt).where(LoginAttempt.last_attempt_at < now - ATTEMPT_WINDOW)
+        )
+        login = Login(counselor_id=counselor.id, started_at=now)
+        uow.session.add(login)
+        uow.session.flush()
         uow.audit(
             "login",
             "counselor",
@@ -187,18 +277,91 @@ def authenticate(
             actor_id=counselor.id,
         )
         uow.commit()
-        return actor_of(counselor)
+        return replace(actor_of(counselor), login_id=login.id)
+
+
+def use_ticket(
+    factory: sessionmaker[Session], counselor_id: int, login_id: int, now: dt.datetime | None = None
+) -> bool:
+    """Mark a login's cookie ticket as used; False if it was used already or the login ended.
+
+    One atomic UPDATE, so two requests with the same ticket cannot both get a cookie.
+    """
+    with UnitOfWork(factory) as uow:
+        used = uow.session.execute(
+            update(Login)
+            .where(
+                Login.id == login_id,
+                Login.counselor_id == counselor_id,
+                Login.ticket_used_at.is_(None),
+                Login.ended_at.is_(None),
+            )
+            .values(ticket_used_at=now or utcnow())
+        ).rowcount
+        uow.commit()
+    return used == 1
+
+
+def end_login(factory: sessionmaker[Session], counselor_id: int, login_id: int | None) -> None:
+    """ "Sign out": this login ends on the server, so a copy of its cookie opens nothing.
+
+    Ending a login twice (the page, then the cookie route) writes one trail entry.
+    """
+    if login_id is None:
+        return
+    with UnitOfWork(factory) as uow:
+        ended = uow.session.execute(
+            update(Login)
+            .where(
+                Login.id == login_id,
+                Login.counselor_id == counselor_id,
+                Login.ended_at.is_(None),
+            )
+            .values(ended_at=utcnow())
+        ).rowcount
+        if ended:
+            practice_id = uow.session.scalar(
+                select(Counselor.practice_id).where(Counselor.id == counselor_id)
+            )
+            uow.audit(
+                "logout",
+                "counselor",
+                counselor_id,
+                practice_id=practice_id,
+                actor_kind="counselor",
+                actor_id=counselor_id,
+            )
+        uow.commit()
+
+
+def sign_out_everywhere(uow: CounselorWork) -> None:
+    """End every login of the acting counselor, on every browser (lost phone, shared computer)."""
+    counselor = uow.session.get(Counselor, uow.actor.counselor_id)
+    counselor.session_version += 1
+    uow.session.execute(
+        update(Login)
+        .where(Login.counselor_id == counselor.id, Login.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+    uow.record("logout.everywhere", "counselor", counselor.id)
+    uow.commit()
 
 
 def actor_for_login(
-    factory: sessionmaker[Session], counselor_id: int, session_version: int
+    factory: sessionmaker[Session],
+    counselor_id: int,
+    session_version: int,
+    login_id: int | None = None,
 ) -> Actor | None:
-    """The actor behind a login cookie, if that counselor is still active and not signed out."""
+    """The actor behind a held login, if that counselor is still active and not signed out."""
     with UnitOfWork(factory, read_only=True) as uow:
         row = uow.session.execute(
-            select(*_ACTOR_COLUMNS).where(Counselor.id == counselor_id)
+            select(*_ACTOR_COLUMNS, Login.id)
+            .select_from(Counselor)
+            .outerjoin(Login, _live_login(login_id))
+            .where(Counselor.id == counselor_id)
         ).first()
-    return None if row is None else _login_actor(row, session_version)
+    return None if row is None else _login_actor(row, session_version, login_id)
 
 
 def add_counselor(

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from trustcare.models import LABEL_MAX, Counselor, Couple, Practice
 from trustcare.passwords import hash_password, password_problem
 from trustcare.practice_settings import PracticeSettings
+from trustcare.services import accounts
 from trustcare.services.couples import CoupleRecord, record_of
 from trustcare.services.errors import CoupleNotFound, InvalidInput, NotFound
 from trustcare.services.uow import CounselorWork, row_id
@@ -181,8 +182,6 @@ def reactivate_counselor(uow: CounselorWork, counselor_id: int) -> None:
     if counselor.is_active:
         raise InvalidInput({"counselor": f"{counselor.display_name} is already active"})
     counselor.is_active = True
-    counselor.failed_logins = 0
-    counselor.last_failed_login_at = None
     uow.record("counselor.reactivate", "counselor", counselor.id)
     uow.commit()
 
@@ -195,8 +194,7 @@ def reset_password(uow: CounselorWork, counselor_id: int, new_password: str) -> 
         raise InvalidInput({"password": problem})
     counselor.password_hash = hash_password(new_password)
     counselor.session_version += 1
-    counselor.failed_logins = 0
-    counselor.last_failed_login_at = None
+    accounts.lift_throttle(uow.session, counselor.email)
     uow.record("counselor.reset_password", "counselor", counselor.id)
     uow.commit()
 

@@ -44,6 +44,8 @@ ACTIONS: dict[str, AuditAction] = {
     "login": AuditAction("counselor", "a counselor signed in"),
     "login.failed": AuditAction("counselor", "a sign-in failed"),
     "login.refused": AuditAction("counselor", "a sign-on was refused"),
+    "logout": AuditAction("counselor", "a counselor signed out"),
+    "logout.everywhere": AuditAction("counselor", "a counselor signed out on every browser"),
     "practice.create": AuditAction("practice", "the practice was created"),
     "practice.seed_demo": AuditAction("practice", "the demo practice was filled"),
     "practice.settings": AuditAction("practice", "practice settings changed"),

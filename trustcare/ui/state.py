@@ -11,7 +11,13 @@ import streamlit as st
 
 from trustcare.context import AppContext, build_context
 from trustcare.identity import Actor, SignOnIdentity
-from trustcare.login_cookie import COOKIE_NAME, LoginClaim, make_ticket, read_cookie
+from trustcare.login_cookie import (
+    COOKIE_NAME,
+    LoginClaim,
+    make_sign_out_token,
+    make_ticket,
+    read_cookie,
+)
 from trustcare.models import utcnow
 from trustcare.services import accounts, signon
 from trustcare.settings import Settings, load_settings
@@ -84,7 +90,7 @@ def current_practice(context: AppContext) -> tuple[int, str, bool] | None:
         claim = _held_claim(context)
         practice, actor = accounts.practice_and_login(
             context.session_factory,
-            None if claim is None else (claim.counselor_id, claim.session_version),
+            None if claim is None else (claim.counselor_id, claim.session_version, claim.login_id),
         )
         memo["practice"] = practice
         memo["login"] = (claim, actor)
@@ -103,7 +109,7 @@ def _held_claim(context: AppContext) -> LoginClaim | None:
     """The login this browser session holds: its counselor, else (local accounts) its cookie."""
     held = st.session_state.get(ACTOR_KEY)
     if isinstance(held, Actor):
-        return LoginClaim(held.counselor_id, held.session_version)
+        return _claim_of(held)
     if context.settings.auth_configured:
         return None
     return read_cookie(context.settings.secret_key, st.context.cookies.get(COOKIE_NAME))
@@ -115,15 +121,22 @@ def _login_of(context: AppContext, claim: LoginClaim) -> Actor | None:
     if looked_up is not None and looked_up[0] == claim:
         return looked_up[1]
     return accounts.actor_for_login(
-        context.session_factory, claim.counselor_id, claim.session_version
+        context.session_factory, claim.counselor_id, claim.session_version, claim.login_id
     )
+
+
+def _claim_of(actor: Actor) -> LoginClaim:
+    """What a held actor claims; a single sign-on actor has no login row (login id None)."""
+    return LoginClaim(actor.counselor_id, actor.session_version, actor.login_id)
 
 
 def _look_up_actor(context: AppContext) -> Actor | None:
     if context.settings.auth_configured:
         return _signed_on_actor(context)
     claim = _held_claim(context)
-    if claim is None:
+    if claim is None or claim.login_id is None:
+        # A local account's login always has its server-side row; one without is not a login.
+        st.session_state.pop(ACTOR_KEY, None)
         return None
     actor = _login_of(context, claim)
     if actor is None:
@@ -157,7 +170,7 @@ def _signed_on_actor(context: AppContext) -> Actor | None:
             return None
         held = st.session_state.get(ACTOR_KEY)
         if isinstance(held, Actor):
-            actor = _login_of(context, LoginClaim(held.counselor_id, held.session_version))
+            actor = _login_of(context, _claim_of(held))
             if actor is not None:
                 st.session_state[ACTOR_KEY] = actor
                 return actor
@@ -187,18 +200,30 @@ def sign_in(context: AppContext, actor: Actor) -> None:
     st.session_state[ACTOR_KEY] = actor
     _this_run().pop("actor", None)
     _this_run().pop("login", None)
-    st.session_state[TICKET_KEY] = make_ticket(
-        context.settings.secret_key, LoginClaim(actor.counselor_id, actor.session_version)
-    )
+    st.session_state[TICKET_KEY] = make_ticket(context.settings.secret_key, _claim_of(actor))
 
 
 def sign_out(context: AppContext) -> None:
-    """End the login: the identity provider's cookie through `st.logout`, or our own."""
+    """End the login: the identity provider's cookie through `st.logout`, or our own.
+
+    A local login ends on the server first, so its cookie opens nothing even if the browser
+    never reaches /session/end; that route then forgets the cookie.
+    """
+    held = st.session_state.get(ACTOR_KEY)
     st.session_state.clear()
     if context.settings.auth_configured:
         st.logout()
-    else:
-        _browser_go("/session/end")
+    elif isinstance(held, Actor) and held.login_id is not None:
+        accounts.end_login(context.session_factory, held.counselor_id, held.login_id)
+        token = make_sign_out_token(context.settings.secret_key, _claim_of(held))
+        _browser_post("/session/end", {"token": token})
+
+
+def sign_out_everywhere(context: AppContext, actor: Actor) -> None:
+    """End every login of this counselor (other browsers and phones too), then this one."""
+    with context.work(actor) as uow:
+        accounts.sign_out_everywhere(uow)
+    sign_out(context)
 
 
 def deliver_login_cookie() -> None:
@@ -206,6 +231,19 @@ def deliver_login_cookie() -> None:
     ticket = st.session_state.pop(TICKET_KEY, None)
     if ticket:
         _browser_go(f"/session/start?ticket={ticket}")
+
+
+def _browser_post(path: str, fields: dict[str, str]) -> None:
+    """Have the browser submit a form to one of our routes (a POST, never a link)."""
+    script = (
+        "const form = document.createElement('form');"
+        f"form.method = 'post'; form.action = {json.dumps(path)};"
+        f"for (const [name, value] of Object.entries({json.dumps(fields)})) {{"
+        "const field = document.createElement('input');"
+        "field.type = 'hidden'; field.name = name; field.value = value; form.appendChild(field);}"
+        "document.body.appendChild(form); form.submit();"
+    )
+    st.html(f"<script>{script}</script>", unsafe_allow_javascript=True, width="content")
 
 
 def _browser_go(path: str) -> None:
