@@ -55,6 +55,8 @@ else:
         on_select="rerun",
         selection_mode="single-row",
         key="caseload_table",
+        # A couple with no session yet has no date: an empty cell, not Streamlit's "None".
+        placeholder="",
         column_config={"Last session": st.column_config.DateColumn(format="YYYY-MM-DD")},
     )
     selected = event.selection.rows if event else []
