@@ -3,9 +3,10 @@
 import streamlit as st
 
 from trustcare.services import admin
-from trustcare.services.errors import ServiceError
+from trustcare.services.errors import InvalidInput, ServiceError
 from trustcare.ui import state
 from trustcare.ui.forms import show_problems
+from trustcare.ui.text import escape_markdown
 
 NOTICE_KEY = "practice_settings_notice"
 context = state.get_context()
@@ -96,6 +97,16 @@ with st.form("practice_settings"):
                 changed = admin.save_practice_settings(
                     uow, values, "" if remove_password else (smtp_password or None)
                 )
+        except InvalidInput as error:
+            # Named as this form labels the fields ("SMTP server"): shown as written, where
+            # show_problems would capitalize() them into "Smtp server".
+            st.error(
+                "Please check:\n"
+                + "\n".join(
+                    f"- **{escape_markdown(label)}** {escape_markdown(message)}."
+                    for label, message in error.problems.items()
+                )
+            )
         except ServiceError as error:
             show_problems(error)
         else:

@@ -56,3 +56,31 @@ class PracticeSettings(BaseModel):
     @classmethod
     def from_stored(cls, stored: dict[str, Any] | None) -> PracticeSettings:
         return cls.model_validate(stored or {})
+
+
+# Each setting as the practice-settings form (pages/practice_settings.py) names it: a refused
+# save names the field the admin sees, never its key such as `smtp.host`.
+FORM_LABELS = {
+    "link_expiry_days": "Days a new check-in link stays valid",
+    "alerts": "Alert thresholds",
+    "alerts.no_checkin_days": "Alert after this many days without a check-in",
+    "alerts.deterioration_rci": "Reliable deterioration at a change index of (negative)",
+    "alerts.divergence_gap": "Partners diverge at a trust-pulse gap of",
+    "alerts.divergence_overall_gap": "Partners diverge at an overall-trust gap of",
+    "smtp": "Email for check-in links (SMTP)",
+    "smtp.host": "SMTP server",
+    "smtp.port": "SMTP port",
+    "smtp.username": "SMTP user name",
+    "smtp.password": "SMTP password",
+    "smtp.sender": "SMTP sender address",
+    "smtp.use_tls": "Use STARTTLS",
+    "support_text": "Support resources",
+    "base_url": "Base URL for links",
+}
+
+
+def form_label(path: str) -> str:
+    """The form's name for a setting's key, else for the section holding it (an unknown key)."""
+    while path not in FORM_LABELS and "." in path:
+        path = path.rsplit(".", 1)[0]
+    return FORM_LABELS.get(path, "Practice settings")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from trustcare.models import LABEL_MAX, Counselor, Couple, Practice
 from trustcare.passwords import hash_password, password_problem
-from trustcare.practice_settings import PracticeSettings
+from trustcare.practice_settings import PracticeSettings, form_label
 from trustcare.services import accounts
 from trustcare.services.couples import CoupleRecord, record_of
 from trustcare.services.errors import CoupleNotFound, InvalidInput, NotFound
@@ -372,6 +372,11 @@ def _check_free_text(values: dict[str, Any], problems: dict[str, str]) -> None:
     clean_long_text(values.get("support_text", ""), "support_text", 4000, problems)
 
 
+def _settings_refused(problems: dict[str, str]) -> InvalidInput:
+    """The problems found under each setting's key, named as the form labels that setting."""
+    return InvalidInput({form_label(path): message for path, message in problems.items()})
+
+
 def save_practice_settings(
     uow: CounselorWork, values: dict[str, Any], smtp_password: str | None
 ) -> list[str]:
@@ -385,13 +390,13 @@ def save_practice_settings(
     problems: dict[str, str] = {}
     _check_free_text(values, problems)
     if problems:
-        raise InvalidInput(problems)
+        raise _settings_refused(problems)
     smtp = {**(values.get("smtp") or {})}
     smtp["password"] = stored.smtp.password if smtp_password is None else smtp_password
     try:
         new = PracticeSettings.model_validate({**values, "smtp": smtp})
     except ValidationError as error:
-        raise InvalidInput(
+        raise _settings_refused(
             {".".join(str(part) for part in e["loc"]): e["msg"].lower() for e in error.errors()}
         ) from error
     before, after = _flatten(stored.model_dump()), _flatten(new.model_dump())
