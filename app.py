@@ -45,6 +45,23 @@ def counselor_pages(is_admin: bool) -> tuple[list, list, st.Page]:
     return menu, reached_from_a_couple, session_mode
 
 
+def signed_out_pages(script: str) -> list[st.Page]:
+    """The sign-in page, and the same page, unlisted, at every counselor page's address.
+
+    A signed-out visit to /caseload or /couple?couple=3 (a bookmark, a reload after the
+    login ended) then shows the sign-in page instead of Streamlit's "Page not found" dialog;
+    signing in reruns at that address, where the counselor's own page now answers.
+    """
+    sign_in = st.Page(script, title="Sign in", icon=":material/login:", default=True)
+    menu, reached_from_a_couple, _ = counselor_pages(is_admin=True)
+    # `_url_path`: the public `url_path` of the default page (the caseload) is "".
+    addresses = [page._url_path for page in menu + reached_from_a_couple]
+    return [sign_in] + [
+        st.Page(script, title="Sign in", url_path=address, visibility="hidden")
+        for address in addresses
+    ]
+
+
 state.begin_run()
 client_mode = is_client_link()
 st.set_page_config(
@@ -82,10 +99,9 @@ state.deliver_login_cookie()
 
 if practice is None:
     pages = [st.Page("pages/setup.py", title="Set up TrustCare", icon=":material/rocket_launch:")]
-elif actor is None and context.settings.auth_configured:
-    pages = [st.Page("pages/sign_on.py", title="Sign in", icon=":material/login:")]
 elif actor is None:
-    pages = [st.Page("pages/login.py", title="Sign in", icon=":material/login:")]
+    script = "pages/sign_on.py" if context.settings.auth_configured else "pages/login.py"
+    pages = state.kept_per_session(f"signed_out_pages_{script}", lambda: signed_out_pages(script))
 else:
     menu, reached_from_a_couple, session_mode = state.kept_per_session(
         f"counselor_pages_{actor.is_admin}", lambda: counselor_pages(actor.is_admin)
