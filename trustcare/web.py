@@ -31,12 +31,47 @@ SECURITY_HEADERS = {
     b"referrer-policy": b"no-referrer",
     b"x-content-type-options": b"nosniff",
     b"x-frame-options": b"DENY",
-    # Images only from this server, so Markdown cannot make a browser call a tracking URL.
-    b"content-security-policy": (
-        b"default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-        b"script-src 'self' 'unsafe-inline' 'unsafe-eval'; connect-src 'self' ws: wss:; "
-        b"font-src 'self' data:; worker-src 'self' blob:; frame-src 'self'; "
-        b"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    # Each directive is as tight as Streamlit 1.67 and this app allow (checked in Chromium by
+    # tests/e2e/test_security_policy.py, which fails on any refusal the browser reports).
+    b"content-security-policy": b"; ".join(
+        (
+            # Everything not named below: this server only.
+            b"default-src 'self'",
+            # Images only from this server, so Markdown cannot make a browser call a tracking
+            # URL; Streamlit draws icons from data: SVGs, and plotly's "Download plot as a png"
+            # draws the chart through a blob: image.
+            b"img-src 'self' data: blob:",
+            # Streamlit's styling (Emotion) and plotly write <style> elements at run time.
+            b"style-src 'self' 'unsafe-inline'",
+            # Inline scripts: Streamlit's index.html has one, and st.html(...,
+            # unsafe_allow_javascript=True) runs ours (login-cookie hand-over and sign-out
+            # POST in trustcare/ui/state.py) as new inline <script> elements.
+            # 'wasm-unsafe-eval' compiles WebAssembly only, never strings of JavaScript: the
+            # long.js inside Streamlit's protobuf bundle (static/js/protobuf.*.js) builds a tiny
+            # WebAssembly module for 64-bit arithmetic on every page load; without the keyword
+            # Chromium refuses it (a "wasm-eval" violation) and long.js falls back to slower
+            # plain JavaScript. No 'unsafe-eval': nothing in Streamlit or plotly's SVG charts
+            # evaluated a string on any page (no refusal seen with it gone).
+            b"script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'",
+            # The app's own websocket (/_stcore/stream): under CSP3 'self' matches ws:/wss: on
+            # this same host and port, so no other host can be reached.
+            b"connect-src 'self'",
+            # Streamlit's fonts are files here, but one KaTeX font is a data: URL in its CSS.
+            b"font-src 'self' data:",
+            # plotly's map charts start their worker from a blob: URL (no page draws a map
+            # today; kept so one would not fail only in the browser).
+            b"worker-src 'self' blob:",
+            # Streamlit's components and PDF viewer frames are served from this same server.
+            b"frame-src 'self'",
+            # No plugins (<object>, <embed>) at all.
+            b"object-src 'none'",
+            # An injected <base> cannot send the relative script URLs elsewhere.
+            b"base-uri 'self'",
+            # Forms (the sign-out POST) submit only to this server.
+            b"form-action 'self'",
+            # No other site may frame these pages (clickjacking), as X-Frame-Options says too.
+            b"frame-ancestors 'none'",
+        )
     ),
     b"permissions-policy": b"camera=(), microphone=(), geolocation=()",
 }
@@ -44,7 +79,8 @@ PRIVATE_PATHS = ("/_stcore/metrics",)
 
 
 class SecurityHeadersMiddleware:
-    """Adds security headers to every HTTP response and hides the metrics endpoint."""
+    """Adds security headers to every HTTP response, failures included, and hides the metrics
+    endpoint."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -54,8 +90,12 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 headers = list(message.get("headers", []))
                 headers += [(k, v) for k, v in SECURITY_HEADERS.items() if k not in present]
@@ -67,7 +107,15 @@ class SecurityHeadersMiddleware:
             refusal = PlainTextResponse("Not found", status_code=404)
             await refusal(scope, receive, send_with_headers)
             return
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Starlette's own 500 answer is made outside this middleware, without the headers;
+            # this one carries them, and the error still goes on to be logged.
+            if not started:
+                failure = PlainTextResponse("Internal Server Error", status_code=500)
+                await failure(scope, receive, send_with_headers)
+            raise
 
 
 def _secure(request: Request) -> bool:

@@ -12,7 +12,11 @@ async def _never_called(scope, receive, send):
     raise AssertionError("the metrics request reached Streamlit")
 
 
-def _started_headers(path: str) -> tuple[int, dict[bytes, bytes]]:
+async def _failing_route(scope, receive, send):
+    raise RuntimeError("the database went away")
+
+
+def _started_headers(path: str, app=_never_called) -> tuple[int, dict[bytes, bytes]]:
     sent: list[dict] = []
 
     async def receive():
@@ -25,9 +29,11 @@ def _started_headers(path: str) -> tuple[int, dict[bytes, bytes]]:
     # A thread of its own: a test before this one on the same worker may have left an event
     # loop running in the main thread (Streamlit's runtime does), and asyncio.run refuses that.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(
-            asyncio.run, SecurityHeadersMiddleware(_never_called)(scope, receive, send)
-        ).result()
+        try:
+            pool.submit(asyncio.run, SecurityHeadersMiddleware(app)(scope, receive, send)).result()
+        except RuntimeError as error:
+            # The failure goes on to Starlette's error middleware, which logs it.
+            assert str(error) == "the database went away"
     start = next(m for m in sent if m["type"] == "http.response.start")
     return start["status"], dict(start["headers"])
 
@@ -37,3 +43,25 @@ def test_the_metrics_refusal_carries_the_security_headers():
     assert status == 404
     for name, value in SECURITY_HEADERS.items():
         assert headers[name] == value
+
+
+def test_a_failing_route_still_answers_with_the_security_headers():
+    status, headers = _started_headers("/session/start", app=_failing_route)
+    assert status == 500
+    for name, value in SECURITY_HEADERS.items():
+        assert headers[name] == value
+
+
+def _policy() -> dict[str, list[str]]:
+    directives = SECURITY_HEADERS[b"content-security-policy"].decode().split(";")
+    return {name: sources for name, *sources in (d.split() for d in directives)}
+
+
+def test_the_policy_lets_no_script_evaluate_strings():
+    assert "'unsafe-eval'" not in _policy()["script-src"]
+
+
+def test_the_policy_connects_only_to_this_server():
+    # Under CSP3 'self' also matches this server's own ws:/wss: address.
+    assert _policy()["connect-src"] == ["'self'"]
+    assert _policy()["default-src"] == ["'self'"]
