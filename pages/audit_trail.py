@@ -57,6 +57,8 @@ else:
     st.dataframe(
         page.events,
         hide_index=True,
+        # An empty cell for a missing value, not the word "None".
+        placeholder="",
         width="stretch",
         column_config={"When (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss")},
     )

@@ -8,17 +8,22 @@ from trustcare.services import couples, progress
 from trustcare.services.errors import ServiceError
 from trustcare.ui import state
 from trustcare.ui.chart import show_chart
-from trustcare.ui.forms import show_problems
+from trustcare.ui.forms import OneUseForm
 
 context = state.get_context()
 actor = state.current_actor(context)
+# The couple that "Add couple" just made (its callback ran before this page): open its record.
+ADDED_KEY = "trustcare_added_couple"
+add_form = OneUseForm("add_couple")
+if (added := st.session_state.pop(ADDED_KEY, None)) is not None:
+    st.switch_page("pages/couple.py", query_params={"couple": added})
 
 st.title("Caseload")
 status_col, search_col = st.columns([1, 2])
 status = status_col.selectbox(
     "Status", ["all", *couples.COUPLE_STATUSES], index=1, format_func=str.capitalize
 )
-search = search_col.text_input("Search by couple label or partner name", max_chars=80)
+search = search_col.text_input("Search by couple label or partner name")
 
 page_number = st.session_state.get("caseload_page", 1)
 with context.work(actor) as uow:
@@ -91,30 +96,48 @@ if rows and st.toggle("Show where each couple stands (current score against chan
         )
     show_chart(charts.caseload_figure(overview), key="caseload_overview")
 
+
+def _add_couple(submission: str) -> None:
+    """A button callback with the form's one-use key fixed when it was drawn: a double click
+    adds one couple. The new record opens; a refused form keeps what was typed."""
+    values = add_form.values("label", "name_1", "contact_1", "name_2", "contact_2")
+    try:
+        with context.work(actor) as uow:
+            new_id = couples.create_couple(
+                uow,
+                values["label"] or "",
+                [
+                    couples.PartnerInput(values["name_1"] or "", values["contact_1"] or ""),
+                    couples.PartnerInput(values["name_2"] or "", values["contact_2"] or ""),
+                ],
+                submission=submission,
+            )
+    except ServiceError as error:
+        add_form.refused(error)
+    else:
+        add_form.saved(submission, "Couple added.")
+        st.session_state[ADDED_KEY] = new_id
+
+
 adder = st.expander(
     "Add a couple", expanded=caseload.total == 0, key="add_couple_open", on_change="rerun"
 )
 # Drawn only while open: otherwise the form's fields would be built on every run, unseen.
 if adder.open:
     with adder, st.form("add_couple"):
-        label = st.text_input("Couple label (how you name them in your caseload)", max_chars=80)
+        st.text_input(
+            "Couple label (how you name them in your caseload)", key=add_form.key("label")
+        )
         first, second = st.columns(2)
-        name_1 = first.text_input("Partner 1 name", max_chars=80)
-        contact_1 = first.text_input("Partner 1 contact (optional email or phone)", max_chars=254)
-        name_2 = second.text_input("Partner 2 name", max_chars=80)
-        contact_2 = second.text_input("Partner 2 contact (optional email or phone)", max_chars=254)
-        if st.form_submit_button("Add couple", type="primary"):
-            try:
-                with context.work(actor) as uow:
-                    new_id = couples.create_couple(
-                        uow,
-                        label,
-                        [
-                            couples.PartnerInput(name_1, contact_1),
-                            couples.PartnerInput(name_2, contact_2),
-                        ],
-                    )
-            except ServiceError as error:
-                show_problems(error)
-            else:
-                st.switch_page("pages/couple.py", query_params={"couple": new_id})
+        first.text_input("Partner 1 name", key=add_form.key("name_1"))
+        first.text_input(
+            "Partner 1 contact (optional email or phone)", key=add_form.key("contact_1")
+        )
+        second.text_input("Partner 2 name", key=add_form.key("name_2"))
+        second.text_input(
+            "Partner 2 contact (optional email or phone)", key=add_form.key("contact_2")
+        )
+        st.form_submit_button(
+            "Add couple", type="primary", on_click=_add_couple, args=(add_form.submission,)
+        )
+        add_form.show_problem()

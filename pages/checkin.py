@@ -137,7 +137,6 @@ with exercises_tab:
                         reflection = st.text_area(
                             "Your reflection (optional)",
                             value=exercise.reflection,
-                            max_chars=checkins.REFLECTION_MAX,
                         )
                         share = st.checkbox(
                             "Share this reflection in our joint sessions",
@@ -204,7 +203,6 @@ with checkin_tab:
             answers[item.id] = None if safety is None else int(safety == "Yes")
         reflection = st.text_area(
             "Anything you want your counselor to know? (optional)",
-            max_chars=checkins.REFLECTION_MAX,
             key=f"{widget}_reflection",
         )
         share_reflection = st.checkbox(

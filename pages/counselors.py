@@ -6,7 +6,7 @@ import streamlit as st
 from trustcare.services import accounts, admin
 from trustcare.services.errors import ServiceError
 from trustcare.ui import state
-from trustcare.ui.forms import show_problems
+from trustcare.ui.forms import OneUseForm, show_problems
 from trustcare.ui.text import escape_markdown
 
 NOTICE_KEY = "counselors_notice"
@@ -45,37 +45,65 @@ st.dataframe(
         }
     ),
     hide_index=True,
+    # An empty cell for a missing value, not the word "None".
+    placeholder="",
     width="stretch",
 )
 
-with st.expander("Add a counselor", expanded=len(roster) == 1), st.form("add_counselor"):
-    name = st.text_input("Name", max_chars=80)
-    email = st.text_input("Email (the address they sign in with)")
-    role = st.selectbox("Role", ["counselor", "admin"], format_func=str.capitalize)
-    kind = st.radio(
-        "Signs in with",
-        ["single sign-on", "local password"],
-        index=0 if sign_on else 1,
-        horizontal=True,
-    )
-    password = st.text_input(
-        "First password (local password only; at least 10 characters)", type="password"
-    )
-    if st.form_submit_button("Add counselor", type="primary"):
-        try:
-            with context.work(actor) as uow:
-                accounts.add_counselor(
-                    uow, name, email, password if kind == "local password" else None, role
-                )
-        except ServiceError as error:
-            show_problems(error)
-        else:
-            added = escape_markdown(name.strip())
-            done(
-                f"{added} added. They sign in with their practice account."
-                if kind == "single sign-on"
-                else f"{added} added. Share the first password with them in person."
+
+def _add_counselor(submission: str) -> None:
+    """A button callback with the form's one-use key fixed when it was drawn: a double click
+    adds one counselor. A refused form keeps what was typed."""
+    values = add_form.values("name", "email", "role", "kind", "password")
+    local = values["kind"] == "local password"
+    try:
+        with context.work(actor) as uow:
+            accounts.add_counselor(
+                uow,
+                values["name"] or "",
+                values["email"] or "",
+                (values["password"] or "") if local else None,
+                values["role"] or "counselor",
+                submission=submission,
             )
+    except ServiceError as error:
+        add_form.refused(error)
+    else:
+        added = escape_markdown((values["name"] or "").strip())
+        add_form.saved(
+            submission,
+            f"{added} added. Share the first password with them in person."
+            if local
+            else f"{added} added. They sign in with their practice account.",
+        )
+
+
+add_form = OneUseForm("add_counselor")
+with st.expander("Add a counselor", expanded=len(roster) == 1):
+    add_form.show_confirmation()
+    with st.form("add_counselor"):
+        st.text_input("Name", key=add_form.key("name"))
+        st.text_input("Email (the address they sign in with)", key=add_form.key("email"))
+        st.selectbox(
+            "Role", ["counselor", "admin"], format_func=str.capitalize, key=add_form.key("role")
+        )
+        st.radio(
+            "Signs in with",
+            ["single sign-on", "local password"],
+            index=0 if sign_on else 1,
+            horizontal=True,
+            key=add_form.key("kind"),
+        )
+        st.text_input(
+            "First password (local password only; at least 10 characters)",
+            type="password",
+            autocomplete="new-password",
+            key=add_form.key("password"),
+        )
+        st.form_submit_button(
+            "Add counselor", type="primary", on_click=_add_counselor, args=(add_form.submission,)
+        )
+        add_form.show_problem()
 
 st.subheader("Manage a counselor")
 by_id = {row.id: row for row in roster}

@@ -25,7 +25,6 @@ if notice := st.session_state.pop(NOTICE_KEY, None):
 search = st.text_input(
     "Find a couple by label or counselor",
     key="handover_search",
-    max_chars=80,
     placeholder="Part of a couple's label or a counselor's name",
 )
 with context.work(actor, read_only=True) as uow:
@@ -48,6 +47,8 @@ st.dataframe(
         }
     ),
     hide_index=True,
+    # An empty cell for a missing value, not the word "None".
+    placeholder="",
     width="stretch",
 )
 st.caption(
@@ -69,7 +70,6 @@ with st.form("handover"):
     to_counselor = st.selectbox("To counselor", list(active), format_func=active.get)
     takeover_reason = st.text_area(
         "Reason, when you take a couple into your own caseload",
-        max_chars=500,
         help="Taking a couple yourself opens their whole record to you: it is a break-glass "
         "action, and your reason goes into the audit trail.",
     )
@@ -98,7 +98,7 @@ if not others:
     st.stop()
 with st.form("break_glass", clear_on_submit=True):
     glass_couple = st.selectbox("Couple", others, format_func=couple_name)
-    reason = st.text_area("Why do you need to read this record?", max_chars=500)
+    reason = st.text_area("Why do you need to read this record?")
     read = st.form_submit_button("Read the record", icon=":material/lock_open:")
 
 if read:

@@ -22,7 +22,7 @@ with modules_tab:
         "Audience", list(AUDIENCE_LABELS), format_func=AUDIENCE_LABELS.get
     )
     kinds = kind_col.multiselect("Exercise kind", list(KIND_LABELS), format_func=KIND_LABELS.get)
-    text = text_col.text_input("Search titles and summaries", max_chars=80)
+    text = text_col.text_input("Search titles and summaries")
     found = library.find_modules(catalog, barriers, audiences, kinds, text)
     if not found:
         st.info("No module matches these filters. Clear a filter to see more.")

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
+from trustcare.practice_settings import form_label
 from trustcare.services import admin
-from trustcare.services.errors import InvalidInput, ServiceError
+from trustcare.services.errors import ServiceError
 from trustcare.ui import state
 from trustcare.ui.forms import show_problems
-from trustcare.ui.text import escape_markdown
 
 NOTICE_KEY = "practice_settings_notice"
 context = state.get_context()
@@ -97,20 +97,12 @@ with st.form("practice_settings"):
                 changed = admin.save_practice_settings(
                     uow, values, "" if remove_password else (smtp_password or None)
                 )
-        except InvalidInput as error:
-            # Named as this form labels the fields ("SMTP server"): shown as written, where
-            # show_problems would capitalize() them into "Smtp server".
-            st.error(
-                "Please check:\n"
-                + "\n".join(
-                    f"- **{escape_markdown(label)}** {escape_markdown(message)}."
-                    for label, message in error.problems.items()
-                )
-            )
         except ServiceError as error:
             show_problems(error)
         else:
             st.session_state[NOTICE_KEY] = (
-                f"Saved: {', '.join(changed)}." if changed else "Nothing had changed."
+                f"Saved: {', '.join(form_label(name) for name in changed)}."
+                if changed
+                else "Nothing had changed."
             )
             st.rerun()

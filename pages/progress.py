@@ -144,6 +144,8 @@ elif table.open:
                     }
                 ),
                 hide_index=True,
+                # An empty cell for a missing value, not the word "None".
+                placeholder="",
                 width="stretch",
                 column_config={"When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
             )

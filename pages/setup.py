@@ -5,7 +5,7 @@ import streamlit as st
 from trustcare.services import accounts, demo
 from trustcare.services.errors import ServiceError
 from trustcare.ui import state
-from trustcare.ui.forms import show_problems
+from trustcare.ui.forms import OneUseForm
 
 context = state.get_context()
 st.title("Welcome to TrustCare")
@@ -14,23 +14,44 @@ st.write(
     "session notes, assigned exercises and check-ins from each partner."
 )
 
+
+def _create_practice(submission: str) -> None:
+    """A button callback: its submission key was fixed when the button was drawn, so a double
+    click creates one practice and signs its admin in once."""
+    values = form.values("practice", "name", "email", "password")
+    try:
+        actor = accounts.create_practice(
+            context.session_factory,
+            values["practice"] or "",
+            values["name"] or "",
+            values["email"] or "",
+            values["password"] or "",
+            submission=submission,
+        )
+    except ServiceError as error:
+        form.refused(error)
+    else:
+        form.saved(submission, "Your practice is ready.")
+        state.sign_in(context, actor)
+
+
+form = OneUseForm("create_practice")
 create, explore = st.columns(2, gap="large")
 with create, st.form("create_practice"):
     st.subheader("Create your practice")
-    practice_name = st.text_input("Practice name", max_chars=120)
-    admin_name = st.text_input("Your name", max_chars=80)
-    email = st.text_input("Your email")
-    password = st.text_input("Password (at least 10 characters)", type="password")
-    if st.form_submit_button("Create practice", type="primary"):
-        try:
-            actor = accounts.create_practice(
-                context.session_factory, practice_name, admin_name, email, password
-            )
-        except ServiceError as error:
-            show_problems(error)
-        else:
-            state.sign_in(context, actor)
-            st.rerun()
+    st.text_input("Practice name", key=form.key("practice"))
+    st.text_input("Your name", key=form.key("name"))
+    st.text_input("Your email", key=form.key("email"))
+    st.text_input(
+        "Password (at least 10 characters)",
+        type="password",
+        autocomplete="new-password",
+        key=form.key("password"),
+    )
+    st.form_submit_button(
+        "Create practice", type="primary", on_click=_create_practice, args=(form.submission,)
+    )
+    form.show_problem()
 
 with explore:
     st.subheader("Explore a demo practice")

@@ -127,7 +127,7 @@ def test_an_expired_identity_is_asked_to_sign_in_again(harbor):
 
 def test_an_identity_that_expires_during_the_session_ends_it(harbor):
     at = new_app()
-    at.user = provider_user("ben@harbor.example", "ben-sub", dt.timedelta(seconds=2))
+    at.user = provider_user("ben@harbor.example", "ben-sub", dt.timedelta(minutes=5))
     at.run()
     assert at.title[0].value == "Caseload"
     at.user = {**at.user, "exp": int(dt.datetime.now(dt.UTC).timestamp()) - 1}

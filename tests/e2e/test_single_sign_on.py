@@ -140,7 +140,7 @@ def _sign_in_at_provider(page, subject: str) -> None:
 
 def _sign_out_everywhere(page) -> None:
     """Our sidebar or refusal page, then the provider's end-session page, then back to us."""
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     page.get_by_role("button", name="End session").click(timeout=30_000)
     page.get_by_role("button", name="Sign in with your practice account").wait_for(timeout=30_000)
 
@@ -218,7 +218,7 @@ def test_a_counselor_signs_in_through_the_provider_lands_on_their_caseload_and_s
     wait_for_app(page)
     page.get_by_role("heading", name="Caseload").wait_for(timeout=30_000)
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     page.get_by_role("heading", name="End Session").wait_for(timeout=30_000)
     screenshot(page, "sso-provider-end-session")
     page.get_by_role("button", name="End session").click()

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from trustcare.identity import SignOnIdentity
 from trustcare.models import AuditEvent, Counselor, Couple, Practice
+from trustcare.practice_settings import form_label
 from trustcare.services import accounts, admin, audit, couples, signon
 from trustcare.services.errors import CoupleNotFound, InvalidInput, LoginFailed, PermissionDenied
 from trustcare.services.validation import label_key
@@ -540,5 +541,5 @@ def test_practice_settings_are_stored_and_read_back(practice):
 def test_invalid_practice_settings_are_refused_field_by_field(practice, values, field):
     with practice.work(practice.admin) as uow, pytest.raises(InvalidInput) as error:
         admin.save_practice_settings(uow, values, None)
-    assert field in error.value.problems
+    assert form_label(field) in error.value.problems
     assert "practice.settings" not in _audit_actions(practice.factory)

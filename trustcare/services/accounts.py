@@ -119,10 +119,19 @@ def create_practice(
     email: str,
     password: str,
     is_demo: bool = False,
+    *,
+    submission: str | None = None,
 ) -> Actor:
     """First run: the practice and its admin account, together or not at all; the admin is
-    signed in (a login is started) at once."""
+    signed in (a login is started) at once.
+
+    A double click on "Create practice" sends the same form twice (`submission`, its
+    one-use key): the second finds the admin the first made and signs them in too.
+    """
     with UnitOfWork(factory) as uow:
+        if (admin_id := uow.once(submission, "practice", None)) is not None:
+            admin = uow.session.get(Counselor, admin_id)
+            return _start_login(uow, admin)
         problems: dict[str, str] = {}
         if uow.session.scalar(select(func.count(Practice.id))):
             problems["practice"] = "this installation already has a practice"
@@ -150,11 +159,17 @@ def create_practice(
             actor_kind="counselor",
             actor_id=admin.id,
         )
-        login = Login(counselor_id=admin.id)
-        uow.session.add(login)
-        uow.session.flush()
-        uow.commit()
-        return replace(actor_of(admin), login_id=login.id)
+        uow.made(admin.id)
+        return _start_login(uow, admin)
+
+
+def _start_login(uow: UnitOfWork, counselor: Counselor) -> Actor:
+    """A new login row for a counselor whose identity was just proven; commits."""
+    login = Login(counselor_id=counselor.id)
+    uow.session.add(login)
+    uow.session.flush()
+    uow.commit()
+    return replace(actor_of(counselor), login_id=login.id)
 
 
 # Per window, not per lifetime: an attacker's slow trickle of guesses can never keep the
@@ -265,9 +280,6 @@ def authenticate(
         uow.session.execute(
             delete(LoginAttempt).where(LoginAttempt.last_attempt_at < now - ATTEMPT_WINDOW)
         )
-        login = Login(counselor_id=counselor.id, started_at=now)
-        uow.session.add(login)
-        uow.session.flush()
         uow.audit(
             "login",
             "counselor",
@@ -276,8 +288,7 @@ def authenticate(
             actor_kind="counselor",
             actor_id=counselor.id,
         )
-        uow.commit()
-        return replace(actor_of(counselor), login_id=login.id)
+        return _start_login(uow, counselor)
 
 
 def use_ticket(
@@ -365,11 +376,19 @@ def actor_for_login(
 
 
 def add_counselor(
-    uow: CounselorWork, name: str, email: str, password: str | None, role: str = "counselor"
+    uow: CounselorWork,
+    name: str,
+    email: str,
+    password: str | None,
+    role: str = "counselor",
+    *,
+    submission: str | None = None,
 ) -> int:
     """An admin adds a counselor: with a first password, or with none to sign on through the
     practice's identity provider (the email then links their identity at first sign-on)."""
     uow.require_admin()
+    if (earlier := uow.once(submission, "counselor", uow.actor.practice_id)) is not None:
+        return earlier
     problems: dict[str, str] = {}
     name, email = _new_counselor_fields(uow, name, email, password, problems)
     if role not in ("counselor", "admin"):
@@ -392,6 +411,7 @@ def add_counselor(
         role=role,
         sign_in="local password" if password is not None else "single sign-on",
     )
+    uow.made(counselor.id)
     uow.commit()
     return counselor.id
 

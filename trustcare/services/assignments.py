@@ -89,9 +89,16 @@ def assign_module(
     due_on: dt.date | None = None,
     note: str = "",
     track_id: str | None = None,
+    *,
+    submission: str | None = None,
 ) -> int:
-    """Assign the newest version of a module; the version is kept with the assignment."""
+    """Assign the newest version of a module; the version is kept with the assignment.
+
+    `submission` is the form's one-use key: a repeated click returns the first assignment.
+    """
     couple = uow.get_couple(couple_id)
+    if (earlier := uow.once(submission, "assignment", uow.actor.practice_id)) is not None:
+        return earlier
     _check_partner(uow, couple.id, partner_id)
     note = _clean_assignment_input(due_on, note)
     try:
@@ -121,6 +128,7 @@ def assign_module(
         module=f"{module.id}@{module.version}",
         track=track_id,
     )
+    uow.made(assignment.id)
     uow.commit()
     return assignment.id
 
@@ -132,6 +140,8 @@ def assign_track(
     track_id: str,
     due_on: dt.date | None = None,
     note: str = "",
+    *,
+    submission: str | None = None,
 ) -> int:
     """Start a track: its first stage is assigned to both partners; later stages are suggested."""
     try:
@@ -139,7 +149,15 @@ def assign_track(
     except ContentNotFound as error:
         raise InvalidInput({"track": "is not in the content library"}) from error
     return assign_module(
-        uow, catalog, couple_id, track.modules[0], None, due_on, note, track_id=track.id
+        uow,
+        catalog,
+        couple_id,
+        track.modules[0],
+        None,
+        due_on,
+        note,
+        track_id=track.id,
+        submission=submission,
     )
 
 

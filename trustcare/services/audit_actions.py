@@ -50,6 +50,8 @@ ACTIONS: dict[str, AuditAction] = {
     "practice.seed_demo": AuditAction("practice", "the demo practice was filled"),
     "practice.settings": AuditAction("practice", "practice settings changed"),
     "session.create": AuditAction("couple", "a session was logged"),
+    "session.correct": AuditAction("couple", "a logged session's date was corrected"),
+    "session.delete": AuditAction("couple", "a logged session was deleted"),
     "session.update_notes": AuditAction("couple", "session notes were edited"),
     "signon.link": AuditAction("counselor", "a sign-on identity was linked"),
 }

@@ -200,8 +200,17 @@ def _label_taken(uow: CounselorWork, key: str, except_id: int | None = None) -> 
     return uow.session.scalars(statement.limit(1)).first() is not None
 
 
-def create_couple(uow: CounselorWork, label: str, partners: list[PartnerInput]) -> int:
-    """Create a couple with both partners at once, or nothing at all."""
+def create_couple(
+    uow: CounselorWork,
+    label: str,
+    partners: list[PartnerInput],
+    *,
+    submission: str | None = None,
+) -> int:
+    """Create a couple with both partners at once, or nothing at all; a repeated submission
+    of the same form (`submission`, its one-use key) returns the couple it made."""
+    if (earlier := uow.once(submission, "couple", uow.actor.practice_id)) is not None:
+        return earlier
     problems: dict[str, str] = {}
     label = clean_name(label, "label", LABEL_MAX, problems)
     cleaned = _check_partners(partners, problems)
@@ -233,6 +242,7 @@ def create_couple(uow: CounselorWork, label: str, partners: list[PartnerInput]) 
             {"label": "is already used by another couple in your caseload"}
         ) from error
     uow.record("couple.create", "couple", couple.id)
+    uow.made(couple.id)
     uow.commit()
     return couple.id
 
@@ -350,15 +360,22 @@ def set_status(uow: CounselorWork, couple_id: int, status: str) -> None:
     uow.commit()
 
 
-def log_session(uow: CounselorWork, couple_id: int, held_on: dt.date, notes: str) -> int:
-    """Add the next numbered session; its notes are private to the counselor."""
+def log_session(
+    uow: CounselorWork,
+    couple_id: int,
+    held_on: dt.date,
+    notes: str,
+    *,
+    submission: str | None = None,
+) -> int:
+    """Add the next numbered session; its notes are private to the counselor. A second click
+    on the same form (`submission`, its one-use key) returns the session it logged."""
     couple = uow.get_couple(couple_id)
+    if (earlier := uow.once(submission, "session", uow.actor.practice_id)) is not None:
+        return earlier
     problems: dict[str, str] = {}
     notes = clean_long_text(notes, "notes", NOTES_MAX, problems)
-    if not isinstance(held_on, dt.date):
-        problems["date"] = "must be a date"
-    elif held_on > dt.date.today() + dt.timedelta(days=1):
-        problems["date"] = "cannot be in the future"
+    _check_held_on(held_on, problems)
     if problems:
         raise InvalidInput(problems)
     number = (
@@ -374,16 +391,12 @@ def log_session(uow: CounselorWork, couple_id: int, held_on: dt.date, notes: str
     couple.alert_version += 1  # the caseload's session count and date, and session numbers
     uow.session.flush()
     uow.record("session.create", "couple", couple.id, session_number=number)
+    uow.made(session.id)
     uow.commit()
     return session.id
 
 
-def update_session_notes(uow: CounselorWork, couple_id: int, session_id: int, notes: str) -> None:
-    couple = uow.get_couple(couple_id)
-    problems: dict[str, str] = {}
-    notes = clean_long_text(notes, "notes", NOTES_MAX, problems)
-    if problems:
-        raise InvalidInput(problems)
+def _logged_session(uow: CounselorWork, couple: Couple, session_id: int) -> CounselingSession:
     session = uow.session.scalars(
         select(CounselingSession).where(
             CounselingSession.id == row_id(session_id), CounselingSession.couple_id == couple.id
@@ -391,6 +404,84 @@ def update_session_notes(uow: CounselorWork, couple_id: int, session_id: int, no
     ).one_or_none()
     if session is None:
         raise SessionNotFound()
-    session.notes = notes
-    uow.record("session.update_notes", "couple", couple.id, session_number=session.number)
+    return session
+
+
+def _check_held_on(held_on: object, problems: dict[str, str]) -> None:
+    if not isinstance(held_on, dt.date):
+        problems["date"] = "must be a date"
+    elif held_on > dt.date.today() + dt.timedelta(days=1):
+        problems["date"] = "cannot be in the future"
+
+
+def update_session_notes(uow: CounselorWork, couple_id: int, session_id: int, notes: str) -> None:
+    """Edit a logged session's private notes only (its date stays)."""
+    couple = uow.get_couple(couple_id)
+    session = _logged_session(uow, couple, session_id)
+    correct_session(uow, couple.id, session.id, session.held_on, notes)
+
+
+def correct_session(
+    uow: CounselorWork,
+    couple_id: int,
+    session_id: int,
+    held_on: dt.date,
+    notes: str,
+) -> None:
+    """Correct a logged session's date or private notes; the trail says which changed."""
+    couple = uow.get_couple(couple_id)
+    problems: dict[str, str] = {}
+    notes = clean_long_text(notes, "notes", NOTES_MAX, problems)
+    _check_held_on(held_on, problems)
+    if problems:
+        raise InvalidInput(problems)
+    session = _logged_session(uow, couple, session_id)
+    changed = [
+        name
+        for name, before, after in (
+            ("date", session.held_on, held_on),
+            ("notes", session.notes, notes),
+        )
+        if before != after
+    ]
+    if not changed:
+        return
+    session.held_on, session.notes = held_on, notes
+    couple.alert_version += 1  # the caseload's last-session date and the progress events
+    if changed == ["notes"]:
+        uow.record("session.update_notes", "couple", couple.id, session_number=session.number)
+    else:
+        uow.record(
+            "session.correct", "couple", couple.id, session_number=session.number, changed=changed
+        )
+    uow.commit()
+
+
+SESSION_DELETE_REASON_MIN = 5
+
+
+def delete_session(uow: CounselorWork, couple_id: int, session_id: int, reason: str) -> None:
+    """Delete a session logged by mistake, with a reason for the trail; later ones move up
+    one number, so the couple's sessions stay numbered 1, 2, 3 …"""
+    couple = uow.get_couple(couple_id)
+    problems: dict[str, str] = {}
+    reason = clean_long_text(reason, "reason", 500, problems).strip()
+    if "reason" not in problems and len(reason) < SESSION_DELETE_REASON_MIN:
+        problems["reason"] = "must say why the session is deleted (a few words)"
+    if problems:
+        raise InvalidInput(problems)
+    session = _logged_session(uow, couple, session_id)
+    number = session.number
+    uow.session.delete(session)
+    uow.session.flush()
+    later = uow.session.scalars(
+        select(CounselingSession)
+        .where(CounselingSession.couple_id == couple.id, CounselingSession.number > number)
+        .order_by(CounselingSession.number)
+    ).all()
+    for moved in later:
+        moved.number -= 1
+        uow.session.flush()
+    couple.alert_version += 1  # session numbers, counts and dates all change
+    uow.record("session.delete", "couple", couple.id, session_number=number, reason=reason)
     uow.commit()

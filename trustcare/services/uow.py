@@ -10,10 +10,11 @@ import logging
 from typing import Any
 
 from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from trustcare.identity import Actor, PartnerActor
-from trustcare.models import AuditEvent, Counselor, Couple, utcnow
+from trustcare.models import AuditEvent, Counselor, Couple, Submission, utcnow
 from trustcare.services.audit_actions import check_action
 from trustcare.services.errors import CoupleNotFound, PermissionDenied
 
@@ -52,6 +53,7 @@ class UnitOfWork:
         self._session_factory = session_factory
         self.read_only = read_only
         self.session: Session
+        self._submission: Submission | None = None
 
     def __enter__(self):
         self.session = self._session_factory()
@@ -70,6 +72,40 @@ class UnitOfWork:
         if self.read_only:
             raise ReadOnlyWork("this unit of work was opened for reading only")
         self.session.commit()
+
+    def once(self, key: str | None, kind: str, practice_id: int | None) -> int | None:
+        """Claim a form submission's one-use key; the record id it made, if it was used before.
+
+        A second click, or a rerun of the same form, brings the same key: the service then
+        returns that earlier record instead of making another. The claim row is written
+        first, so a parallel run with the same key waits on it and then finds the record.
+        With no key (a script, a test) every call makes a record.
+        """
+        if key is None:
+            return None
+        earlier = self.session.get(Submission, key)
+        if earlier is None:
+            claim = Submission(key=key, kind=kind, practice_id=practice_id)
+            self.session.add(claim)
+            try:
+                self.session.flush()
+            except IntegrityError:
+                self.session.rollback()
+                earlier = self.session.get(Submission, key)
+                if earlier is None:
+                    raise
+            else:
+                self._submission = claim
+                return None
+        if earlier.kind != kind or earlier.practice_id != practice_id:
+            raise PermissionDenied("This form was already used for something else.")
+        log.info("%s: a repeated submission was answered with the record it made", kind)
+        return earlier.record_id
+
+    def made(self, record_id: int) -> None:
+        """The record that this unit of work's claimed submission made (see `once`)."""
+        if self._submission is not None:
+            self._submission.record_id = record_id
 
     def audit(
         self,

@@ -58,7 +58,6 @@ def _acknowledge_with_note(context, actor, record, alert, box) -> None:
         note = st.text_input(
             "What was done (required to acknowledge)",
             key=f"ack_note_{alert.key}",
-            max_chars=progress.ACKNOWLEDGEMENT_NOTE_MAX,
             placeholder="For example: phoned the partner, safety plan reviewed",
         )
         if st.form_submit_button("Acknowledge"):

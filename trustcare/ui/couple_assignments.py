@@ -9,16 +9,13 @@ import streamlit as st
 
 from trustcare.services import assignments
 from trustcare.services.errors import ServiceError
-from trustcare.ui import drafts
-from trustcare.ui.forms import show_problems
+from trustcare.ui.forms import OneUseForm
 from trustcare.ui.text import escape_markdown
 
 BOTH = "both"
 
 # The assign box's fields; they are drafts, so a look at another tab keeps them.
 ASSIGN_FIELDS = ("what", "module", "track", "audience", "due", "note")
-# Why the last "Assign" was refused, shown once under the box it came from.
-PROBLEM_KEY = "assign_problem"
 
 STATUS_LABELS = {
     "assigned": "Assigned",
@@ -67,6 +64,8 @@ def show(context, actor, catalog, record, current: list[assignments.AssignmentVi
                 }
             ),
             hide_index=True,
+            # An empty cell for a missing value, not the word "None".
+            placeholder="",
             width="stretch",
         )
         with st.form("assignment_status"):
@@ -91,7 +90,9 @@ def show(context, actor, catalog, record, current: list[assignments.AssignmentVi
         st.info("Nothing assigned yet. Choose a module or a whole track below.")
 
     st.subheader("Assign")
-    fields = {name: drafts.key("assign", name, record.id) for name in ASSIGN_FIELDS}
+    form = OneUseForm("assign", record.id)
+    fields = {name: form.key(name) for name in ASSIGN_FIELDS}
+    form.show_confirmation()
     with st.container(border=True):
         st.radio(
             "What",
@@ -119,21 +120,23 @@ def show(context, actor, catalog, record, current: list[assignments.AssignmentVi
             key=fields["audience"],
         )
         st.date_input("Due date", value=None, min_value=dt.date.today(), key=fields["due"])
-        st.text_area("A note to the client (they will read it)", max_chars=2000, key=fields["note"])
+        st.text_area("A note to the client (they will read it)", key=fields["note"])
         st.button(
             "Assign",
             type="primary",
+            key=form.button_key("assign"),
             on_click=_assign,
-            args=(context, actor, catalog, record.id, fields),
+            args=(context, actor, catalog, record.id, form, form.submission),
         )
-        if problem := st.session_state.pop(PROBLEM_KEY, None):
-            show_problems(problem)
+        form.show_problem()
 
 
-def _assign(context, actor, catalog, couple_id: int, fields: dict[str, str]) -> None:
-    """A button callback: it runs before the page, so the note can be cleared once assigned;
-    a refused one stays as typed, with the reason shown under it."""
-    value = {name: st.session_state.get(key) for name, key in fields.items()}
+def _assign(context, actor, catalog, couple_id: int, form: OneUseForm, submission: str) -> None:
+    """A button callback: it runs before the page, so once assigned the box starts blank
+    (the note and the due date belong to that one assignment); a refused one stays as typed,
+    with the reason shown under it. A double click brings the same submission key twice and
+    assigns once."""
+    value = form.values(*ASSIGN_FIELDS)
     try:
         if value["what"] == "A module" and value["audience"] is None:
             raise ServiceError("Choose who the module is for.")
@@ -147,12 +150,21 @@ def _assign(context, actor, catalog, couple_id: int, fields: dict[str, str]) -> 
                     None if value["audience"] == BOTH else value["audience"],
                     value["due"],
                     value["note"] or "",
+                    submission=submission,
                 )
+                what = "The module is assigned"
             else:
                 assignments.assign_track(
-                    uow, catalog, couple_id, value["track"], value["due"], value["note"] or ""
+                    uow,
+                    catalog,
+                    couple_id,
+                    value["track"],
+                    value["due"],
+                    value["note"] or "",
+                    submission=submission,
                 )
+                what = "The track is assigned, starting with its first stage"
     except ServiceError as error:
-        st.session_state[PROBLEM_KEY] = error
+        form.refused(error)
     else:
-        drafts.forget(fields["note"], fields["due"])
+        form.saved(submission, f"{what}. The box below starts blank for the next one.")

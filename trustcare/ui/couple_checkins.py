@@ -54,6 +54,8 @@ def show(catalog, record, data: checkins.CoupleCheckins) -> None:
         st.dataframe(
             table,
             hide_index=True,
+            # An empty cell for a missing value, not the word "None".
+            placeholder="",
             width="stretch",
             column_config={
                 WHEN: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
@@ -76,6 +78,8 @@ def show(catalog, record, data: checkins.CoupleCheckins) -> None:
                 }
             ),
             hide_index=True,
+            # An empty cell for a missing value, not the word "None".
+            placeholder="",
             width="stretch",
             column_config={WHEN: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
         )

@@ -60,11 +60,11 @@ def show(context, actor, record) -> None:
     stored = _stored_values(record)
     _follow_the_record(record, stored)
     with st.container(border=True):
-        st.text_input("Couple label", max_chars=80, key=_label_key(record))
+        st.text_input("Couple label", key=_label_key(record))
         for column, partner in zip(st.columns(2), record.partners, strict=True):
             name_key, contact_key = _partner_keys(record, partner)
-            column.text_input(f"Partner {partner.position} name", max_chars=80, key=name_key)
-            column.text_input(f"Partner {partner.position} contact", max_chars=254, key=contact_key)
+            column.text_input(f"Partner {partner.position} name", key=name_key)
+            column.text_input(f"Partner {partner.position} contact", key=contact_key)
         # Never disabled: a field's new text reaches the server with the click on a button,
         # so a button disabled until then would swallow the first click.
         save_col, discard_col, _ = st.columns([1, 1, 3])
