@@ -29,8 +29,10 @@ test: install
 test-fast: install
 	$(BIN)/python -m pytest -q tests/unit tests/integration
 
+# The layering contracts are in pyproject.toml, [tool.importlinter].
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 # Page and check-in timings at 40 and 400 couples on SQLite (see README, Performance).
 bench: install
