@@ -113,7 +113,7 @@ else:
             for page in menu:
                 st.page_link(page)
             st.divider()
-            st.caption(escape_markdown(practice[1]))
+            st.caption(escape_markdown(practice.name))
             st.write(f"Signed in as **{escape_markdown(actor.display_name)}**")
             if st.button("Sign out", icon=":material/logout:"):
                 state.sign_out(context)

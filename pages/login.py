@@ -13,7 +13,7 @@ context = state.get_context()
 practice = state.current_practice(context)
 st.title("Sign in to TrustCare")
 if practice:
-    st.caption(escape_markdown(practice[1]))
+    st.caption(escape_markdown(practice.name))
 
 left, right = st.columns([2, 3], gap="large")
 with left, st.form("login"):
@@ -30,7 +30,7 @@ with left, st.form("login"):
             state.sign_in(context, actor)
             st.rerun()
 
-if practice and practice[2]:
+if practice and practice.is_demo:
     with right:
         st.info("This is the demo practice: every person in it is fictional.")
         st.table(

@@ -23,7 +23,7 @@ def sign_in_buttons() -> None:
 
 st.title("Sign in to TrustCare")
 if practice:
-    st.caption(escape_markdown(practice[1]))
+    st.caption(escape_markdown(practice.name))
 
 if refusal is None:
     st.write("Your practice signs you in through its own accounts; no separate password is needed.")

@@ -1,4 +1,4 @@
-"""Who is acting: a counselor (local account or OIDC identity) with a role."""
+"""Who is acting: a counselor (local account or OIDC identity) with a role, in which practice."""
 
 from __future__ import annotations
 
@@ -6,6 +6,16 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class InstalledPractice:
+    """The one practice this installation serves, as every page needs it (router, sign-in)."""
+
+    id: int
+    name: str
+    # A demo practice holds only fictional people; its sign-in page lists the demo logins.
+    is_demo: bool
 
 
 @dataclass(frozen=True)

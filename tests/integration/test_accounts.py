@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from trustcare.identity import InstalledPractice
 from trustcare.models import utcnow
 from trustcare.services import accounts
 from trustcare.services.errors import InvalidInput, LoginFailed, LoginThrottled, PermissionDenied
@@ -190,11 +191,11 @@ def test_the_practice_and_a_held_login_come_from_one_lookup(practice, factory):
 
     ben = practice.counselor
     assert accounts.practice_and_login(factory, None) == (
-        (practice.admin.practice_id, "Harbor Counseling", False),
+        InstalledPractice(id=practice.admin.practice_id, name="Harbor Counseling", is_demo=False),
         None,
     )
     found, actor = accounts.practice_and_login(factory, (ben.counselor_id, 1, ben.login_id))
-    assert found[1] == "Harbor Counseling" and actor == ben
+    assert found.name == "Harbor Counseling" and actor == ben
     assert accounts.practice_and_login(factory, (ben.counselor_id, 2, ben.login_id))[1] is None
     assert accounts.practice_and_login(factory, (999_999, 1, ben.login_id)) == (found, None)
     other_login = practice.admin.login_id

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from trustcare.identity import Actor
+from trustcare.identity import Actor, InstalledPractice
 from trustcare.models import NAME_MAX, Counselor, Login, LoginAttempt, Practice, utcnow
 from trustcare.passwords import hash_password, password_problem, verify_password
 from trustcare.services.errors import InvalidInput, LoginFailed, LoginThrottled
@@ -34,14 +34,14 @@ def actor_of(counselor: Counselor) -> Actor:
     )
 
 
-def current_practice(factory: sessionmaker[Session]) -> tuple[int, str, bool] | None:
-    """(id, name, is_demo) of the practice this installation serves, or None before setup."""
+def current_practice(factory: sessionmaker[Session]) -> InstalledPractice | None:
+    """The practice this installation serves, or None before setup."""
     return practice_and_login(factory, None)[0]
 
 
 def practice_and_login(
     factory: sessionmaker[Session], claim: tuple[int, int, int | None] | None
-) -> tuple[tuple[int, str, bool] | None, Actor | None]:
+) -> tuple[InstalledPractice | None, Actor | None]:
     """The installation's practice and the actor behind a held login (counselor id, session
     version, login id), if that counselor is still active, not signed out everywhere, and the
     login itself not ended. A login id of None is a single sign-on login, held by the
@@ -63,7 +63,8 @@ def practice_and_login(
         row = uow.session.execute(statement).first()
     if row is None:
         return None, None
-    return (row[0], row[1], row[2]), _login_actor(row[3:], session_version, login_id)
+    practice = InstalledPractice(id=row[0], name=row[1], is_demo=row[2])
+    return practice, _login_actor(row[3:], session_version, login_id)
 
 
 def _live_login(login_id: int | None):

@@ -10,7 +10,7 @@ from typing import TypeVar
 import streamlit as st
 
 from trustcare.context import AppContext, build_context
-from trustcare.identity import Actor, SignOnIdentity
+from trustcare.identity import Actor, InstalledPractice, SignOnIdentity
 from trustcare.login_cookie import (
     COOKIE_NAME,
     LoginClaim,
@@ -80,8 +80,8 @@ def get_context() -> AppContext:
     return memo["context"]
 
 
-def current_practice(context: AppContext) -> tuple[int, str, bool] | None:
-    """(id, name, is_demo) of the installation's practice, or None before setup.
+def current_practice(context: AppContext) -> InstalledPractice | None:
+    """The installation's practice, or None before setup.
 
     Looked up with the counselor of the held login in one statement (see `_login_of`).
     """
