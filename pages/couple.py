@@ -32,11 +32,6 @@ catalog = context.catalog()
 # Half-written notes survive a look at another tab, which is not drawn (see ui/drafts.py).
 drafts.keep()
 
-# The agenda shown last in this browser session, handed back while nothing it shows changed.
-AGENDA_KEY = "couple_agenda_shown"
-# When each couple's view was last audited for this session: {couple id: time}.
-VIEWED_KEY = "couple_view_audited"
-
 # The tabs come first in the script, so that only the open tab's data is read, but show below
 # the header. Switching tabs reruns the page; the open tab is kept in the URL (?tab=Links), so
 # a reload or a shared link opens the same one.
@@ -57,8 +52,6 @@ try:
             catalog,
             couple_id,
             TABS[opened],
-            known_agenda=st.session_state.get(AGENDA_KEY),
-            known_view=st.session_state.get(VIEWED_KEY, {}).get(couple_id),
         )
 except NotFound:
     body.empty()
@@ -70,9 +63,6 @@ except NotFound:
         )
     st.stop()
 record = view.record
-st.session_state[VIEWED_KEY] = {couple_id: view.viewed_at}
-if view.agenda is not None:
-    st.session_state[AGENDA_KEY] = view.agenda
 
 with header:
     st.page_link("pages/caseload.py", label="Caseload", icon=":material/arrow_back:")

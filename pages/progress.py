@@ -14,15 +14,10 @@ context = state.get_context()
 actor = state.current_actor(context)
 catalog = context.catalog()
 
-# The last page built in this browser session, handed back while nothing it shows changed.
-SHOWN_KEY = "progress_shown"
 try:
     couple_id = int(st.query_params.get("couple", ""))
     with context.work(actor, read_only=True) as uow:
-        shown = progress.progress_page(
-            uow, catalog, couple_id, known=st.session_state.get(SHOWN_KEY)
-        )
-    st.session_state[SHOWN_KEY] = shown
+        shown = progress.progress_page(uow, catalog, couple_id)
     data, alerts = shown.progress, shown.alerts
 except (ValueError, NotFound):
     st.title("Progress")

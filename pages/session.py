@@ -16,15 +16,10 @@ actor = state.current_actor(context)
 catalog = context.catalog()
 session_style.apply()
 
-# The screen built on the last run of this browser session, reused while nothing shown changed.
-SHOWN_KEY = "session_screen_shown"
 try:
     couple_id = int(st.query_params.get("couple", ""))
     with context.work(actor, read_only=True) as uow:
-        screen = session_screen.shared_screen(
-            uow, catalog, couple_id, known=st.session_state.get(SHOWN_KEY)
-        )
-    st.session_state[SHOWN_KEY] = screen
+        screen = session_screen.shared_screen(uow, catalog, couple_id)
 except (ValueError, NotFound):
     st.title("Session mode")
     st.warning("That couple was not found in your caseload.")

@@ -69,6 +69,17 @@ def migrated_url(request, tmp_path_factory) -> Iterator[str]:
     _drop_postgres_database(admin, url)
 
 
+@pytest.fixture(autouse=True)
+def nothing_derived_is_kept_between_tests():
+    """Tests reuse one database file and its row ids; what one test derived must not serve
+    the next (in production a couple's creation time and revision keep keys apart)."""
+    from trustcare.services.derived import derived
+
+    derived.clear()
+    yield
+    derived.clear()
+
+
 @pytest.fixture
 def engine(migrated_url) -> Iterator[Engine]:
     """An engine on the migrated database; every table is emptied after the test."""

@@ -98,6 +98,9 @@ class Counselor(Base):
     oidc_subject: Mapped[str | None] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # Raised with the revision of any couple in this counselor's caseload, and when a couple
+    # joins or leaves it (see trustcare/revisions.py): a real counter, never a checksum.
+    caseload_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -107,7 +110,7 @@ class Couple(Base):
         CheckConstraint("status IN ('active', 'paused', 'closed')", name="status"),
         UniqueConstraint("counselor_id", "label_key"),
         # Covers the caseload's counts per status and its freshness check without the table.
-        Index("ix_couple_caseload", "counselor_id", "practice_id", "status", "alert_version"),
+        Index("ix_couple_caseload", "counselor_id", "practice_id", "status", "revision"),
         # The admin's hand-over list: the practice's couples by label, a page at a time.
         Index("ix_couple_practice_label", "practice_id", "label_key"),
     )
@@ -119,9 +122,9 @@ class Couple(Base):
     # NFKC and case folding can make a key many times longer than the label it came from.
     label_key: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="active")
-    # Raised by every change that can alter the couple's alerts, so evaluated alerts can be
-    # kept until something new happens (see services/progress.py).
-    alert_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Raised in the same transaction by every write to a row that belongs to the couple (see
+    # trustcare/revisions.py): what is derived from its data is fresh while it is unchanged.
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -285,9 +288,9 @@ class CoupleStanding(Base):
     its partners' names, and for which data and day.
 
     The caseload sorts by it in SQL and reads one page of it, so a caseload of thousands is not
-    evaluated couple by couple on every run; a row is stale once the couple's alert_version
-    (raised by every change to what is stored here), the day or the alert rules (`rules_key`)
-    differ from what it was evaluated for.
+    evaluated couple by couple on every run. It is written with the couple's data, in the
+    same transaction (see UnitOfWork.commit); a row is stale once the couple's revision, the
+    day or the alert rules (`rules_key`) differ from what it was evaluated for.
     """
 
     __tablename__ = "couple_standing"
@@ -323,7 +326,7 @@ class CoupleStanding(Base):
     label_key: Mapped[str] = mapped_column(Text)
     # Most urgent first in ascending order: minus (urgent alerts x 1000 + alerts to review).
     sort_key: Mapped[int] = mapped_column(Integer)
-    alert_version: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer)
     evaluated_on: Mapped[dt.date] = mapped_column(Date)
     rules_key: Mapped[str] = mapped_column(String(64))
     urgent: Mapped[int] = mapped_column(Integer)

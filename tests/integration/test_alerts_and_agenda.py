@@ -85,11 +85,11 @@ def test_a_counselor_cannot_read_or_acknowledge_another_counselors_alerts(practi
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
         overview.couple_overview(uow, get_catalog(), practice.admins_couple, overview.AGENDA)
     with practice.work(practice.admin) as uow:
-        shown = progress.progress_page(uow, get_catalog(), practice.admins_couple)
+        progress.progress_page(uow, get_catalog(), practice.admins_couple)
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
         progress.progress_page(uow, get_catalog(), practice.admins_couple)
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
-        progress.progress_page(uow, get_catalog(), practice.admins_couple, known=shown)
+        progress.progress_page(uow, get_catalog(), practice.admins_couple)
     with practice.work(practice.counselor) as uow:
         assert (
             progress.caseload_alerts(uow, get_catalog(), [practice.admins_couple]).by_couple == {}
@@ -291,7 +291,7 @@ def caseload_labels(practice, **view) -> list[str]:
 def stored_standings(practice) -> dict[int, tuple]:
     with practice.factory() as session:
         return {
-            row.couple_id: (row.alert_version, row.evaluated_on, row.urgent, row.attention)
+            row.couple_id: (row.revision, row.evaluated_on, row.urgent, row.attention)
             for row in session.scalars(select(CoupleStanding))
         }
 
@@ -306,7 +306,7 @@ def test_new_evidence_moves_a_couple_up_a_caseload_sorted_from_stored_standings(
     calm = stored_standings(practice)[practice.admins_couple]
     assert calm[2:] == (0, 0)
 
-    check_in(practice, lena, "s1", **{"felt-unsafe": 1})  # raises the couple's alert_version
+    check_in(practice, lena, "s1", **{"felt-unsafe": 1})  # raises the couple's revision
     assert caseload_labels(practice) == ["Rivera", "Aardvark", "Badger"]
     version, evaluated_on, urgent, attention = stored_standings(practice)[practice.admins_couple]
     assert version > calm[0] and urgent == 1
@@ -360,25 +360,23 @@ def test_the_progress_page_gets_the_couples_progress_and_its_open_alerts_in_one_
 def test_the_progress_page_hands_back_what_it_showed_until_something_changes(
     practice, lena, count_statements
 ):
-    def page(known=None, now=None):
+    def page(now=None):
         with practice.work(practice.admin) as uow:
-            return progress.progress_page(
-                uow, get_catalog(), practice.admins_couple, now=now, known=known
-            )
+            return progress.progress_page(uow, get_catalog(), practice.admins_couple, now=now)
 
     first = page()
-    assert page(known=first) is first
-    assert count_statements(lambda: page(known=first)) == 2  # the couple (access), settings
+    assert page() is first
+    assert count_statements(page) == 2  # the couple (access), settings
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
-    after_check_in = page(known=first)
+    after_check_in = page()
     assert after_check_in is not first
     assert len(after_check_in.progress.checkins) == len(first.progress.checkins) + 1
     assert [a.kind for a in after_check_in.alerts] == ["safety"]
     tomorrow = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
-    assert page(known=after_check_in, now=tomorrow) is not after_check_in
+    assert page(now=tomorrow) is not after_check_in
     with practice.work(practice.admin) as uow:
         couples.log_session(uow, practice.admins_couple, dt.date.today(), "")
-    assert page(known=after_check_in) is not after_check_in
+    assert page() is not after_check_in
 
 
 def rivera_row(practice):

@@ -7,6 +7,7 @@ import pytest
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
 from trustcare.services import assignments, checkins, links, session_screen
+from trustcare.services.derived import derived
 from trustcare.services.errors import CoupleNotFound
 from trustcare.services.uow import PartnerWork
 
@@ -94,9 +95,9 @@ def test_withdrawing_consent_removes_earlier_scores_too(practice, rivera_with_hi
     with PartnerWork(practice.factory, actor) as uow:
         checkins.set_consent(uow, False)
     with practice.work(practice.admin) as uow:
-        screen = session_screen.shared_screen(
-            uow, get_catalog(), couple_id, known=shown if screen_open else None
-        )
+        if not screen_open:
+            derived.clear()
+        screen = session_screen.shared_screen(uow, get_catalog(), couple_id)
     assert screen.sharing_partner_ids == () and screen.scores.empty
 
 
@@ -106,17 +107,17 @@ def test_an_open_screen_is_handed_back_while_nothing_shown_changed(
     couple_id, lena, _ = rivera_with_history
     catalog = get_catalog()
 
-    def screen(known=None):
+    def screen():
         with practice.work(practice.admin) as uow:
-            return session_screen.shared_screen(uow, catalog, couple_id, known=known)
+            return session_screen.shared_screen(uow, catalog, couple_id)
 
     shown = screen()
-    assert screen(known=shown) is shown
-    assert count_statements(lambda: screen(known=shown)) == 1  # the couple: access, version
+    assert screen() is shown
+    assert count_statements(screen) == 1  # the couple: access, revision
     actor = PartnerActor(lena, couple_id, practice.admin.practice_id, 0, "Lena")
     with PartnerWork(practice.factory, actor) as uow:
         checkins.submit_checkin(uow, catalog, ANSWERS, "Lena shared again", True, True, "l3")
-    again = screen(known=shown)
+    again = screen()
     assert again is not shown and "Lena shared again" in {r.text for r in again.reflections}
 
 
@@ -146,8 +147,8 @@ def test_every_open_module_for_both_can_be_walked_through_newest_first(
 
 def test_another_counselors_couple_has_no_shared_screen(practice, rivera_with_history):
     with practice.work(practice.admin) as uow:
-        shown = session_screen.shared_screen(uow, get_catalog(), rivera_with_history[0])
+        session_screen.shared_screen(uow, get_catalog(), rivera_with_history[0])
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
         session_screen.shared_screen(uow, get_catalog(), rivera_with_history[0])
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
-        session_screen.shared_screen(uow, get_catalog(), rivera_with_history[0], known=shown)
+        session_screen.shared_screen(uow, get_catalog(), rivera_with_history[0])

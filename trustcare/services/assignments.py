@@ -18,7 +18,7 @@ from trustcare.models import (
     utcnow,
 )
 from trustcare.services.errors import AssignmentNotFound, InvalidInput, PartnerNotFound
-from trustcare.services.uow import CounselorWork, mark_alerts_stale, row_id
+from trustcare.services.uow import CounselorWork, row_id
 from trustcare.services.validation import clean_long_text
 
 NOTE_MAX = 2000
@@ -119,7 +119,6 @@ def assign_module(
     )
     uow.session.add(assignment)
     uow.session.flush()
-    mark_alerts_stale(uow.session, couple.id)
     uow.record(
         "assignment.create",
         "couple",
@@ -175,7 +174,6 @@ def set_status(uow: CounselorWork, couple_id: int, assignment_id: int, status: s
     previous = assignment.status
     assignment.status = status
     assignment.completed_at = utcnow() if status == "completed" else None
-    mark_alerts_stale(uow.session, couple.id)
     uow.record(
         "assignment.status",
         "couple",

@@ -22,7 +22,7 @@ from trustcare.practice_settings import PracticeSettings
 from trustcare.scoring import score_answers
 from trustcare.services.errors import AssignmentNotFound, InvalidInput, StorageUnavailable
 from trustcare.services.links import practice_settings
-from trustcare.services.uow import CounselorWork, PartnerWork, mark_alerts_stale
+from trustcare.services.uow import CounselorWork, PartnerWork
 from trustcare.services.validation import clean_long_text
 
 log = logging.getLogger(__name__)
@@ -259,7 +259,6 @@ def _mark_exercise_done(
     progress.reflection_shared = bool(share_reflection and reflection.strip())
     uow.session.flush()
     _advance_status(uow, assignment, len(module.exercises))
-    mark_alerts_stale(uow.session, uow.actor.couple_id)
     uow.record("exercise.done", "assignment", assignment.id, exercise=exercise_id)
     uow.commit()
 
@@ -300,7 +299,6 @@ def _set_consent(uow: PartnerWork, share_scores: bool) -> None:
     partner.share_scores_in_joint_sessions = bool(share_scores)
     partner.consent_updated_at = utcnow()
     # What the shared screen may show changed: a screen built before must not be reused.
-    mark_alerts_stale(uow.session, uow.actor.couple_id)
     uow.record("consent.update", "partner", partner.id, share_scores=bool(share_scores))
     uow.commit()
 
@@ -379,7 +377,6 @@ def _submit_checkin(
         if existing is None:
             raise
         return CheckinReceipt(existing.id, existing.safety_flag, True, settings.support_text)
-    mark_alerts_stale(uow.session, uow.actor.couple_id)
     uow.record("checkin.submit", "couple", uow.actor.couple_id, checkin_id=checkin.id)
     uow.commit()
     log.info("check-in %s stored for partner %s", checkin.id, uow.actor.partner_id)

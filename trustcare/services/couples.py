@@ -19,6 +19,7 @@ from trustcare.models import (
     Partner,
     utcnow,
 )
+from trustcare.services.derived import database_of, derived
 from trustcare.services.errors import InvalidInput, SessionNotFound
 from trustcare.services.uow import CounselorWork, row_id
 from trustcare.services.validation import (
@@ -291,20 +292,20 @@ def get_couple_record(uow: CounselorWork, couple_id: int) -> CoupleRecord:
     return record
 
 
-def audit_view(uow: CounselorWork, couple: Couple, known: dt.datetime | None = None) -> dt.datetime:
+def audit_view(uow: CounselorWork, couple: Couple) -> dt.datetime:
     """Write the counselor's view of a couple to the audit trail, unless one is already there
     from the last VIEW_AUDIT_WINDOW; returns when the latest such view was written.
 
     It takes the couple row that `uow.get_couple` checked, never a bare id: a view of a couple
-    the counselor cannot see is never written to the trail.
-
-    `known` is what this returned earlier to the same browser session: while it is still
-    inside the window, nothing needs to be read to know that the view is on the trail.
+    the counselor cannot see is never written to the trail. While the last view this process
+    wrote or saw is inside the window, nothing needs to be read (services/derived.py).
     """
     if not isinstance(couple, Couple):
         raise TypeError("audit_view takes the couple row from uow.get_couple, not an id")
     now = utcnow()
-    if known is not None and now - VIEW_AUDIT_WINDOW <= known <= now:
+    key = ("viewed", database_of(uow.session), uow.actor.counselor_id, couple.id, couple.created_at)
+    known = derived.get(key)
+    if isinstance(known, dt.datetime) and now - VIEW_AUDIT_WINDOW <= known <= now:
         return known
     latest = uow.session.scalar(
         select(func.max(AuditEvent.at)).where(
@@ -316,11 +317,12 @@ def audit_view(uow: CounselorWork, couple: Couple, known: dt.datetime | None = N
             AuditEvent.at >= now - VIEW_AUDIT_WINDOW,
         )
     )
-    if latest is not None:
-        return latest
-    uow.record("couple.view", "couple", couple.id)
-    uow.commit()
-    return now
+    if latest is None:
+        uow.record("couple.view", "couple", couple.id)
+        uow.commit()
+        latest = now
+    derived.put(key, latest)
+    return latest
 
 
 def update_couple(
@@ -337,7 +339,6 @@ def update_couple(
         raise InvalidInput(problems)
     couple.label = label
     couple.label_key = label_key(label)
-    couple.alert_version += 1
     stored = uow.session.scalars(
         select(Partner).where(Partner.couple_id == couple.id).order_by(Partner.position)
     ).all()
@@ -355,7 +356,6 @@ def set_status(uow: CounselorWork, couple_id: int, status: str) -> None:
     couple = uow.get_couple(couple_id)
     previous = couple.status
     couple.status = status
-    couple.alert_version += 1
     uow.record("couple.status", "couple", couple.id, before=previous, after=status)
     uow.commit()
 
@@ -388,7 +388,6 @@ def log_session(
     ) + 1
     session = CounselingSession(couple_id=couple.id, number=number, held_on=held_on, notes=notes)
     uow.session.add(session)
-    couple.alert_version += 1  # the caseload's session count and date, and session numbers
     uow.session.flush()
     uow.record("session.create", "couple", couple.id, session_number=number)
     uow.made(session.id)
@@ -447,7 +446,6 @@ def correct_session(
     if not changed:
         return
     session.held_on, session.notes = held_on, notes
-    couple.alert_version += 1  # the caseload's last-session date and the progress events
     if changed == ["notes"]:
         uow.record("session.update_notes", "couple", couple.id, session_number=session.number)
     else:
@@ -482,6 +480,5 @@ def delete_session(uow: CounselorWork, couple_id: int, session_id: int, reason: 
     for moved in later:
         moved.number -= 1
         uow.session.flush()
-    couple.alert_version += 1  # session numbers, counts and dates all change
     uow.record("session.delete", "couple", couple.id, session_number=number, reason=reason)
     uow.commit()

@@ -30,8 +30,7 @@ class CoupleOverview:
     """The record, and only the part that was asked for (the others stay None)."""
 
     record: CoupleRecord
-    # When this counselor's view of the couple was last written to the audit trail; handed
-    # back as `known_view` on the next run (see couples.audit_view).
+    # When this counselor's view of the couple was last written to the audit trail.
     viewed_at: dt.datetime | None = None
     agenda: CoupleAgenda | None = None
     checkins: CoupleCheckins | None = None
@@ -45,23 +44,20 @@ def couple_overview(
     couple_id: int,
     part: str | None = None,
     now: dt.datetime | None = None,
-    known_agenda: CoupleAgenda | None = None,
-    known_view: dt.datetime | None = None,
 ) -> CoupleOverview:
     """The couple's record (its first view in a while audited) and one of PARTS, if named.
 
-    `known_agenda` is the agenda the page showed last; it is reused while still true (see
-    `couple_agenda`), after the access check and the record's read, which happen every time.
-    `known_view` is the `viewed_at` of the last overview of this couple in this session.
+    The access check and the record's read happen every time; the agenda is kept while the
+    couple's data is unchanged (see `couple_agenda`).
     """
     if part is not None and part not in PARTS:
         raise ValueError(f"the couple record has no part {part!r}")
     couple = uow.get_couple(couple_id)
     record = record_of(uow.session, couple)
-    viewed = CoupleOverview(record, viewed_at=audit_view(uow, couple, known_view))
+    viewed = CoupleOverview(record, viewed_at=audit_view(uow, couple))
     names = {partner.id: partner.display_name for partner in record.partners}
     if part == AGENDA:
-        agenda = couple_agenda(uow, catalog, couple, record, now, known_agenda)
+        agenda = couple_agenda(uow, catalog, couple, record, now)
         return replace(viewed, agenda=agenda)
     if part == CHECKINS:
         return replace(viewed, checkins=checkins_of(uow, catalog, couple, names))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -40,6 +39,7 @@ from trustcare.scoring import reliable_change_threshold
 from trustcare.services import assignments as assignment_service
 from trustcare.services import couples as couple_service
 from trustcare.services.checkins import MEASURE_ID
+from trustcare.services.derived import catalog_key, couple_key, database_of, derived
 from trustcare.services.errors import InvalidInput, NotFound, PermissionDenied
 from trustcare.services.links import practice_settings
 from trustcare.services.uow import CounselorWork, row_id
@@ -175,59 +175,52 @@ def couple_progress(uow: CounselorWork, catalog: Catalog, couple_id: int) -> Cou
 
 @dataclass(frozen=True)
 class ProgressPage:
-    """What the progress page shows, and what it was built from (see `progress_page`)."""
+    """What the progress page shows."""
 
     progress: CoupleProgress
     alerts: list[alert_rules.Alert]
-    built_from: tuple = field(repr=False)
-    catalog: Catalog | None = field(default=None, repr=False, compare=False)
 
 
-def _built_from(
+def _derived_from(
     uow: CounselorWork,
+    kind: str,
     catalog: Catalog,
     couple: Couple,
     now: dt.datetime,
     settings: PracticeSettings,
 ) -> tuple:
-    """What a couple's page data is built from; a page's last result is reused only while
-    this is unchanged (and its catalog is the same object)."""
-    return (
-        uow.actor.practice_id,
-        couple.id,
-        couple.alert_version,
+    """The key of a couple's page data: its data (revision), the day, the rules, the library."""
+    return couple_key(
+        uow.session,
+        couple,
+        kind,
         now.date(),
         _rules_key(catalog, settings),
+        catalog_key(catalog),
     )
 
 
 def progress_page(
-    uow: CounselorWork,
-    catalog: Catalog,
-    couple_id: int,
-    now: dt.datetime | None = None,
-    known: ProgressPage | None = None,
+    uow: CounselorWork, catalog: Catalog, couple_id: int, now: dt.datetime | None = None
 ) -> ProgressPage:
     """The progress page: the couple's progress and its open alerts.
 
-    The page reruns on every click (a tab, the axis), mostly with nothing new. `known` is the
-    result the page got last time; it is handed back as it is when the couple (access checked
-    here on every run), its alert_version (raised by every change to what is shown), the day,
-    the practice's alert settings and the content library are all unchanged.
+    The page reruns on every click (a tab, the axis), mostly with nothing new: after the
+    access check, which runs every time, what was built is kept while the couple's revision,
+    the day, the practice's alert settings and the content library are unchanged.
     """
     now = now or utcnow()
     couple = uow.get_couple(couple_id)
     settings = practice_settings(uow.session, uow.actor.practice_id)
-    built_from = _built_from(uow, catalog, couple, now, settings)
-    if known is not None and known.built_from == built_from and known.catalog is catalog:
-        return known
-    standing = _standings(uow, catalog, [couple], now, settings)[couple.id]
-    return ProgressPage(
-        _couple_progress(uow, catalog, couple, settings),
-        list(standing.alerts),
-        built_from,
-        catalog,
-    )
+
+    def build() -> ProgressPage:
+        standing = _standings(uow, catalog, [couple], now, settings)[couple.id]
+        return ProgressPage(
+            _couple_progress(uow, catalog, couple, settings), list(standing.alerts)
+        )
+
+    key = _derived_from(uow, "progress", catalog, couple, now, settings)
+    return derived.get_or_build(key, build, keep=catalog)
 
 
 def _couple_progress(
@@ -346,34 +339,6 @@ class Standing:
     change: float | None
 
 
-class _StandingCache:
-    """Evaluated standings, kept per process until the couple's data or the day changes.
-
-    The key holds the database, the couple's creation time and its alert_version (raised by
-    every service that changes what alerts read), the date (for the time-based rules) and the
-    thresholds, so an entry is never served for other data. Entries are only ever read for
-    couple ids that came out of a query scoped to the acting counselor.
-    """
-
-    def __init__(self, size: int = 50_000) -> None:
-        self._entries: dict[tuple, Standing] = {}
-        self._size = size
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> Standing | None:
-        with self._lock:
-            return self._entries.get(key)
-
-    def put(self, key: tuple, standing: Standing) -> None:
-        with self._lock:
-            if len(self._entries) >= self._size:
-                self._entries.clear()
-            self._entries[key] = standing
-
-
-_standings_cache = _StandingCache()
-
-
 def _standings(
     uow: CounselorWork,
     catalog: Catalog,
@@ -388,22 +353,19 @@ def _standings(
     if settings is None:
         settings = practice_settings(uow.session, uow.actor.practice_id)
     rc = measure.reliable_change
-    database = str(uow.session.get_bind().url)
-    context = (now.date(), settings.alerts.model_dump_json(), rc.sd, rc.reliability)
-    keys = {
-        c.id: (database, c.id, c.created_at, c.alert_version, c.status, *context) for c in couples
-    }
+    context = ("standing", now.date(), settings.alerts.model_dump_json(), rc.sd, rc.reliability)
+    keys = {c.id: couple_key(uow.session, c, c.status, *context) for c in couples}
     result: dict[int, Standing] = {}
     stale = []
     for couple in couples:
-        cached = _standings_cache.get(keys[couple.id])
+        cached = derived.get(keys[couple.id])
         if cached is None:
             stale.append(couple)
         else:
             result[couple.id] = cached
     if stale:
         for couple_id, standing in _evaluate(uow, catalog, stale, now, settings).items():
-            _standings_cache.put(keys[couple_id], standing)
+            derived.put(keys[couple_id], standing)
             result[couple_id] = standing
     return result
 
@@ -531,7 +493,6 @@ def acknowledge_alert(uow: CounselorWork, couple_id: int, alert_key: str, note: 
                 note=note,
             )
         )
-        couple.alert_version += 1
         uow.record(
             "alert.acknowledge",
             "couple",
@@ -556,7 +517,6 @@ def undo_acknowledgement(uow: CounselorWork, couple_id: int, acknowledgement_id:
     if row.acknowledged_by != uow.actor.counselor_id:
         raise PermissionDenied("Only the counselor who acknowledged an alert can undo it.")
     uow.session.delete(row)
-    couple.alert_version += 1
     uow.record("alert.unacknowledge", "couple", couple.id, alert=row.alert_key.split(":")[0])
     uow.commit()
 
@@ -721,21 +681,24 @@ def caseload_view(
         )
         .scalar_subquery()
     )
+    # The counselor's caseload revision is a real counter (trustcare/revisions.py): any write
+    # to one of their couples, and any couple joining or leaving the caseload, raises it.
+    # With the counselor's creation time: a database restored at the same address may hold
+    # another counselor with the same id and revision.
+    me = Counselor.id == uow.actor.counselor_id
+    caseload_revision = select(Counselor.caseload_revision).where(me).scalar_subquery()
+    counselor_since = select(Counselor.created_at).where(me).scalar_subquery()
     fingerprint = []
-    for status_name, couples_, versions, ids, stored in uow.session.execute(
+    for status_name, couples_, revision, since, stored in uow.session.execute(
         uow.couples()
         .with_only_columns(
-            Couple.status,
-            func.count(Couple.id),
-            func.sum(Couple.alert_version),
-            func.sum(Couple.id),
-            stored_rows,
+            Couple.status, func.count(Couple.id), caseload_revision, counselor_since, stored_rows
         )
         .group_by(Couple.status)
         .order_by(Couple.status)
     ):
         counts[status_name] = couples_
-        fingerprint.append((status_name, couples_, versions, ids, stored))
+        fingerprint.append((status_name, couples_, revision, since, stored))
     _refresh_standings(uow, catalog, now, settings, tuple(fingerprint))
     matching = couple_service.caseload_filter(uow, status, search)
     if search.strip():
@@ -804,7 +767,7 @@ def caseload_overview(
 STANDING_RULES_VERSION = 1
 STANDING_CHUNK = 500
 STANDING_COLUMNS = (
-    "alert_version",
+    "revision",
     "evaluated_on",
     "rules_key",
     "urgent",
@@ -826,31 +789,6 @@ def _rules_key(catalog: Catalog, settings: PracticeSettings) -> str:
     return hashlib.sha256(rules.encode()).hexdigest()
 
 
-class _FreshCaseloads:
-    """Caseloads whose stored rows were all fresh, with the fingerprint of their couples then.
-
-    Versions only go up and every change to a caseload row raises one, so while the counts,
-    version sums and id sums per status are unchanged (and the day and rules are the same),
-    nothing in the caseload has changed and the search for stale rows can be skipped. Rows
-    only get fresher meanwhile, whichever process writes them.
-    """
-
-    def __init__(self) -> None:
-        self._seen: dict[tuple, tuple] = {}
-        self._lock = threading.Lock()
-
-    def is_fresh(self, caseload: tuple, state: tuple) -> bool:
-        with self._lock:
-            return self._seen.get(caseload) == state
-
-    def remember(self, caseload: tuple, state: tuple) -> None:
-        with self._lock:
-            if len(self._seen) > 10_000:
-                self._seen.clear()
-            self._seen[caseload] = state
-
-
-_fresh_caseloads = _FreshCaseloads()
 
 
 def _refresh_standings(
@@ -864,9 +802,17 @@ def _refresh_standings(
     is missing or stale; skipped while the caseload's fingerprint shows no change."""
     today = now.date()
     rules = _rules_key(catalog, settings)
-    caseload = (str(uow.session.get_bind().url), uow.actor.practice_id, uow.actor.counselor_id)
-    state = (fingerprint, today, rules)
-    if _fresh_caseloads.is_fresh(caseload, state):
+    # Every stored row of this caseload was fresh for this state (services/derived.py): the
+    # counselor's caseload revision is a real counter, raised by every change to one of their
+    # couples and by a couple joining or leaving (a sum of versions and ids once stood in for
+    # it, and a swap of couples between two counselors left the sum unchanged).
+    caseload = (
+        "fresh caseload",
+        database_of(uow.session),
+        uow.actor.practice_id,
+        uow.actor.counselor_id,
+    )
+    if derived.get((*caseload, fingerprint, today, rules)):
         return
     stale = uow.session.execute(
         uow.couples()
@@ -874,7 +820,7 @@ def _refresh_standings(
             Couple.id,
             Couple.label,
             Couple.created_at,
-            Couple.alert_version,
+            Couple.revision,
             Couple.status,
             Couple.counselor_id,
             Couple.practice_id,
@@ -885,7 +831,7 @@ def _refresh_standings(
         .where(
             or_(
                 CoupleStanding.couple_id.is_(None),
-                CoupleStanding.alert_version != Couple.alert_version,
+                CoupleStanding.revision != Couple.revision,
                 CoupleStanding.evaluated_on != today,
                 CoupleStanding.rules_key != rules,
                 CoupleStanding.counselor_id != Couple.counselor_id,
@@ -896,7 +842,7 @@ def _refresh_standings(
         )
     ).all()
     if not stale:
-        _fresh_caseloads.remember(caseload, state)
+        derived.put((*caseload, fingerprint, today, rules), True)
         return
     standings = _standings(uow, catalog, stale, now, settings)
     rows = []
@@ -912,7 +858,7 @@ def _refresh_standings(
             rows.append(
                 {
                     "couple_id": couple.id,
-                    "alert_version": couple.alert_version,
+                    "revision": couple.revision,
                     "evaluated_on": today,
                     "rules_key": rules,
                     "urgent": urgent,
@@ -943,18 +889,15 @@ def _refresh_standings(
     # were missing or filed under another counselor (a hand-over).
     added = sum(1 for couple in stale if couple.stored_for != uow.actor.counselor_id)
     now_stored = tuple((*entry[:-1], entry[-1] + added) for entry in fingerprint)
-    _fresh_caseloads.remember(caseload, (now_stored, today, rules))
+    derived.put((*caseload, now_stored, today, rules), True)
 
 
 @dataclass(frozen=True)
 class CoupleAgenda:
-    """The alerts to acknowledge, then what to raise since the last session, and what they were
-    built from (see `couple_agenda`)."""
+    """The alerts to acknowledge, then what to raise since the last session."""
 
     alerts: list[alert_rules.Alert]
     items: list[AgendaItem]
-    built_from: tuple = field(default=(), repr=False)
-    catalog: Catalog | None = field(default=None, repr=False, compare=False)
     acknowledged: list[AcknowledgedAlert] = field(default_factory=list)
 
 
@@ -985,21 +928,30 @@ def couple_agenda(
     couple: Couple,
     record: couple_service.CoupleRecord,
     now: dt.datetime | None = None,
-    known: CoupleAgenda | None = None,
 ) -> CoupleAgenda:
     """ "Since the last session", in the order a counselor would raise things.
 
     For a couple from `uow.get_couple` and its record, already read by the caller. Check-ins
-    are plain rows: a data frame of them cost more than the rest of the page. `known` is the
-    agenda the page got last time; it is handed back as it is while the couple's alert_version
-    (raised by every change the agenda reads: check-ins, exercises, assignments, sessions,
-    names, acknowledgements), the day, the alert rules and the content library are unchanged.
+    are plain rows: a data frame of them cost more than the rest of the page. What was built
+    is kept while the couple's revision, the day, the alert rules and the content library
+    are unchanged (services/derived.py).
     """
     now = now or utcnow()
     settings = practice_settings(uow.session, uow.actor.practice_id)
-    built_from = _built_from(uow, catalog, couple, now, settings)
-    if known is not None and known.built_from == built_from and known.catalog is catalog:
-        return known
+    key = _derived_from(uow, "agenda", catalog, couple, now, settings)
+    return derived.get_or_build(
+        key, lambda: _build_agenda(uow, catalog, couple, record, now, settings), keep=catalog
+    )
+
+
+def _build_agenda(
+    uow: CounselorWork,
+    catalog: Catalog,
+    couple: Couple,
+    record: couple_service.CoupleRecord,
+    now: dt.datetime,
+    settings: PracticeSettings,
+) -> CoupleAgenda:
     since = _since_the_last_session(record.sessions, couple.created_at)
     alerts = list(_standings(uow, catalog, [couple], now, settings)[couple.id].alerts)
     names = {partner.id: partner.display_name for partner in record.partners}
@@ -1062,7 +1014,7 @@ def couple_agenda(
                 f"{suggestion.track_title}, stage {suggestion.stage} of {suggestion.stages}",
             )
         )
-    return CoupleAgenda(alerts, items, built_from, catalog, _acknowledged_alerts(uow, couple.id))
+    return CoupleAgenda(alerts, items, _acknowledged_alerts(uow, couple.id))
 
 
 def _alert_item(alert: alert_rules.Alert) -> AgendaItem:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from math import nan as NAN
 
 import pandas as pd
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from trustcare.catalog import Catalog, ContentNotFound
 from trustcare.models import Assignment, CheckIn, CounselingSession, ExerciseProgress, Partner
 from trustcare.services.checkins import MEASURE_ID
+from trustcare.services.derived import catalog_key, couple_key, derived
 from trustcare.services.uow import CounselorWork
 
 SCORE_COLUMNS = ["partner_id", "partner", "submitted_at", "session_number", "total", "overall"]
@@ -54,25 +55,22 @@ class SharedScreen:
     # Newest assignment first; the counselor chooses which one to walk through.
     exercises: tuple[WalkthroughExercise, ...]
     y_range: tuple[float, float]
-    built_from: tuple = field(default=(), repr=False)
-    catalog: Catalog | None = field(default=None, repr=False, compare=False)
 
 
-def shared_screen(
-    uow: CounselorWork, catalog: Catalog, couple_id: int, known: SharedScreen | None = None
-) -> SharedScreen:
+def shared_screen(uow: CounselorWork, catalog: Catalog, couple_id: int) -> SharedScreen:
     """The only data session mode renders; every privacy rule of the shared screen lives here.
 
-    `known` is the screen the page showed last time (session mode reruns on every step of an
-    exercise): it is handed back as it is while the couple (access checked here on every run)
-    and its alert_version are unchanged, which every change to what is shown raises: a
-    partner's consent, check-ins, exercises, sessions, assignments, names. A reloaded content
-    library is a change too.
+    Session mode reruns on every step of an exercise: after the access check, which runs
+    every time, what was built is kept while the couple's revision (raised by every write
+    to the couple's rows: a partner's consent, check-ins, exercises, sessions, assignments,
+    names) and the content library are unchanged (services/derived.py).
     """
     couple = uow.get_couple(couple_id)
-    built_from = (uow.actor.practice_id, couple.id, couple.alert_version)
-    if known is not None and known.built_from == built_from and known.catalog is catalog:
-        return known
+    key = couple_key(uow.session, couple, "shared screen", catalog_key(catalog))
+    return derived.get_or_build(key, lambda: _build_screen(uow, catalog, couple), keep=catalog)
+
+
+def _build_screen(uow: CounselorWork, catalog: Catalog, couple) -> SharedScreen:
     partners = uow.session.scalars(
         select(Partner).where(Partner.couple_id == couple.id).order_by(Partner.position)
     ).all()
@@ -128,8 +126,6 @@ def shared_screen(
         reflections=tuple(reflections[:10]),
         exercises=exercises,
         y_range=(float(total_range[0]), float(total_range[1])),
-        built_from=built_from,
-        catalog=catalog,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -203,10 +203,3 @@ class PartnerWork(UnitOfWork):
             actor_id=self.actor.partner_id,
             **detail,
         )
-
-
-def mark_alerts_stale(session: Session, couple_id: int) -> None:
-    """Something that can change this couple's alerts happened; evaluated alerts are now old."""
-    session.execute(
-        update(Couple).where(Couple.id == couple_id).values(alert_version=Couple.alert_version + 1)
-    )
