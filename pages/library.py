@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from trustcare.catalog import AUDIENCE_LABELS, BARRIER_LABELS, KIND_LABELS
+from trustcare.content_schema import AUDIENCE_LABELS, BARRIER_LABELS, KIND_LABELS
 from trustcare.services import library
 from trustcare.ui import state
 from trustcare.ui.text import escape_markdown

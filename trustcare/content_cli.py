@@ -7,17 +7,10 @@ from pathlib import Path
 
 import click
 
-from trustcare.catalog import (
-    Catalog,
-    Measure,
-    Module,
-    Problem,
-    Track,
-    check_content,
-    check_file,
-    content_dirs_from_env,
-    shipped_content_dir,
-)
+from trustcare.catalog import content_dirs_from_env, shipped_content_dir
+from trustcare.content_catalog import Catalog
+from trustcare.content_loading import check_content, check_file
+from trustcare.content_schema import Measure, Module, Problem, Track
 
 
 @click.command("validate")

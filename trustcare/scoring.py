@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
-from trustcare.catalog import Measure, ReliableChange, Scale
+from trustcare.content_schema import Measure, ReliableChange, Scale
 
 Change = Literal["improved", "unchanged", "deteriorated", "recovered"]
 

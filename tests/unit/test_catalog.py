@@ -15,19 +15,19 @@ from hypothesis import strategies as st
 
 import trustcare.catalog as catalog_module
 from trustcare.catalog import (
+    clear_catalog_cache,
+    content_dirs_from_env,
+    get_catalog,
+    shipped_content_dir,
+)
+from trustcare.content_loading import check_content, load_catalog, load_file
+from trustcare.content_schema import (
     AUDIENCES,
     BARRIERS,
     KINDS,
     ContentError,
     ContentNotFound,
     Problem,
-    check_content,
-    clear_catalog_cache,
-    content_dirs_from_env,
-    get_catalog,
-    load_catalog,
-    load_file,
-    shipped_content_dir,
 )
 
 BROKEN = Path(__file__).resolve().parent / "broken_content"

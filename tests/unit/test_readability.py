@@ -7,7 +7,8 @@ import importlib
 import pytest
 import textstat
 
-from trustcare.catalog import load_catalog, shipped_content_dir
+from trustcare.catalog import shipped_content_dir
+from trustcare.content_loading import load_catalog
 
 MAX_GRADE = 8.0
 MODULES = load_catalog([shipped_content_dir()]).modules_latest()

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trustcare.catalog import Measure, ReliableChange, Scale, load_file, shipped_content_dir
+from trustcare.catalog import shipped_content_dir
+from trustcare.content_loading import load_file
+from trustcare.content_schema import Measure, ReliableChange, Scale
 from trustcare.scoring import (
     calibrate,
     classify_change,

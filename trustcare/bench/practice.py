@@ -18,7 +18,8 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from trustcare.bench.bulk import write_rows
-from trustcare.catalog import Catalog, Measure
+from trustcare.content_catalog import Catalog
+from trustcare.content_schema import Measure
 from trustcare.identity import Actor
 from trustcare.models import (
     AlertAcknowledgement,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from trustcare.catalog import Catalog
+from trustcare.content_catalog import Catalog
 from trustcare.services import checkins, links
 from trustcare.services.uow import PartnerWork
 

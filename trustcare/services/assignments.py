@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from trustcare.catalog import Catalog, ContentNotFound
+from trustcare.content_catalog import Catalog
+from trustcare.content_schema import ContentNotFound
 from trustcare.models import (
     ASSIGNMENT_STATUSES,
     Assignment,

@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from trustcare.catalog import Catalog, ContentNotFound, Measure, get_catalog
+from trustcare.catalog import get_catalog
+from trustcare.content_catalog import Catalog
+from trustcare.content_schema import ContentNotFound, Measure
 from trustcare.models import CheckIn
 from trustcare.scoring import (
     calibrate,

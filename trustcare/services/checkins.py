@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from trustcare.catalog import Catalog, ContentNotFound, Measure, Module
+from trustcare.content_catalog import Catalog
+from trustcare.content_schema import ContentNotFound, Measure, Module
 from trustcare.models import Assignment, CheckIn, Couple, ExerciseProgress, Partner, utcnow
 from trustcare.practice_settings import PracticeSettings
 from trustcare.scoring import score_answers

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from trustcare.catalog import Catalog, Measure, get_catalog
+from trustcare.catalog import get_catalog
+from trustcare.content_catalog import Catalog
+from trustcare.content_schema import Measure
 from trustcare.models import (
     Assignment,
     CheckIn,

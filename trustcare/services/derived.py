@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from trustcare.catalog import Catalog
+from trustcare.content_catalog import Catalog
 from trustcare.models import Couple
 
 T = TypeVar("T")

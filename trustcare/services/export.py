@@ -25,7 +25,8 @@ import plotly.graph_objects as go
 from sqlalchemy import select
 
 from trustcare import charts
-from trustcare.catalog import Catalog, Measure
+from trustcare.content_catalog import Catalog
+from trustcare.content_schema import Measure
 from trustcare.models import Partner, utcnow
 from trustcare.scoring import classify_change
 from trustcare.services.checkins import MEASURE_ID

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from trustcare.catalog import Catalog, Module
+from trustcare.content_catalog import Catalog
+from trustcare.content_schema import Module
 
 
 def find_modules(

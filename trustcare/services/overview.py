@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from trustcare.catalog import Catalog
+from trustcare.content_catalog import Catalog
 from trustcare.services.assignments import AssignmentView, assignments_of
 from trustcare.services.checkins import CoupleCheckins, checkins_of
 from trustcare.services.couples import CoupleRecord, audit_view, record_of

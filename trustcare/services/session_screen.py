@@ -16,7 +16,8 @@ from math import nan as NAN
 import pandas as pd
 from sqlalchemy import select
 
-from trustcare.catalog import Catalog, ContentNotFound
+from trustcare.content_catalog import Catalog
+from trustcare.content_schema import ContentNotFound
 from trustcare.models import Assignment, CheckIn, CounselingSession, ExerciseProgress, Partner
 from trustcare.services.checkins import MEASURE_ID
 from trustcare.services.derived import catalog_key, couple_key, derived
