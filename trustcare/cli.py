@@ -106,6 +106,31 @@ def seed_demo(database_url: str | None) -> None:
         click.echo(f"  {login.email} / {login.password} ({login.role})")
 
 
+@main.command("reindex")
+@click.option("--database-url", help="Database to use (default: TRUSTCARE_DATABASE_URL).")
+def reindex(database_url: str | None) -> None:
+    """Rebuild every couple's caseload row (its standing) from the data.
+
+    Every write keeps the rows of the couples it touched; run this after restoring a backup,
+    after changing the alert rules, or once a day (for alerts that come with time, such as
+    "no check-in for 14 days"), so that no caseload has to evaluate them while it is read.
+
+    Example: trustcare reindex
+    """
+    from sqlalchemy import select
+
+    from trustcare.catalog import get_catalog
+    from trustcare.models import Couple
+    from trustcare.services.progress import store_standings
+
+    factory = _ready_factory(database_url)
+    with factory() as session:
+        couple_ids = session.scalars(select(Couple.id)).all()
+        stored = store_standings(session, get_catalog(), couple_ids)
+        session.commit()
+    click.echo(f"rebuilt the caseload rows of {stored} couple(s)")
+
+
 @main.command("calibrate")
 @click.option("--database-url", help="Database to read (default: TRUSTCARE_DATABASE_URL).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")

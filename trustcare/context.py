@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from trustcare.catalog import Catalog, get_catalog, shipped_content_dir
+from trustcare.catalog import get_catalog, shipped_content_dir
+from trustcare.content_catalog import Catalog
+from trustcare.content_schema import ContentError
 from trustcare.db import (
     DatabaseError,
     check_schema_not_newer,
@@ -19,6 +21,7 @@ from trustcare.db import (
     upgrade,
 )
 from trustcare.identity import Actor, PartnerActor
+from trustcare.services.progress import store_standings
 from trustcare.services.uow import CounselorWork, PartnerWork
 from trustcare.settings import Settings
 
@@ -34,11 +37,26 @@ class AppContext:
     def work(self, actor: Actor, read_only: bool = False) -> CounselorWork:
         """A unit of work opened for this counselor (the one way services reach the data);
         `read_only` for a page's reads that never write (see UnitOfWork)."""
-        return CounselorWork(self.session_factory, actor, read_only)
+        return CounselorWork(self.session_factory, actor, read_only, self._store_standings)
 
     def partner_work(self, actor: PartnerActor) -> PartnerWork:
         """A unit of work for a client behind a valid link."""
-        return PartnerWork(self.session_factory, actor)
+        return PartnerWork(self.session_factory, actor, self._store_standings)
+
+    def _store_standings(self, session: Session, couple_ids: set[int]) -> None:
+        """On every commit: the caseload rows of the couples written, in the same transaction,
+        so the caseload reads them fresh instead of writing them during a read."""
+        try:
+            catalog = self.catalog()
+        except ContentError:
+            log.warning("content library has errors: caseload rows are evaluated when read")
+            return
+        try:
+            # A savepoint: a failure here never costs the write its data.
+            with session.begin_nested():
+                store_standings(session, catalog, couple_ids)
+        except Exception:
+            log.exception("caseload rows not stored on write; the caseload evaluates them")
 
     def catalog(self) -> Catalog:
         """The content library: shipped content plus the practice's folders, reloaded on change."""

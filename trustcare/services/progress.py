@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from math import nan as NAN
@@ -19,9 +19,11 @@ import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from trustcare import alerts as alert_rules
-from trustcare.catalog import Catalog, ContentNotFound, Measure
+from trustcare.content_catalog import Catalog
+from trustcare.content_schema import ContentNotFound, Measure
 from trustcare.models import (
     AlertAcknowledgement,
     Assignment,
@@ -215,9 +217,7 @@ def progress_page(
 
     def build() -> ProgressPage:
         standing = _standings(uow, catalog, [couple], now, settings)[couple.id]
-        return ProgressPage(
-            _couple_progress(uow, catalog, couple, settings), list(standing.alerts)
-        )
+        return ProgressPage(_couple_progress(uow, catalog, couple, settings), list(standing.alerts))
 
     key = _derived_from(uow, "progress", catalog, couple, now, settings)
     return derived.get_or_build(key, build, keep=catalog)
@@ -298,10 +298,10 @@ def _events(
 
 
 def _assignment_points(
-    uow: CounselorWork, catalog: Catalog, couple_ids: list[int]
+    session: Session, catalog: Catalog, couple_ids: list[int]
 ) -> dict[int, list[alert_rules.AssignmentPoint]]:
     done: dict[int, dict[int, int]] = {}
-    for assignment_id, partner_id, count in uow.session.execute(
+    for assignment_id, partner_id, count in session.execute(
         select(ExerciseProgress.assignment_id, ExerciseProgress.partner_id, func.count())
         .join(Assignment, Assignment.id == ExerciseProgress.assignment_id)
         .where(Assignment.couple_id.in_(couple_ids))
@@ -309,7 +309,7 @@ def _assignment_points(
     ):
         done.setdefault(assignment_id, {})[partner_id] = count
     points: dict[int, list[alert_rules.AssignmentPoint]] = {}
-    for a in uow.session.scalars(select(Assignment).where(Assignment.couple_id.in_(couple_ids))):
+    for a in session.scalars(select(Assignment).where(Assignment.couple_id.in_(couple_ids))):
         try:
             module = catalog.module(a.module_id, a.module_version)
             title, count = module.title, len(module.exercises)
@@ -364,14 +364,14 @@ def _standings(
         else:
             result[couple.id] = cached
     if stale:
-        for couple_id, standing in _evaluate(uow, catalog, stale, now, settings).items():
+        for couple_id, standing in _evaluate(uow.session, catalog, stale, now, settings).items():
             derived.put(keys[couple_id], standing)
             result[couple_id] = standing
     return result
 
 
 def _evaluate(
-    uow: CounselorWork,
+    session: Session,
     catalog: Catalog,
     couples: list[Couple],
     now: dt.datetime,
@@ -381,14 +381,14 @@ def _evaluate(
     measure = _measure(catalog)
     couple_ids = [c.id for c in couples]
     partners: dict[int, list[tuple[int, str]]] = {}
-    for couple_id, partner_id, name in uow.session.execute(
+    for couple_id, partner_id, name in session.execute(
         select(Partner.couple_id, Partner.id, Partner.display_name)
         .where(Partner.couple_id.in_(couple_ids))
         .order_by(Partner.couple_id, Partner.position)
     ):
         partners.setdefault(couple_id, []).append((partner_id, name))
     points: dict[int, list[alert_rules.CheckinPoint]] = {}
-    for couple_id, checkin_id, partner_id, when, total, overall, flagged in uow.session.execute(
+    for couple_id, checkin_id, partner_id, when, total, overall, flagged in session.execute(
         select(
             CheckIn.couple_id,
             CheckIn.id,
@@ -404,9 +404,9 @@ def _evaluate(
         points.setdefault(couple_id, []).append(
             alert_rules.CheckinPoint(checkin_id, partner_id, when, total, overall, bool(flagged))
         )
-    assignments = _assignment_points(uow, catalog, couple_ids)
+    assignments = _assignment_points(session, catalog, couple_ids)
     acknowledged: dict[int, set[str]] = {}
-    for couple_id, key in uow.session.execute(
+    for couple_id, key in session.execute(
         select(AlertAcknowledgement.couple_id, AlertAcknowledgement.alert_key).where(
             AlertAcknowledgement.couple_id.in_(couple_ids)
         )
@@ -789,6 +789,110 @@ def _rules_key(catalog: Catalog, settings: PracticeSettings) -> str:
     return hashlib.sha256(rules.encode()).hexdigest()
 
 
+def _standing_rows(
+    session: Session,
+    catalog: Catalog,
+    couples: Sequence,
+    now: dt.datetime,
+    settings: PracticeSettings,
+) -> list[dict]:
+    """The caseload rows of these couples (rows with the couple's columns), evaluated now."""
+    today = now.date()
+    rules = _rules_key(catalog, settings)
+    standings = _evaluate(session, catalog, list(couples), now, settings)
+    ids = [c.id for c in couples]
+    stats = dict.fromkeys(ids, (0, None))
+    for couple_id, count, last in session.execute(
+        select(
+            CounselingSession.couple_id,
+            func.count(CounselingSession.id),
+            func.max(CounselingSession.held_on),
+        )
+        .where(CounselingSession.couple_id.in_(ids))
+        .group_by(CounselingSession.couple_id)
+    ):
+        stats[couple_id] = (count, last)
+    names: dict[int, list[str]] = {couple_id: [] for couple_id in ids}
+    for couple_id, name in session.execute(
+        select(Partner.couple_id, Partner.display_name)
+        .where(Partner.couple_id.in_(ids))
+        .order_by(Partner.couple_id, Partner.position)
+    ):
+        names[couple_id].append(name)
+    rows = []
+    for couple in couples:
+        urgent, attention = _alert_counts(standings[couple.id].alerts)
+        rows.append(
+            {
+                "couple_id": couple.id,
+                "revision": couple.revision,
+                "evaluated_on": today,
+                "rules_key": rules,
+                "urgent": urgent,
+                "attention": attention,
+                "sessions": stats[couple.id][0],
+                "last_session": stats[couple.id][1],
+                "partners": " & ".join(names[couple.id]),
+                "counselor_id": couple.counselor_id,
+                "practice_id": couple.practice_id,
+                "status": couple.status,
+                "label_key": couple.label_key,
+                "sort_key": -(urgent * 1000 + attention),
+            }
+        )
+    return rows
+
+
+def _write_standings(session: Session, rows: list[dict]) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    for start in range(0, len(rows), STANDING_CHUNK):
+        statement = insert(CoupleStanding).values(rows[start : start + STANDING_CHUNK])
+        # Another process may have stored the same row meanwhile: the later write wins.
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[CoupleStanding.couple_id],
+                set_={name: statement.excluded[name] for name in STANDING_COLUMNS},
+            )
+        )
+
+
+_COUPLE_COLUMNS = (
+    Couple.id,
+    Couple.label,
+    Couple.created_at,
+    Couple.revision,
+    Couple.status,
+    Couple.counselor_id,
+    Couple.practice_id,
+    Couple.label_key,
+)
+
+
+def store_standings(
+    session: Session, catalog: Catalog, couple_ids: Iterable[int], now: dt.datetime | None = None
+) -> int:
+    """Evaluate and store the caseload rows of these couples, in the caller's transaction.
+
+    The unit of work calls it on commit for the couples it wrote (see AppContext.work), so the
+    caseload reads fresh rows without writing; `trustcare reindex` calls it for every couple
+    (a restored backup, new alert rules). Returns how many rows were stored.
+    """
+    now = now or utcnow()
+    ids = sorted(set(couple_ids))
+    stored = 0
+    for start in range(0, len(ids), STANDING_CHUNK):
+        couples = session.execute(
+            select(*_COUPLE_COLUMNS).where(Couple.id.in_(ids[start : start + STANDING_CHUNK]))
+        ).all()
+        by_practice: dict[int, list] = {}
+        for couple in couples:
+            by_practice.setdefault(couple.practice_id, []).append(couple)
+        for practice_id, group in by_practice.items():
+            settings = practice_settings(session, practice_id)
+            _write_standings(session, _standing_rows(session, catalog, group, now, settings))
+            stored += len(group)
+    return stored
 
 
 def _refresh_standings(
@@ -844,46 +948,7 @@ def _refresh_standings(
     if not stale:
         derived.put((*caseload, fingerprint, today, rules), True)
         return
-    standings = _standings(uow, catalog, stale, now, settings)
-    rows = []
-    for start in range(0, len(stale), STANDING_CHUNK):
-        chunk = stale[start : start + STANDING_CHUNK]
-        listed = couple_service.list_caseload(
-            uow, couple_ids=[c.id for c in chunk], limit=len(chunk), counts={}
-        )
-        by_id = {row.couple_id: row for row in listed.rows}
-        for couple in chunk:
-            urgent, attention = _alert_counts(standings[couple.id].alerts)
-            row = by_id[couple.id]
-            rows.append(
-                {
-                    "couple_id": couple.id,
-                    "revision": couple.revision,
-                    "evaluated_on": today,
-                    "rules_key": rules,
-                    "urgent": urgent,
-                    "attention": attention,
-                    "sessions": row.sessions,
-                    "last_session": row.last_session,
-                    "partners": row.partners,
-                    "counselor_id": couple.counselor_id,
-                    "practice_id": couple.practice_id,
-                    "status": couple.status,
-                    "label_key": couple.label_key,
-                    "sort_key": -(urgent * 1000 + attention),
-                }
-            )
-    dialect = uow.session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    for start in range(0, len(rows), STANDING_CHUNK):
-        statement = insert(CoupleStanding).values(rows[start : start + STANDING_CHUNK])
-        # Another process may have stored the same row meanwhile: the later write wins.
-        uow.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[CoupleStanding.couple_id],
-                set_={name: statement.excluded[name] for name in STANDING_COLUMNS},
-            )
-        )
+    _write_standings(uow.session, _standing_rows(uow.session, catalog, stale, now, settings))
     uow.commit()
     # Every row is fresh now; the stored rows counted in the fingerprint grew by those that
     # were missing or filed under another counselor (a hand-over).

@@ -7,6 +7,7 @@ by the actor, so a service cannot forget the check (STYLE.md, example 5).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -15,10 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from trustcare.identity import Actor, PartnerActor
 from trustcare.models import AuditEvent, Counselor, Couple, Submission, utcnow
+from trustcare.revisions import touched_couples
 from trustcare.services.audit_actions import check_action
 from trustcare.services.errors import CoupleNotFound, PermissionDenied
 
 log = logging.getLogger(__name__)
+# Called on commit with the session and the ids of the couples written in this transaction.
+CoupleWrites = Callable[[Session, set[int]], None]
 # Row ids are 32-bit integers on PostgreSQL: a bigger number from a URL names no couple (and
 # would make PostgreSQL refuse the query, and SQLite overflow past 64 bits).
 MAX_ROW_ID = 2**31 - 1
@@ -49,9 +53,15 @@ class UnitOfWork:
     opens no transaction for reads in the first place.)
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], read_only: bool = False) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        read_only: bool = False,
+        on_commit: CoupleWrites | None = None,
+    ) -> None:
         self._session_factory = session_factory
         self.read_only = read_only
+        self._on_commit = on_commit
         self.session: Session
         self._submission: Submission | None = None
 
@@ -71,6 +81,11 @@ class UnitOfWork:
     def commit(self) -> None:
         if self.read_only:
             raise ReadOnlyWork("this unit of work was opened for reading only")
+        if self._on_commit is not None:
+            self.session.flush()
+            if touched := touched_couples(self.session):
+                # What is derived from the written couples is stored in the same transaction.
+                self._on_commit(self.session, touched)
         self.session.commit()
 
     def once(self, key: str | None, kind: str, practice_id: int | None) -> int | None:
@@ -138,9 +153,13 @@ class CounselorWork(UnitOfWork):
     """A unit of work for one counselor: couples outside their caseload do not exist here."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], actor: Actor, read_only: bool = False
+        self,
+        session_factory: sessionmaker[Session],
+        actor: Actor,
+        read_only: bool = False,
+        on_commit: CoupleWrites | None = None,
     ) -> None:
-        super().__init__(session_factory, read_only)
+        super().__init__(session_factory, read_only, on_commit)
         self.actor = actor
 
     def couples(self) -> Select[tuple[Couple]]:
@@ -189,8 +208,13 @@ class CounselorWork(UnitOfWork):
 class PartnerWork(UnitOfWork):
     """A unit of work for one partner behind a valid link: only their own rows are in reach."""
 
-    def __init__(self, session_factory: sessionmaker[Session], actor: PartnerActor) -> None:
-        super().__init__(session_factory)
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        actor: PartnerActor,
+        on_commit: CoupleWrites | None = None,
+    ) -> None:
+        super().__init__(session_factory, on_commit=on_commit)
         self.actor = actor
 
     def record(self, action: str, record_type: str, record_id: int | None, **detail: Any) -> None:
