@@ -109,3 +109,29 @@ def test_a_double_click_on_add_couple_adds_one_and_a_long_paste_is_named(server,
     _settle(page)
     assert page.locator("[data-testid=stException]").count() == 0
     assert _count(server.database_url, Couple) == 2
+
+
+def test_a_double_click_on_issue_a_link_shows_the_one_link_that_works(server, browser):
+    from trustcare.models import CheckinLink
+
+    couple_id = _seed(server.database_url)
+    page = _signed_in(browser, server.url)
+    page.goto(f"{server.url}/couple?couple={couple_id}&tab=Links")
+    wait_for_app(page)
+    issue = page.get_by_role("button", name="Issue a link").first
+    hold_still(issue)
+    issue.dblclick()
+    shown = page.locator("[data-testid=stCode]").first
+    shown.wait_for(timeout=30_000)
+    _settle(page)
+    url = shown.inner_text().strip()
+    engine = make_engine(server.database_url)
+    with make_session_factory(engine)() as session:
+        live = session.scalars(select(CheckinLink).where(CheckinLink.revoked_at.is_(None))).all()
+    engine.dispose()
+    assert len(live) == 1
+    phone = browser.new_context().new_page()
+    phone.goto(url)
+    wait_for_app(phone)
+    phone.get_by_role("button", name="Yes, I am Lena").wait_for(timeout=30_000)
+    screenshot(page, "link-issued-once")

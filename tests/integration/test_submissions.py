@@ -179,3 +179,30 @@ def test_another_counselors_session_can_be_neither_corrected_nor_deleted(practic
     with practice.work(practice.counselor) as uow, pytest.raises(SessionNotFound):
         couples.correct_session(uow, practice.counselors_couple, session_id, TODAY, "x")
     assert _count(practice, CounselingSession) == 1
+
+
+def test_a_double_click_on_issue_a_link_leaves_the_link_shown_working(practice):
+    """The second click of the same button must not stop the link the first one showed."""
+    from trustcare.models import CheckinLink
+    from trustcare.services import links
+
+    with practice.factory() as session:
+        lena = session.scalars(
+            select(Couple).where(Couple.id == practice.admins_couple)
+        ).one().partners[0].id
+    issued = []
+    for _ in range(2):
+        with practice.work(practice.admin) as uow:
+            issued.append(
+                links.issue_link(
+                    uow, practice.admins_couple, lena, "http://localhost", submission="link-1"
+                )
+            )
+    assert issued[0] is not None and issued[1] is None
+    with practice.factory() as session:
+        live = session.scalars(
+            select(CheckinLink).where(
+                CheckinLink.partner_id == lena, CheckinLink.revoked_at.is_(None)
+            )
+        ).all()
+    assert len(live) == 1

@@ -71,9 +71,23 @@ def _partner_of(uow: CounselorWork, couple_id: int, partner_id: int) -> Partner:
     return partner
 
 
-def issue_link(uow: CounselorWork, couple_id: int, partner_id: int, base_url: str) -> IssuedLink:
-    """A new personal link for one partner; any earlier link of theirs stops working."""
+def issue_link(
+    uow: CounselorWork,
+    couple_id: int,
+    partner_id: int,
+    base_url: str,
+    *,
+    submission: str | None = None,
+) -> IssuedLink | None:
+    """A new personal link for one partner; any earlier link of theirs stops working.
+
+    None when this `submission` (the button's one-use key) already issued one: a double click
+    must not stop the link that was just shown and issue another (only its hash is stored,
+    so the caller keeps showing the link the first click gave).
+    """
     partner = _partner_of(uow, couple_id, partner_id)
+    if uow.once(submission, "link", uow.actor.practice_id) is not None:
+        return None
     settings = practice_settings(uow.session, uow.actor.practice_id)
     now = utcnow()
     uow.session.execute(
@@ -109,6 +123,7 @@ def _store_link(
     uow.session.add(link)
     uow.session.flush()
     uow.record("link.issue", "couple", couple_id, partner_id=partner.id, link_id=link.id)
+    uow.made(link.id)
     uow.commit()
     return link, token
 

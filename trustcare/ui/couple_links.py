@@ -10,7 +10,7 @@ import streamlit as st
 from trustcare.services import links
 from trustcare.services.errors import ServiceError
 from trustcare.ui.address import app_address
-from trustcare.ui.forms import show_problems
+from trustcare.ui.forms import OneUseForm, show_problems
 from trustcare.ui.text import escape_markdown
 
 STATE_LABELS = {
@@ -25,6 +25,23 @@ def qr_png(url: str) -> bytes:
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="png", scale=8, border=2)
     return buffer.getvalue()
+
+
+def _issue(context, actor, couple_id: int, partner_id: int, form, submission: str) -> None:
+    """A button callback with the button's one-use key fixed when it was drawn: a double click
+    issues one link (the second click would otherwise stop the link just shown)."""
+    fresh = st.session_state.setdefault("fresh_links", {})
+    try:
+        with context.work(actor) as uow:
+            issued = links.issue_link(
+                uow, couple_id, partner_id, app_address(context.settings), submission=submission
+            )
+    except ServiceError as error:
+        form.refused(error)
+        return
+    if issued is not None:
+        fresh[partner_id] = issued
+    form.saved(submission, "")
 
 
 def show(context, actor, record, states: list[links.LinkState]) -> None:
@@ -46,12 +63,14 @@ def show(context, actor, record, states: list[links.LinkState]) -> None:
             st.write(" · ".join(details))
             issue_col, revoke_col = st.columns(2)
             label = "Issue a link" if link_state.state == "none" else "Issue a new link"
-            if issue_col.button(label, key=f"issue_{link_state.partner_id}"):
-                with context.work(actor) as uow:
-                    fresh[link_state.partner_id] = links.issue_link(
-                        uow, record.id, link_state.partner_id, app_address(context.settings)
-                    )
-                st.rerun()
+            form = OneUseForm("issue-link", link_state.partner_id)
+            issue_col.button(
+                label,
+                key=form.button_key("issue"),
+                on_click=_issue,
+                args=(context, actor, record.id, link_state.partner_id, form, form.submission),
+            )
+            form.show_problem()
             if link_state.state == "active" and revoke_col.button(
                 "Revoke", key=f"revoke_{link_state.partner_id}"
             ):
