@@ -4,6 +4,8 @@ PYTHON ?= $(shell for candidate in python3.12 $(HOME)/.pyenv/versions/3.12*/bin/
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
+# Loopback unless asked: `make run ADDRESS=0.0.0.0` serves the local network.
+ADDRESS ?= 127.0.0.1
 
 .PHONY: install run test test-fast lint demo screenshots bench clean
 
@@ -20,7 +22,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(BIN)/trustcare db upgrade
-	$(BIN)/streamlit run server.py --server.port $(PORT)
+	$(BIN)/streamlit run server.py --server.address $(ADDRESS) --server.port $(PORT)
 
 # One test worker per core; a file's tests stay on one worker (they share its fixtures).
 test: install

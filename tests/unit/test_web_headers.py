@@ -65,3 +65,17 @@ def test_the_policy_connects_only_to_this_server():
     # Under CSP3 'self' also matches this server's own ws:/wss: address.
     assert _policy()["connect-src"] == ["'self'"]
     assert _policy()["default-src"] == ["'self'"]
+
+
+def test_the_app_listens_on_loopback_unless_an_address_is_given():
+    """A laptop on a shared network must not serve couples' records to it by default."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    config = tomllib.loads((root / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["address"] == "127.0.0.1"
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^ADDRESS \?= 127\.0\.0\.1$", makefile, re.M)
+    assert "--server.address $(ADDRESS)" in makefile
