@@ -8,6 +8,7 @@ import pytest
 import streamlit
 
 from tests.app.conftest import as_shown, signed_in_app
+from tests.couple_parts import shown_record
 from trustcare.models import AuditEvent
 from trustcare.services import accounts, admin, audit, couples
 from trustcare.services.uow import CounselorWork
@@ -155,7 +156,7 @@ def test_taking_a_couple_into_ones_own_caseload_without_a_reason_is_refused(harb
     assert not at.exception
     assert "must say why" in at.error[0].value
     with CounselorWork(harbor["factory"], harbor["ben"]) as uow:
-        assert couples.get_couple_record(uow, harbor["okafor"]).label == "Okafor"
+        assert shown_record(uow, harbor["okafor"]).label == "Okafor"
 
 
 def test_handing_a_couple_over_moves_it_between_caseloads(harbor):
@@ -168,7 +169,7 @@ def test_handing_a_couple_over_moves_it_between_caseloads(harbor):
     assert not at.exception
     assert "Okafor is now in Ada Fictional's caseload." in as_shown(texts(at))
     with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
-        assert couples.get_couple_record(uow, harbor["okafor"]).label == "Okafor"
+        assert shown_record(uow, harbor["okafor"]).label == "Okafor"
 
 
 def test_break_glass_without_a_reason_shows_nothing_of_the_record(harbor):

@@ -5,17 +5,18 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from tests.app.test_counselor_pages import REQUIRED, harbor, open_couple  # noqa: F401
+from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
 from trustcare.models import CheckIn
-from trustcare.services import checkins, links
+from trustcare.services import checkins
 from trustcare.services.uow import CounselorWork, PartnerWork
 
 
 def test_check_in_times_name_utc_and_an_unanswered_safety_question_reads_unanswered(harbor):  # noqa: F811
     factory = harbor["factory"]
     with CounselorWork(factory, harbor["ada"]) as uow:
-        lena = links.link_states(uow, harbor["rivera"])[0].partner_id
+        lena = shown_links(uow, harbor["rivera"])[0].partner_id
     actor = PartnerActor(lena, harbor["rivera"], harbor["ada"].practice_id, 0, "Lena")
     for key in ("a", "b"):
         with PartnerWork(factory, actor) as uow:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.app.conftest import new_app
+from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.models import CheckIn, CheckinLink
 from trustcare.services import accounts, assignments, couples, links
@@ -29,7 +30,7 @@ def rivera(app_factory):
         assignments.assign_module(
             uow, get_catalog(), couple_id, "open-communication", note="Try it before Thursday."
         )
-        lena_id = links.link_states(uow, couple_id)[0].partner_id
+        lena_id = shown_links(uow, couple_id)[0].partner_id
         issued = links.issue_link(uow, couple_id, lena_id, "http://testserver")
     return {
         "factory": app_factory,

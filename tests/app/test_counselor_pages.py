@@ -10,9 +10,10 @@ from sqlalchemy import Engine, event
 
 from tests.answers import SAFETY_YES as UNSAFE_CHECKIN
 from tests.app.conftest import as_shown, signed_in_app
+from tests.couple_parts import shown_links, shown_record
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
-from trustcare.services import accounts, admin, checkins, couples, demo, links
+from trustcare.services import accounts, admin, checkins, couples, demo
 from trustcare.services.uow import CounselorWork, PartnerWork
 
 
@@ -173,7 +174,7 @@ def test_the_open_agenda_shows_a_check_in_sent_meanwhile(harbor):
     at = open_couple(harbor["ada"], harbor["rivera"])
     assert "Lena: no check-in since the last session" in agenda_titles(at)
     with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
-        lena = links.link_states(uow, harbor["rivera"])[0].partner_id
+        lena = shown_links(uow, harbor["rivera"])[0].partner_id
     partner = PartnerActor(lena, harbor["rivera"], harbor["ada"].practice_id, 0, "Lena")
     with PartnerWork(harbor["factory"], partner) as uow:
         checkins.submit_checkin(
@@ -190,7 +191,7 @@ REQUIRED = {"overall-trust": 5, "felt-unsafe": 0}
 
 def test_a_safety_alert_is_acknowledged_with_a_note_and_the_same_counselor_can_undo_it(harbor):
     with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
-        lena = links.link_states(uow, harbor["rivera"])[0].partner_id
+        lena = shown_links(uow, harbor["rivera"])[0].partner_id
     partner = PartnerActor(lena, harbor["rivera"], harbor["ada"].practice_id, 0, "Lena")
     with PartnerWork(harbor["factory"], partner) as uow:
         checkins.submit_checkin(uow, get_catalog(), UNSAFE_CHECKIN, "", False, True, "unsafe")
@@ -273,7 +274,7 @@ def test_the_counselor_sees_every_blns_reflection_exactly_as_text(harbor, blns, 
     strings = blns[chunk * 100 : (chunk + 1) * 100]
     factory, catalog = harbor["factory"], get_catalog()
     with CounselorWork(factory, harbor["ada"]) as uow:
-        lena = links.link_states(uow, harbor["rivera"])[0].partner_id
+        lena = shown_links(uow, harbor["rivera"])[0].partner_id
     actor = PartnerActor(lena, harbor["rivera"], harbor["ada"].practice_id, 0, "Lena")
     for number, text in enumerate(strings):
         with PartnerWork(factory, actor) as uow:
@@ -385,7 +386,7 @@ def test_a_half_written_note_to_the_client_survives_a_tab_switch_and_goes_with_t
     assert list(table["Module"]) == ["Open and honest communication (v1)"]
     assert next(a for a in at.text_area if a.label.startswith("A note to the client")).value == ""
     with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
-        partner_id = links.link_states(uow, harbor["rivera"])[0].partner_id
+        partner_id = shown_links(uow, harbor["rivera"])[0].partner_id
     with PartnerWork(
         harbor["factory"],
         PartnerActor(partner_id, harbor["rivera"], harbor["ada"].practice_id, 0, "Lena"),
@@ -402,7 +403,7 @@ def test_the_assign_forms_for_box_starts_unchosen_and_a_choice_is_required(harbo
     assert not at.exception
     assert any("Choose who the module is for" in e.value for e in at.error)
     with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
-        partner_id = links.link_states(uow, harbor["rivera"])[0].partner_id
+        partner_id = shown_links(uow, harbor["rivera"])[0].partner_id
     with PartnerWork(
         harbor["factory"],
         PartnerActor(partner_id, harbor["rivera"], harbor["ada"].practice_id, 0, "Lena"),
@@ -430,7 +431,7 @@ def test_a_half_made_rename_survives_a_look_at_another_tab_and_is_saved(harbor):
     assert not at.exception and at.title[0].value == "Rivera Lopez"
     assert details_field(at, "Partner 1 contact").value == "lena@mail.example"
     with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
-        record = couples.get_couple_record(uow, harbor["rivera"])
+        record = shown_record(uow, harbor["rivera"])
     assert [p.contact for p in record.partners] == ["lena@mail.example", "marco@mail.example"]
 
 

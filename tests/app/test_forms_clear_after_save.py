@@ -10,10 +10,11 @@ from tests.app.test_counselor_pages import (
     harbor,  # noqa: F401 (a fixture)
     open_couple,
 )
+from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
 from trustcare.models import AuditEvent, CounselingSession
-from trustcare.services import checkins, links
+from trustcare.services import checkins
 from trustcare.services.uow import CounselorWork, PartnerWork
 
 NOTES = "Private notes (never shown to the couple)"
@@ -108,7 +109,7 @@ def test_the_next_assignment_starts_blank_and_a_module_without_a_note_shows_none
     _click(at, "Assign")
     assert not at.exception
     with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
-        partner_id = links.link_states(uow, harbor["rivera"])[0].partner_id
+        partner_id = shown_links(uow, harbor["rivera"])[0].partner_id
     with PartnerWork(
         harbor["factory"],
         PartnerActor(partner_id, harbor["rivera"], harbor["ada"].practice_id, 0, "Lena"),

@@ -15,6 +15,7 @@ import pytest
 
 from tests.answers import SAFETY_YES
 from tests.app.conftest import new_app, signed_in_app
+from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
 from trustcare.services import accounts, assignments, checkins, couples, links
@@ -137,7 +138,7 @@ def hostile(app_factory):
             uow, LABEL, [couples.PartnerInput(FIRST), couples.PartnerInput(SECOND)]
         )
         assignments.assign_module(uow, catalog, couple_id, "open-communication")
-        first_id = links.link_states(uow, couple_id)[0].partner_id
+        first_id = shown_links(uow, couple_id)[0].partner_id
         issued = links.issue_link(uow, couple_id, first_id, "http://testserver")
     partner = PartnerActor(first_id, couple_id, admin.practice_id, 0, FIRST)
     with PartnerWork(app_factory, partner) as uow:

@@ -7,9 +7,10 @@ import json
 import pytest
 
 from tests.app.conftest import signed_in_app
+from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
-from trustcare.services import accounts, assignments, checkins, couples, links
+from trustcare.services import accounts, assignments, checkins, couples
 from trustcare.services.uow import CounselorWork, PartnerWork
 
 ANSWERS = {
@@ -60,7 +61,7 @@ def rivera(app_factory):
 
         couples.log_session(uow, couple_id, dt.date.today(), SECRETS[0])
         assignments.assign_module(uow, catalog, couple_id, "open-communication")
-        lena, marco = (s.partner_id for s in links.link_states(uow, couple_id))
+        lena, marco = (s.partner_id for s in shown_links(uow, couple_id))
     people = {
         pid: PartnerActor(pid, couple_id, ada.practice_id, 0, name)
         for pid, name in ((lena, "Lena"), (marco, "Marco"))
@@ -109,7 +110,7 @@ def open_progress(actor, couple_id, **state):
 
 def lena_checks_in(app_factory, counselor, couple_id, key):
     with CounselorWork(app_factory, counselor) as uow:
-        lena = links.link_states(uow, couple_id)[0].partner_id
+        lena = shown_links(uow, couple_id)[0].partner_id
     actor = PartnerActor(lena, couple_id, counselor.practice_id, 0, "Lena")
     with PartnerWork(app_factory, actor) as uow:
         checkins.submit_checkin(uow, get_catalog(), ANSWERS, "", False, False, key)

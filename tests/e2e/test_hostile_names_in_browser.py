@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.answers import SAFETY_YES
+from tests.couple_parts import shown_links
 from tests.e2e.conftest import screenshot, wait_for_app
 from trustcare.catalog import get_catalog
 from trustcare.db import make_engine, make_session_factory, upgrade
@@ -36,7 +37,7 @@ def _couple(factory, admin, label: str, first: str, second: str) -> tuple[int, s
             uow, label, [couples.PartnerInput(first), couples.PartnerInput(second)]
         )
         assignments.assign_module(uow, catalog, couple_id, "open-communication")
-        first_id = links.link_states(uow, couple_id)[0].partner_id
+        first_id = shown_links(uow, couple_id)[0].partner_id
         issued = links.issue_link(uow, couple_id, first_id, "http://testserver")
     partner = PartnerActor(first_id, couple_id, admin.practice_id, 0, first)
     with PartnerWork(factory, partner) as uow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.couple_parts import shown_links
 from tests.e2e.conftest import screenshot, wait_for_app
 from tests.e2e.test_checkin_on_a_phone import PHONE, seed
 from trustcare.db import make_engine, make_session_factory
@@ -17,7 +18,7 @@ def room_url(database_url: str, couple_id: int, base: str) -> str:
     factory = make_session_factory(engine)
     ada: Actor = accounts.authenticate(factory, "ada@harbor.example", "long password 1")
     with CounselorWork(factory, ada) as uow:
-        lena = links.link_states(uow, couple_id)[0].partner_id
+        lena = shown_links(uow, couple_id)[0].partner_id
         issued = links.issue_room_link(uow, couple_id, lena, base)
     engine.dispose()
     return issued.url

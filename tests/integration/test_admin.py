@@ -9,6 +9,7 @@ from dataclasses import fields
 import pytest
 from sqlalchemy import select
 
+from tests.couple_parts import shown_record
 from trustcare.identity import SignOnIdentity
 from trustcare.models import AuditEvent, Counselor, Couple, Practice
 from trustcare.practice_settings import form_label
@@ -272,10 +273,10 @@ def test_handover_moves_the_couple_and_its_sessions_into_the_new_caseload(practi
     with practice.work(practice.admin) as uow:
         admin.hand_over_couple(uow, practice.admins_couple, practice.counselor.counselor_id)
     with practice.work(practice.counselor) as uow:
-        record = couples.get_couple_record(uow, practice.admins_couple)
+        record = shown_record(uow, practice.admins_couple)
     assert [s.notes for s in record.sessions] == ["Fictional notes."]
     with practice.work(practice.admin) as uow, pytest.raises(CoupleNotFound):
-        couples.get_couple_record(uow, practice.admins_couple)
+        shown_record(uow, practice.admins_couple)
 
 
 def test_handover_into_a_caseload_with_the_same_label_is_a_clear_error(practice):
@@ -290,7 +291,7 @@ def test_handover_into_a_caseload_with_the_same_label_is_a_clear_error(practice)
         "rename one of the two couples first"
     )
     with practice.work(practice.admin) as uow:
-        assert couples.get_couple_record(uow, practice.admins_couple).label == "Rivera"
+        assert shown_record(uow, practice.admins_couple).label == "Rivera"
 
 
 def test_an_admin_cannot_take_a_couple_into_their_own_caseload_without_a_reason(practice):
@@ -299,7 +300,7 @@ def test_an_admin_cannot_take_a_couple_into_their_own_caseload_without_a_reason(
         admin.hand_over_couple(uow, practice.counselors_couple, practice.admin.counselor_id)
     assert "must say why" in error.value.problems["reason"]
     with practice.work(practice.admin) as uow, pytest.raises(CoupleNotFound):
-        couples.get_couple_record(uow, practice.counselors_couple)
+        shown_record(uow, practice.counselors_couple)
     assert _audit_actions(practice.factory) == before
 
 
@@ -445,7 +446,7 @@ def test_the_handover_list_takes_the_same_statements_however_many_couples(
 
 def test_an_admin_cannot_open_another_counselors_couple_without_breaking_glass(practice):
     with practice.work(practice.admin) as uow, pytest.raises(CoupleNotFound):
-        couples.get_couple_record(uow, practice.counselors_couple)
+        shown_record(uow, practice.counselors_couple)
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "because", "x" * 501, "reason\x00with a NUL byte"])

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.answers import CALM
+from tests.couple_parts import shown_alerts, shown_links
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
 from trustcare.models import AlertAcknowledgement, AuditEvent, CheckIn, CoupleStanding
-from trustcare.services import admin, checkins, couples, links, overview, progress
+from trustcare.services import admin, checkins, couples, overview, progress
 from trustcare.services.errors import CoupleNotFound, InvalidInput, NotFound, PermissionDenied
 from trustcare.services.uow import PartnerWork
 
@@ -20,7 +21,7 @@ from trustcare.services.uow import PartnerWork
 def lena(practice):
     """Lena of couple Rivera, as a partner actor."""
     with practice.work(practice.admin) as uow:
-        partner_id = links.link_states(uow, practice.admins_couple)[0].partner_id
+        partner_id = shown_links(uow, practice.admins_couple)[0].partner_id
     return PartnerActor(partner_id, practice.admins_couple, practice.admin.practice_id, 0, "Lena")
 
 
@@ -36,13 +37,13 @@ def check_in(practice, partner, key, **changes):
 
 def kinds(practice, couple_id):
     with practice.work(practice.admin) as uow:
-        return [a.kind for a in progress.couple_alerts(uow, get_catalog(), couple_id)]
+        return [a.kind for a in shown_alerts(uow, couple_id)]
 
 
 def test_a_safety_answer_raises_an_urgent_alert(practice, lena):
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
     with practice.work(practice.admin) as uow:
-        found = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)
+        found = shown_alerts(uow, practice.admins_couple)
     safety = [a for a in found if a.kind == "safety"]
     assert len(safety) == 1 and safety[0].severity == "urgent"
 
@@ -50,7 +51,7 @@ def test_a_safety_answer_raises_an_urgent_alert(practice, lena):
 def test_acknowledging_hides_an_alert_until_something_new_happens(practice, lena):
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
     with practice.work(practice.admin) as uow:
-        alert = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)[0]
+        alert = shown_alerts(uow, practice.admins_couple)[0]
         progress.acknowledge_alert(uow, practice.admins_couple, alert.key, "Phoned Lena.")
     assert "safety" not in kinds(practice, practice.admins_couple)
     check_in(practice, lena, "s2", **{"felt-unsafe": 1})
@@ -60,7 +61,7 @@ def test_acknowledging_hides_an_alert_until_something_new_happens(practice, lena
 def test_an_acknowledgement_stores_who_and_when_and_is_audited(practice, lena):
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
     with practice.work(practice.admin) as uow:
-        alert = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)[0]
+        alert = shown_alerts(uow, practice.admins_couple)[0]
         progress.acknowledge_alert(uow, practice.admins_couple, alert.key, "Phoned Lena.")
     with practice.factory() as session:
         stored = session.scalars(select(AlertAcknowledgement)).one()
@@ -79,7 +80,7 @@ def test_an_acknowledgement_stores_who_and_when_and_is_audited(practice, lena):
 def test_a_counselor_cannot_read_or_acknowledge_another_counselors_alerts(practice, lena):
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
-        progress.couple_alerts(uow, get_catalog(), practice.admins_couple)
+        shown_alerts(uow, practice.admins_couple)
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
         progress.acknowledge_alert(uow, practice.admins_couple, "safety:1")
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
@@ -122,7 +123,7 @@ def test_the_agenda_raises_safety_first_then_new_check_ins(practice, lena):
 def test_a_safety_alert_is_not_acknowledged_without_a_note_of_what_was_done(practice, lena, note):
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
     with practice.work(practice.admin) as uow:
-        alert = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)[0]
+        alert = shown_alerts(uow, practice.admins_couple)[0]
         with pytest.raises(InvalidInput) as refused:
             progress.acknowledge_alert(uow, practice.admins_couple, alert.key, note)
     assert "what was done" in refused.value.problems["note"]
@@ -132,7 +133,7 @@ def test_a_safety_alert_is_not_acknowledged_without_a_note_of_what_was_done(prac
 def test_the_counselor_who_acknowledged_an_alert_can_undo_it_and_it_is_audited(practice, lena):
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
     with practice.work(practice.admin) as uow:
-        alert = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)[0]
+        alert = shown_alerts(uow, practice.admins_couple)[0]
         progress.acknowledge_alert(uow, practice.admins_couple, alert.key, "Phoned Lena.")
     shown = agenda(practice, practice.admins_couple).acknowledged
     assert [(a.title, a.note, a.by, a.may_undo) for a in shown] == [
@@ -152,7 +153,7 @@ def test_the_counselor_who_acknowledged_an_alert_can_undo_it_and_it_is_audited(p
 def test_another_counselor_cannot_undo_an_acknowledgement_after_a_handover(practice, lena):
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
     with practice.work(practice.admin) as uow:
-        alert = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)[0]
+        alert = shown_alerts(uow, practice.admins_couple)[0]
         progress.acknowledge_alert(uow, practice.admins_couple, alert.key, "Phoned Lena.")
         admin.hand_over_couple(uow, practice.admins_couple, practice.counselor.counselor_id)
     with practice.work(practice.counselor) as uow:
@@ -350,7 +351,7 @@ def test_the_progress_page_gets_the_couples_progress_and_its_open_alerts_in_one_
     with practice.work(practice.admin) as uow:
         shown = progress.progress_page(uow, get_catalog(), practice.admins_couple)
         alone = progress.couple_progress(uow, get_catalog(), practice.admins_couple)
-        open_alerts = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)
+        open_alerts = shown_alerts(uow, practice.admins_couple)
     assert shown.alerts == open_alerts and [a.kind for a in shown.alerts] == ["safety"]
     assert shown.progress.partner_names == alone.partner_names
     assert shown.progress.checkins.equals(alone.checkins)

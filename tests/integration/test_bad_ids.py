@@ -10,11 +10,11 @@ import datetime as dt
 
 import pytest
 
+from tests.couple_parts import shown_assignments, shown_checkins, shown_links
 from trustcare.catalog import get_catalog
 from trustcare.services import (
     admin,
     assignments,
-    checkins,
     couples,
     export,
     links,
@@ -28,12 +28,13 @@ BAD_IDS = [0, -1, 2**31, 2**63, 2**70, "1", "1; DROP TABLE couple", None, 1.5, T
 
 # (name, call with the bad id in the place of one id)
 CALLS = {
-    "couple record": lambda uow, p, bad: couples.get_couple_record(uow, bad),
     "couple overview": lambda uow, p, bad: overview.couple_overview(uow, get_catalog(), bad),
     "progress page": lambda uow, p, bad: progress.progress_page(uow, get_catalog(), bad),
     "shared screen": lambda uow, p, bad: session_screen.shared_screen(uow, get_catalog(), bad),
     "check-ins CSV": lambda uow, p, bad: export.checkins_csv(uow, get_catalog(), bad),
-    "check-ins tab": lambda uow, p, bad: checkins.couple_checkins(uow, get_catalog(), bad),
+    "check-ins tab": lambda uow, p, bad: shown_checkins(uow, bad),
+    "assignments tab": lambda uow, p, bad: shown_assignments(uow, bad),
+    "links tab": lambda uow, p, bad: shown_links(uow, bad),
     "log a session": lambda uow, p, bad: couples.log_session(
         uow, bad, dt.date(2026, 1, 5), "Fictional."
     ),

@@ -6,9 +6,10 @@ import datetime as dt
 
 import pytest
 
+from tests.couple_parts import shown_links
 from trustcare.catalog import clear_catalog_cache, get_catalog
 from trustcare.identity import PartnerActor
-from trustcare.services import assignments, checkins, couples, links, overview, progress
+from trustcare.services import assignments, checkins, couples, overview, progress
 from trustcare.services.errors import CoupleNotFound
 from trustcare.services.uow import PartnerWork
 
@@ -44,26 +45,33 @@ def test_a_part_the_record_does_not_have_is_refused(practice):
         look(practice, practice.admin, practice.admins_couple, "notes")
 
 
-def test_each_part_matches_its_own_service(practice):
+def test_each_part_holds_what_its_tab_shows(practice):
     catalog = get_catalog()
     with practice.work(practice.admin) as uow:
         assignments.assign_module(uow, catalog, practice.admins_couple, "open-communication")
-        expected = {
-            overview.CHECKINS: checkins.couple_checkins(uow, catalog, practice.admins_couple),
-            overview.ASSIGNMENTS: assignments.couple_assignments(
-                uow, catalog, practice.admins_couple
-            ),
-            overview.LINKS: links.link_states(uow, practice.admins_couple),
-        }
-    for part, same in expected.items():
-        assert getattr(look(practice, practice.admin, practice.admins_couple, part), part) == same
+    partner = lena(practice)
+    with PartnerWork(practice.factory, partner) as uow:
+        checkins.submit_checkin(uow, catalog, CALM, "a calm week", True, True, "lena-calm")
+    checked_in = look(practice, practice.admin, practice.admins_couple, overview.CHECKINS)
+    assert [(c.partner_name, c.reflection) for c in checked_in.checkins.checkins] == [
+        ("Lena", "a calm week")
+    ]
+    assigned = look(practice, practice.admin, practice.admins_couple, overview.ASSIGNMENTS)
+    assert [(a.module_id, a.status) for a in assigned.assignments] == [
+        ("open-communication", "assigned")
+    ]
+    linked = look(practice, practice.admin, practice.admins_couple, overview.LINKS)
+    assert [(s.partner_id, s.state) for s in linked.links] == [
+        (partner.partner_id, "none"),
+        (linked.record.partners[1].id, "none"),
+    ]
 
 
 def grow(practice, rounds: int) -> None:
     """More of everything: couples in the caseload, and sessions, check-ins and work for Rivera."""
     catalog = get_catalog()
     with practice.work(practice.admin) as uow:
-        lena, marco = (state.partner_id for state in links.link_states(uow, practice.admins_couple))
+        lena, marco = (state.partner_id for state in shown_links(uow, practice.admins_couple))
         for number in range(rounds):
             couples.create_couple(
                 uow, f"Grown {number}", [couples.PartnerInput("P"), couples.PartnerInput("Q")]
@@ -108,7 +116,7 @@ def agenda_of(practice, actor=None, now=None):
 
 def lena(practice) -> PartnerActor:
     with practice.work(practice.admin) as uow:
-        partner_id = links.link_states(uow, practice.admins_couple)[0].partner_id
+        partner_id = shown_links(uow, practice.admins_couple)[0].partner_id
     return PartnerActor(partner_id, practice.admins_couple, practice.admin.practice_id, 0, "Lena")
 
 

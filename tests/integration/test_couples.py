@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from tests.couple_parts import shown_record
 from trustcare.catalog import get_catalog
 from trustcare.models import AuditEvent, Couple, Partner
 from trustcare.services import couples, progress
@@ -25,7 +26,7 @@ def test_counselor_sees_only_their_own_couples_in_the_caseload(practice):
 
 # Every service that takes a couple id, called by Ben with Ada's couple.
 CROSS_COUNSELOR_CALLS = {
-    "get_couple_record": lambda uow, cid: couples.get_couple_record(uow, cid),
+    "couple record": shown_record,
     "update_couple": lambda uow, cid: couples.update_couple(
         uow, cid, "Stolen", [couples.PartnerInput("A"), couples.PartnerInput("B")]
     ),
@@ -94,7 +95,7 @@ def test_status_filter_and_counts(practice):
         assert caseload.counts == {"active": 0, "paused": 1, "closed": 0}
         assert [r.label for r in couples.list_caseload(uow, status="paused").rows] == ["Rivera"]
         couples.set_status(uow, practice.admins_couple, "active")
-        assert couples.get_couple_record(uow, practice.admins_couple).status == "active"
+        assert shown_record(uow, practice.admins_couple).status == "active"
 
 
 def test_sessions_are_numbered_and_notes_can_be_edited(practice):
@@ -102,7 +103,7 @@ def test_sessions_are_numbered_and_notes_can_be_edited(practice):
         couples.log_session(uow, practice.admins_couple, TODAY - dt.timedelta(days=7), "first")
         second = couples.log_session(uow, practice.admins_couple, TODAY, "second")
         couples.update_session_notes(uow, practice.admins_couple, second, "second, revised")
-        record = couples.get_couple_record(uow, practice.admins_couple)
+        record = shown_record(uow, practice.admins_couple)
     assert [(s.number, s.notes) for s in record.sessions] == [(2, "second, revised"), (1, "first")]
     assert record.next_session_number == 3
 
@@ -159,8 +160,8 @@ def test_foreign_keys_are_enforced(practice):
 
 def test_reading_and_changing_a_record_is_audited_without_flooding(practice):
     with practice.work(practice.admin) as uow:
-        couples.get_couple_record(uow, practice.admins_couple)
-        couples.get_couple_record(uow, practice.admins_couple)
+        shown_record(uow, practice.admins_couple)
+        shown_record(uow, practice.admins_couple)
         couples.set_status(uow, practice.admins_couple, "paused")
     with practice.factory() as session:
         actions = session.scalars(
@@ -209,7 +210,7 @@ def test_no_view_is_audited_for_a_couple_id_the_counselor_cannot_see(practice):
     with practice.work(practice.counselor) as uow, pytest.raises(TypeError):
         couples.audit_view(uow, foreign)
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
-        couples.get_couple_record(uow, foreign)
+        shown_record(uow, foreign)
     assert _views_of(practice, foreign) == 0
 
 
@@ -244,6 +245,6 @@ def test_every_blns_string_is_a_label_or_a_clear_refusal(practice, blns):
                 assert set(error.value.problems if hasattr(error, "value") else error.problems)
                 continue
             stored += 1
-            record = couples.get_couple_record(uow, couple_id)
+            record = shown_record(uow, couple_id)
             assert record.label == label.strip()
     assert stored > 400

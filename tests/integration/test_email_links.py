@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from tests.couple_parts import shown_links
 from trustcare.models import Practice
 from trustcare.practice_settings import PracticeSettings, SmtpSettings
 from trustcare.services import links
@@ -68,7 +69,7 @@ def test_a_link_is_emailed_to_the_partner_through_the_practice_smtp_server(pract
     port, maildir = smtp_server
     configure_smtp(practice, port)
     with practice.work(practice.admin) as uow:
-        lena = links.link_states(uow, practice.admins_couple)[0].partner_id
+        lena = shown_links(uow, practice.admins_couple)[0].partner_id
         issued = links.issue_link(uow, practice.admins_couple, lena, "https://care.example")
         sent_to = links.email_link(uow, issued, practice.admins_couple)
     assert sent_to == "lena@mail.example"
@@ -84,7 +85,7 @@ def test_the_emailed_link_names_the_practice_and_the_counselor(practice, smtp_se
     port, maildir = smtp_server
     configure_smtp(practice, port)
     with practice.work(practice.admin) as uow:
-        lena = links.link_states(uow, practice.admins_couple)[0].partner_id
+        lena = shown_links(uow, practice.admins_couple)[0].partner_id
         issued = links.issue_link(uow, practice.admins_couple, lena, "https://care.example")
         links.email_link(uow, issued, practice.admins_couple)
     (message,) = list(mailbox.Maildir(maildir))
@@ -101,7 +102,7 @@ def test_a_server_without_starttls_says_to_turn_tls_off_or_change_the_port(pract
         stored.settings = {**stored.settings, "smtp": {**stored.settings["smtp"], "use_tls": True}}
         session.commit()
     with practice.work(practice.admin) as uow:
-        lena = links.link_states(uow, practice.admins_couple)[0].partner_id
+        lena = shown_links(uow, practice.admins_couple)[0].partner_id
         issued = links.issue_link(uow, practice.admins_couple, lena, "https://care.example")
         with pytest.raises(EmailNotSent) as refused:
             links.email_link(uow, issued, practice.admins_couple)
@@ -112,7 +113,7 @@ def test_a_server_without_starttls_says_to_turn_tls_off_or_change_the_port(pract
 
 def test_emailing_without_a_mail_server_says_what_to_do(practice):
     with practice.work(practice.admin) as uow:
-        lena = links.link_states(uow, practice.admins_couple)[0].partner_id
+        lena = shown_links(uow, practice.admins_couple)[0].partner_id
         issued = links.issue_link(uow, practice.admins_couple, lena, "https://care.example")
         with pytest.raises(EmailNotSent, match="No mail server is set up"):
             links.email_link(uow, issued, practice.admins_couple)
@@ -122,7 +123,7 @@ def test_a_partner_without_an_email_address_gets_a_clear_refusal(practice, smtp_
     port, _ = smtp_server
     configure_smtp(practice, port)
     with practice.work(practice.admin) as uow:
-        marco = links.link_states(uow, practice.admins_couple)[1].partner_id
+        marco = shown_links(uow, practice.admins_couple)[1].partner_id
         issued = links.issue_link(uow, practice.admins_couple, marco, "https://care.example")
         with pytest.raises(EmailNotSent, match="Marco has no email address"):
             links.email_link(uow, issued, practice.admins_couple)
@@ -131,7 +132,7 @@ def test_a_partner_without_an_email_address_gets_a_clear_refusal(practice, smtp_
 def test_an_unreachable_mail_server_is_a_clear_error(practice):
     configure_smtp(practice, free_port())
     with practice.work(practice.admin) as uow:
-        lena = links.link_states(uow, practice.admins_couple)[0].partner_id
+        lena = shown_links(uow, practice.admins_couple)[0].partner_id
         issued = links.issue_link(uow, practice.admins_couple, lena, "https://care.example")
         with pytest.raises(EmailNotSent, match="nothing answers at 127.0.0.1:") as refused:
             links.email_link(uow, issued, practice.admins_couple)

@@ -8,6 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select, update
 
+from tests.couple_parts import shown_assignments, shown_checkins, shown_links
 from trustcare.catalog import get_catalog
 from trustcare.links import hash_token
 from trustcare.models import AuditEvent, CheckIn, CheckinLink, ExerciseProgress
@@ -58,7 +59,7 @@ def catalog():
 def rivera(practice):
     """Ada's couple Rivera: its id and both partners' ids (Lena first)."""
     with practice.work(practice.admin) as uow:
-        states = links.link_states(uow, practice.admins_couple)
+        states = shown_links(uow, practice.admins_couple)
     return practice.admins_couple, states[0].partner_id, states[1].partner_id
 
 
@@ -107,7 +108,7 @@ def test_a_revoked_link_no_longer_works(practice, rivera):
     issued = issue(practice, couple_id, lena)
     with practice.work(practice.admin) as uow:
         assert links.revoke_links(uow, couple_id, lena) == 1
-        assert links.link_states(uow, couple_id)[0].state == "revoked"
+        assert shown_links(uow, couple_id)[0].state == "revoked"
     with pytest.raises(LinkNotUsable):
         open_as(practice, issued.url)
 
@@ -123,7 +124,7 @@ def test_an_expired_link_no_longer_works_and_shows_as_expired(practice, rivera):
     with pytest.raises(LinkNotUsable):
         open_as(practice, issued.url)
     with practice.work(practice.admin) as uow:
-        assert links.link_states(uow, couple_id)[0].state == "expired"
+        assert shown_links(uow, couple_id)[0].state == "expired"
 
 
 def test_links_expire_after_the_practice_setting(practice, rivera):
@@ -191,14 +192,14 @@ def test_counselor_cannot_issue_or_see_links_of_another_counselors_couple(practi
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
         links.issue_link(uow, couple_id, lena, BASE)
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
-        links.link_states(uow, couple_id)
+        shown_links(uow, couple_id)
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
         links.revoke_links(uow, couple_id, lena)
 
 
 def test_a_partner_of_another_couple_cannot_be_given_a_link_here(practice, rivera):
     with practice.work(practice.counselor) as uow:
-        okafor_partner = links.link_states(uow, practice.counselors_couple)[0].partner_id
+        okafor_partner = shown_links(uow, practice.counselors_couple)[0].partner_id
     with practice.work(practice.admin) as uow, pytest.raises(PartnerNotFound):
         links.issue_link(uow, rivera[0], okafor_partner, BASE)
 
@@ -340,7 +341,7 @@ def test_an_assignment_completes_when_both_partners_did_every_exercise(practice,
             with PartnerWork(practice.factory, partner) as uow:
                 checkins.mark_exercise_done(uow, catalog, assignment_id, exercise.id, "", False)
     with practice.work(practice.admin) as uow:
-        views = assignments.couple_assignments(uow, catalog, couple_id)
+        views = shown_assignments(uow, couple_id)
     assert views[0].status == "completed"
     suggestion = assignments.track_suggestions(catalog, views)
     assert [(s.module_id, s.stage) for s in suggestion] == [("betrayal-open-communication", 2)]
@@ -349,7 +350,7 @@ def test_an_assignment_completes_when_both_partners_did_every_exercise(practice,
 def test_assignments_keep_the_module_version_they_were_made_with(practice, rivera, catalog):
     with practice.work(practice.admin) as uow:
         assignments.assign_module(uow, catalog, rivera[0], "vulnerability")
-        views = assignments.couple_assignments(uow, catalog, rivera[0])
+        views = shown_assignments(uow, rivera[0])
     assert views[0].module_version == catalog.module("vulnerability").version
 
 
@@ -357,9 +358,9 @@ def test_counselor_cannot_assign_to_or_read_another_counselors_couple(practice, 
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
         assignments.assign_module(uow, catalog, rivera[0], "vulnerability")
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
-        assignments.couple_assignments(uow, catalog, rivera[0])
+        shown_assignments(uow, rivera[0])
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
-        checkins.couple_checkins(uow, catalog, rivera[0])
+        shown_checkins(uow, rivera[0])
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
         assignments.set_status(uow, rivera[0], 1, "skipped")
 
@@ -370,7 +371,9 @@ def test_every_blns_string_survives_a_reflection_exactly(practice, rivera, catal
     for number, text in enumerate(blns):
         submit(practice, lena, catalog, f"blns-{number}", reflection=text, share_reflection=True)
     with practice.work(practice.admin) as uow:
-        shown = checkins.couple_checkins(uow, catalog, couple_id, limit=1000).checkins
+        # More than the tab's 200: the overview's own reader, with a limit that takes them all.
+        couple = uow.get_couple(couple_id)
+        shown = checkins.checkins_of(uow, catalog, couple, {}, limit=len(blns)).checkins
     assert sorted(c.reflection for c in shown) == sorted(blns)
 
 
@@ -380,7 +383,7 @@ def test_the_counselor_sees_check_ins_newest_first_with_sharing_marked(practice,
     submit(practice, lena, catalog, "a", reflection="first, private")
     submit(practice, lena, catalog, "b", reflection="second, shared", share_reflection=True)
     with practice.work(practice.admin) as uow:
-        seen = checkins.couple_checkins(uow, catalog, couple_id).checkins
+        seen = shown_checkins(uow, couple_id).checkins
     assert [(c.reflection, c.reflection_shared) for c in seen] == [
         ("second, shared", True),
         ("first, private", False),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from tests.couple_parts import shown_record
 from trustcare.models import AuditEvent
 from trustcare.services import couples
 from trustcare.services.uow import CounselorWork, ReadOnlyWork
@@ -21,7 +22,7 @@ def test_a_read_only_unit_of_work_reads_but_refuses_to_commit(practice):
     with CounselorWork(practice.factory, practice.admin, read_only=True) as uow:
         caseload = couples.list_caseload(uow)
         with pytest.raises(ReadOnlyWork):
-            couples.get_couple_record(uow, practice.admins_couple)  # audits the first view
+            shown_record(uow, practice.admins_couple)  # audits the first view
     assert [row.label for row in caseload.rows] == ["Rivera"]
     with practice.factory() as session:
         views = session.scalar(

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.answers import SAFETY_YES
+from tests.couple_parts import shown_alerts, shown_links
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
 from trustcare.models import (
@@ -24,7 +25,7 @@ from trustcare.models import (
     Partner,
 )
 from trustcare.revisions import couple_owned_classes
-from trustcare.services import admin, assignments, checkins, couples, links, progress
+from trustcare.services import admin, assignments, checkins, couples, links, overview, progress
 from trustcare.services.uow import PartnerWork
 
 TODAY = dt.date.today()
@@ -32,7 +33,7 @@ TODAY = dt.date.today()
 
 def _lena(practice) -> PartnerActor:
     with practice.work(practice.admin) as uow:
-        partner_id = links.link_states(uow, practice.admins_couple)[0].partner_id
+        partner_id = shown_links(uow, practice.admins_couple)[0].partner_id
     return PartnerActor(partner_id, practice.admins_couple, practice.admin.practice_id, 0, "Lena")
 
 
@@ -116,7 +117,7 @@ def _revoke_link(practice):
 def _acknowledge(practice):
     _check_in(practice)
     with practice.work(practice.admin) as uow:
-        alert = progress.couple_alerts(uow, get_catalog(), practice.admins_couple)[0]
+        alert = shown_alerts(uow, practice.admins_couple)[0]
     before = _revisions(practice)
     with practice.work(practice.admin) as uow:
         progress.acknowledge_alert(
@@ -167,8 +168,9 @@ def test_a_read_raises_nothing(practice):
     _check_in(practice)
     before = _revisions(practice)
     with practice.work(practice.admin) as uow:
-        couples.get_couple_record(uow, practice.admins_couple)
-        progress.couple_alerts(uow, get_catalog(), practice.admins_couple)
+        for part in (None, *overview.PARTS):
+            overview.couple_overview(uow, get_catalog(), practice.admins_couple, part)
+        shown_alerts(uow, practice.admins_couple)
     assert _revisions(practice) == before
 
 

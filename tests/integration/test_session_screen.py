@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
-from trustcare.services import assignments, checkins, links, session_screen
+from trustcare.services import assignments, checkins, session_screen
 from trustcare.services.derived import derived
 from trustcare.services.errors import CoupleNotFound
 from trustcare.services.uow import PartnerWork
@@ -32,7 +33,7 @@ def rivera_with_history(practice):
     catalog = get_catalog()
     couple_id = practice.admins_couple
     with practice.work(practice.admin) as uow:
-        lena, marco = (s.partner_id for s in links.link_states(uow, couple_id))
+        lena, marco = (s.partner_id for s in shown_links(uow, couple_id))
         assignment = assignments.assign_module(uow, catalog, couple_id, "open-communication")
     actors = {
         pid: PartnerActor(pid, couple_id, practice.admin.practice_id, 0, name)

@@ -10,11 +10,12 @@ from click.testing import CliRunner
 from sqlalchemy import delete, event, select
 
 from tests.answers import SAFETY_YES
+from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.cli import main
 from trustcare.identity import PartnerActor
 from trustcare.models import Couple, CoupleStanding
-from trustcare.services import checkins, couples, links, progress
+from trustcare.services import checkins, couples, progress
 from trustcare.services.uow import CounselorWork, PartnerWork
 
 
@@ -30,7 +31,7 @@ def _standing(practice, couple_id):
 @pytest.fixture
 def lena(practice) -> PartnerActor:
     with practice.work(practice.admin) as uow:
-        partner_id = links.link_states(uow, practice.admins_couple)[0].partner_id
+        partner_id = shown_links(uow, practice.admins_couple)[0].partner_id
     return PartnerActor(partner_id, practice.admins_couple, practice.admin.practice_id, 0, "Lena")
 
 

@@ -194,23 +194,11 @@ def _title(catalog: Catalog, module_id: str, version: int) -> tuple[str, int]:
     return module.title, len(module.exercises)
 
 
-def couple_assignments(
-    uow: CounselorWork, catalog: Catalog, couple_id: int
-) -> list[AssignmentView]:
-    """All of a couple's assignments, newest first, with exercises done per partner."""
-    couple = uow.get_couple(couple_id)
-    names = dict(
-        uow.session.execute(
-            select(Partner.id, Partner.display_name).where(Partner.couple_id == couple.id)
-        ).all()
-    )
-    return assignments_of(uow, catalog, couple, names)
-
-
 def assignments_of(
     uow: CounselorWork, catalog: Catalog, couple: Couple, names: Mapping[int, str]
 ) -> list[AssignmentView]:
-    """`couple_assignments` of a couple from `uow.get_couple`, its partners' names known."""
+    """All assignments of a couple from `uow.get_couple`, its partners' names known: newest
+    first, with exercises done per partner."""
     assignments = uow.session.scalars(
         select(Assignment)
         .where(Assignment.couple_id == couple.id)

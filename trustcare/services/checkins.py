@@ -402,19 +402,6 @@ def _existing(uow: PartnerWork, idempotency_key: str) -> CheckIn | None:
     ).one_or_none()
 
 
-def couple_checkins(
-    uow: CounselorWork, catalog: Catalog, couple_id: int, limit: int = 200
-) -> CoupleCheckins:
-    """The counselor's view: both partners' check-ins and exercise reflections, newest first."""
-    couple = uow.get_couple(couple_id)
-    names = dict(
-        uow.session.execute(
-            select(Partner.id, Partner.display_name).where(Partner.couple_id == couple.id)
-        ).all()
-    )
-    return checkins_of(uow, catalog, couple, names, limit)
-
-
 def checkins_of(
     uow: CounselorWork,
     catalog: Catalog,
@@ -422,7 +409,8 @@ def checkins_of(
     names: Mapping[int, str],
     limit: int = 200,
 ) -> CoupleCheckins:
-    """`couple_checkins` of a couple from `uow.get_couple` whose partners' names are known."""
+    """The counselor's view of a couple from `uow.get_couple` whose partners' names are known:
+    both partners' check-ins and exercise reflections, newest first."""
     rows = uow.session.scalars(
         select(CheckIn)
         .where(CheckIn.couple_id == couple.id)

@@ -284,14 +284,6 @@ def record_of(session: Session, couple: Couple) -> CoupleRecord:
     )
 
 
-def get_couple_record(uow: CounselorWork, couple_id: int) -> CoupleRecord:
-    """The couple's record; the first view in a while is written to the audit trail."""
-    couple = uow.get_couple(couple_id)
-    record = record_of(uow.session, couple)
-    audit_view(uow, couple)
-    return record
-
-
 def audit_view(uow: CounselorWork, couple: Couple) -> dt.datetime:
     """Write the counselor's view of a couple to the audit trail, unless one is already there
     from the last VIEW_AUDIT_WINDOW; returns when the latest such view was written.

@@ -22,7 +22,7 @@ from trustcare.identity import PartnerActor
 from trustcare.links import CHECKIN_PATH, checkin_url, hash_token, looks_like_token, new_token
 from trustcare.models import CheckinLink, Couple, Partner, Practice, utcnow
 from trustcare.practice_settings import PracticeSettings, SmtpSettings
-from trustcare.services.couples import PartnerView, partner_views
+from trustcare.services.couples import PartnerView
 from trustcare.services.errors import (
     EmailNotSent,
     LinkNotUsable,
@@ -254,16 +254,11 @@ def revoke_links(uow: CounselorWork, couple_id: int, partner_id: int) -> int:
     return result.rowcount or 0
 
 
-def link_states(uow: CounselorWork, couple_id: int) -> list[LinkState]:
-    """Each partner's newest link and its state."""
-    couple = uow.get_couple(couple_id)
-    return link_states_of(uow, couple, partner_views(uow.session, couple))
-
-
 def link_states_of(
     uow: CounselorWork, couple: Couple, partners: Sequence[PartnerView]
 ) -> list[LinkState]:
-    """`link_states` of a couple from `uow.get_couple` whose partners are known, in one query."""
+    """Each partner's newest link and its state, for a couple from `uow.get_couple` whose
+    partners are known, in one query."""
     now = utcnow()
     links = uow.session.scalars(
         select(CheckinLink)
@@ -437,13 +432,6 @@ def _open_live_link(factory: sessionmaker[Session], token: str, refuse) -> Partn
     # The wait happens after the connection went back to the pool.
     log.info("check-in link refused")
     raise refuse()
-
-
-def link_still_usable(factory: sessionmaker[Session], actor: PartnerActor) -> bool:
-    """Re-checked on every client run, so revoking a link ends an open page too."""
-    with UnitOfWork(factory) as uow:
-        link = uow.session.get(CheckinLink, actor.link_id)
-        return link is not None and link.revoked_at is None and link.expires_at > utcnow()
 
 
 SMTP_TIMEOUT_SECONDS = 15
