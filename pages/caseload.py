@@ -4,7 +4,7 @@ import pyarrow as pa
 import streamlit as st
 
 from trustcare import charts
-from trustcare.services import couples, progress
+from trustcare.services import caseloads, couples
 from trustcare.services.errors import ServiceError
 from trustcare.ui import state
 from trustcare.ui.chart import show_chart
@@ -27,7 +27,7 @@ search = search_col.text_input("Search by couple label or partner name")
 
 page_number = st.session_state.get("caseload_page", 1)
 with context.work(actor) as uow:
-    caseload = progress.caseload_view(
+    caseload = caseloads.caseload_view(
         uow,
         context.catalog(),
         status=None if status == "all" else status,
@@ -91,7 +91,7 @@ else:
 
 if rows and st.toggle("Show where each couple stands (current score against change)"):
     with context.work(actor) as uow:
-        overview = progress.caseload_overview(
+        overview = caseloads.caseload_overview(
             uow, context.catalog(), [row.couple_id for row in rows]
         )
     show_chart(charts.caseload_figure(overview), key="caseload_overview")

@@ -121,7 +121,7 @@ def reindex(database_url: str | None) -> None:
 
     from trustcare.catalog import get_catalog
     from trustcare.models import Couple
-    from trustcare.services.progress import store_standings
+    from trustcare.services.standings import store_standings
 
     factory = _ready_factory(database_url)
     with factory() as session:

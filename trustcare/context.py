@@ -21,7 +21,7 @@ from trustcare.db import (
     upgrade,
 )
 from trustcare.identity import Actor, PartnerActor
-from trustcare.services.progress import store_standings
+from trustcare.services.standings import store_standings
 from trustcare.services.uow import CounselorWork, PartnerWork
 from trustcare.settings import Settings
 

@@ -12,7 +12,16 @@ from tests.couple_parts import shown_alerts, shown_links
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
 from trustcare.models import AlertAcknowledgement, AuditEvent, CheckIn, CoupleStanding
-from trustcare.services import admin, checkins, couples, overview, progress
+from trustcare.services import (
+    admin,
+    agendas,
+    caseloads,
+    checkins,
+    couples,
+    overview,
+    progress,
+    standings,
+)
 from trustcare.services.errors import CoupleNotFound, InvalidInput, NotFound, PermissionDenied
 from trustcare.services.uow import PartnerWork
 
@@ -52,7 +61,7 @@ def test_acknowledging_hides_an_alert_until_something_new_happens(practice, lena
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
     with practice.work(practice.admin) as uow:
         alert = shown_alerts(uow, practice.admins_couple)[0]
-        progress.acknowledge_alert(uow, practice.admins_couple, alert.key, "Phoned Lena.")
+        agendas.acknowledge_alert(uow, practice.admins_couple, alert.key, "Phoned Lena.")
     assert "safety" not in kinds(practice, practice.admins_couple)
     check_in(practice, lena, "s2", **{"felt-unsafe": 1})
     assert kinds(practice, practice.admins_couple).count("safety") == 1
@@ -62,7 +71,7 @@ def test_an_acknowledgement_stores_who_and_when_and_is_audited(practice, lena):
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
     with practice.work(practice.admin) as uow:
         alert = shown_alerts(uow, practice.admins_couple)[0]
-        progress.acknowledge_alert(uow, practice.admins_couple, alert.key, "Phoned Lena.")
+        agendas.acknowledge_alert(uow, practice.admins_couple, alert.key, "Phoned Lena.")
     with practice.factory() as session:
         stored = session.scalars(select(AlertAcknowledgement)).one()
         audited = session.scalars(
@@ -82,7 +91,7 @@ def test_a_counselor_cannot_read_or_acknowledge_another_counselors_alerts(practi
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
         shown_alerts(uow, practice.admins_couple)
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
-        progress.acknowledge_alert(uow, practice.admins_couple, "safety:1")
+        agendas.acknowledge_alert(uow, practice.admins_couple, "safety:1")
     with practice.work(practice.counselor) as uow, pytest.raises(CoupleNotFound):
         overview.couple_overview(uow, get_catalog(), practice.admins_couple, overview.AGENDA)
     with practice.work(practice.admin) as uow:
@@ -93,7 +102,7 @@ def test_a_counselor_cannot_read_or_acknowledge_another_counselors_alerts(practi
         progress.progress_page(uow, get_catalog(), practice.admins_couple)
     with practice.work(practice.counselor) as uow:
         assert (
-            progress.caseload_alerts(uow, get_catalog(), [practice.admins_couple]).by_couple == {}
+            caseloads.caseload_alerts(uow, get_catalog(), [practice.admins_couple]).by_couple == {}
         )
 
 
@@ -104,7 +113,7 @@ def test_the_caseload_puts_urgent_couples_first(practice, lena):
         )
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
     with practice.work(practice.admin) as uow:
-        found = progress.caseload_alerts(uow, get_catalog(), [calm, practice.admins_couple])
+        found = caseloads.caseload_alerts(uow, get_catalog(), [calm, practice.admins_couple])
     ordered = sorted([calm, practice.admins_couple], key=found.rank)
     assert ordered == [practice.admins_couple, calm]
     assert found.badge(practice.admins_couple).startswith("1 urgent")
@@ -125,7 +134,7 @@ def test_a_safety_alert_is_not_acknowledged_without_a_note_of_what_was_done(prac
     with practice.work(practice.admin) as uow:
         alert = shown_alerts(uow, practice.admins_couple)[0]
         with pytest.raises(InvalidInput) as refused:
-            progress.acknowledge_alert(uow, practice.admins_couple, alert.key, note)
+            agendas.acknowledge_alert(uow, practice.admins_couple, alert.key, note)
     assert "what was done" in refused.value.problems["note"]
     assert "safety" in kinds(practice, practice.admins_couple)
 
@@ -134,13 +143,13 @@ def test_the_counselor_who_acknowledged_an_alert_can_undo_it_and_it_is_audited(p
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
     with practice.work(practice.admin) as uow:
         alert = shown_alerts(uow, practice.admins_couple)[0]
-        progress.acknowledge_alert(uow, practice.admins_couple, alert.key, "Phoned Lena.")
+        agendas.acknowledge_alert(uow, practice.admins_couple, alert.key, "Phoned Lena.")
     shown = agenda(practice, practice.admins_couple).acknowledged
     assert [(a.title, a.note, a.by, a.may_undo) for a in shown] == [
         ("Safety answer", "Phoned Lena.", "Ada Fictional", True)
     ]
     with practice.work(practice.admin) as uow:
-        progress.undo_acknowledgement(uow, practice.admins_couple, shown[0].id)
+        agendas.undo_acknowledgement(uow, practice.admins_couple, shown[0].id)
     assert "safety" in kinds(practice, practice.admins_couple)
     assert agenda(practice, practice.admins_couple).acknowledged == []
     with practice.factory() as session:
@@ -154,7 +163,7 @@ def test_another_counselor_cannot_undo_an_acknowledgement_after_a_handover(pract
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
     with practice.work(practice.admin) as uow:
         alert = shown_alerts(uow, practice.admins_couple)[0]
-        progress.acknowledge_alert(uow, practice.admins_couple, alert.key, "Phoned Lena.")
+        agendas.acknowledge_alert(uow, practice.admins_couple, alert.key, "Phoned Lena.")
         admin.hand_over_couple(uow, practice.admins_couple, practice.counselor.counselor_id)
     with practice.work(practice.counselor) as uow:
         shown = overview.couple_overview(
@@ -162,9 +171,9 @@ def test_another_counselor_cannot_undo_an_acknowledgement_after_a_handover(pract
         ).agenda.acknowledged
     assert [a.may_undo for a in shown] == [False]
     with practice.work(practice.counselor) as uow, pytest.raises(PermissionDenied):
-        progress.undo_acknowledgement(uow, practice.admins_couple, shown[0].id)
+        agendas.undo_acknowledgement(uow, practice.admins_couple, shown[0].id)
     with practice.work(practice.counselor) as uow, pytest.raises(NotFound):
-        progress.undo_acknowledgement(uow, practice.admins_couple, 2**40)
+        agendas.undo_acknowledgement(uow, practice.admins_couple, 2**40)
 
 
 def test_a_check_in_sent_after_todays_session_is_new_on_the_agenda(practice, lena):
@@ -251,8 +260,8 @@ def test_the_caseload_view_pages_through_couples_most_urgent_first(practice, len
             )
     check_in(practice, lena, "s1", **{"felt-unsafe": 1})
     with practice.work(practice.admin) as uow:
-        first = progress.caseload_view(uow, get_catalog(), page=1, page_size=2)
-        last = progress.caseload_view(uow, get_catalog(), page=2, page_size=2)
+        first = caseloads.caseload_view(uow, get_catalog(), page=1, page_size=2)
+        last = caseloads.caseload_view(uow, get_catalog(), page=2, page_size=2)
     assert [r.label for r in first.rows] == ["Rivera", "Aardvark"]
     assert [r.label for r in last.rows] == ["Badger", "Coyote"]
     assert (first.matching, first.pages, first.total) == (4, 2, 4)
@@ -261,14 +270,14 @@ def test_the_caseload_view_pages_through_couples_most_urgent_first(practice, len
 
 def test_the_caseload_view_only_lists_the_counselors_own_couples(practice):
     with practice.work(practice.counselor) as uow:
-        view = progress.caseload_view(uow, get_catalog())
+        view = caseloads.caseload_view(uow, get_catalog())
     assert [r.label for r in view.rows] == ["Okafor"]
 
 
 def test_caseload_view_statements_do_not_grow_with_the_caseload(practice, count_statements):
     def view_caseload() -> None:
         with practice.work(practice.admin) as uow:
-            progress.caseload_view(uow, get_catalog(), page_size=5)
+            caseloads.caseload_view(uow, get_catalog(), page_size=5)
 
     def statements() -> int:
         return count_statements(view_caseload)
@@ -286,7 +295,7 @@ def test_caseload_view_statements_do_not_grow_with_the_caseload(practice, count_
 
 def caseload_labels(practice, **view) -> list[str]:
     with practice.work(practice.admin) as uow:
-        return [r.label for r in progress.caseload_view(uow, get_catalog(), **view).rows]
+        return [r.label for r in caseloads.caseload_view(uow, get_catalog(), **view).rows]
 
 
 def stored_standings(practice) -> dict[int, tuple]:
@@ -330,7 +339,7 @@ def test_standings_are_evaluated_again_when_the_alert_rules_change(practice, mon
     caseload_labels(practice)
     before = stored_rules()
     assert len(before) == 1
-    monkeypatch.setattr(progress, "STANDING_RULES_VERSION", progress.STANDING_RULES_VERSION + 1)
+    monkeypatch.setattr(standings, "STANDING_RULES_VERSION", standings.STANDING_RULES_VERSION + 1)
     caseload_labels(practice)
     after = stored_rules()
     assert len(after) == 1 and after != before
@@ -338,9 +347,9 @@ def test_standings_are_evaluated_again_when_the_alert_rules_change(practice, mon
 
 def test_one_counselors_caseload_view_stores_no_standing_for_another_counselors_couples(practice):
     with practice.work(practice.counselor) as uow:
-        progress.caseload_view(uow, get_catalog())
+        caseloads.caseload_view(uow, get_catalog())
     with practice.work(practice.counselor) as uow:
-        own = {r.couple_id for r in progress.caseload_view(uow, get_catalog()).rows}
+        own = {r.couple_id for r in caseloads.caseload_view(uow, get_catalog()).rows}
     assert set(stored_standings(practice)) == own
 
 
@@ -382,7 +391,7 @@ def test_the_progress_page_hands_back_what_it_showed_until_something_changes(
 
 def rivera_row(practice):
     with practice.work(practice.admin) as uow:
-        rows = progress.caseload_view(uow, get_catalog()).rows
+        rows = caseloads.caseload_view(uow, get_catalog()).rows
     [row] = [r for r in rows if r.couple_id == practice.admins_couple]
     return row.partners, row.sessions, row.last_session
 
@@ -405,9 +414,9 @@ def test_the_caseload_row_follows_a_new_session_and_renamed_partners(practice):
 def test_the_caseload_overview_only_places_the_counselors_own_couples(practice, lena):
     check_in(practice, lena, "s1")
     with practice.work(practice.admin) as uow:
-        own = progress.caseload_overview(uow, get_catalog(), [practice.admins_couple])
+        own = caseloads.caseload_overview(uow, get_catalog(), [practice.admins_couple])
     with practice.work(practice.counselor) as uow:
-        other = progress.caseload_overview(uow, get_catalog(), [practice.admins_couple])
+        other = caseloads.caseload_overview(uow, get_catalog(), [practice.admins_couple])
     assert list(own["couple"]) == ["Rivera"]
     assert other.empty
 
@@ -417,7 +426,7 @@ def test_a_warm_caseload_skips_the_search_for_stale_rows_until_a_couple_changes(
 ):
     def view() -> None:
         with practice.work(practice.admin) as uow:
-            progress.caseload_view(uow, get_catalog())
+            caseloads.caseload_view(uow, get_catalog())
 
     view()  # stores every couple's row and remembers the caseload as fresh
     warm = count_statements(view)
@@ -431,7 +440,7 @@ def test_a_warm_caseload_skips_the_search_for_stale_rows_until_a_couple_changes(
 def test_a_handed_over_couple_moves_between_caseloads_sorted_from_stored_rows(practice):
     def labels(actor) -> list[str]:
         with practice.work(actor) as uow:
-            return [r.label for r in progress.caseload_view(uow, get_catalog()).rows]
+            return [r.label for r in caseloads.caseload_view(uow, get_catalog()).rows]
 
     before_admin, before_counselor = labels(practice.admin), labels(practice.counselor)
     assert "Rivera" in before_admin and "Rivera" not in before_counselor
@@ -444,7 +453,7 @@ def test_a_handed_over_couple_moves_between_caseloads_sorted_from_stored_rows(pr
 def test_a_paused_couple_leaves_the_active_list_and_shows_under_paused(practice):
     def labels(status) -> list[str]:
         with practice.work(practice.admin) as uow:
-            view = progress.caseload_view(uow, get_catalog(), status=status)
+            view = caseloads.caseload_view(uow, get_catalog(), status=status)
         return [r.label for r in view.rows]
 
     assert "Rivera" in labels("active")

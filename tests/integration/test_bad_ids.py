@@ -14,6 +14,7 @@ from tests.couple_parts import shown_assignments, shown_checkins, shown_links
 from trustcare.catalog import get_catalog
 from trustcare.services import (
     admin,
+    agendas,
     assignments,
     couples,
     export,
@@ -48,7 +49,7 @@ CALLS = {
     "assignment status": lambda uow, p, bad: assignments.set_status(
         uow, p.admins_couple, bad, "completed"
     ),
-    "undo an acknowledgement": lambda uow, p, bad: progress.undo_acknowledgement(
+    "undo an acknowledgement": lambda uow, p, bad: agendas.undo_acknowledgement(
         uow, p.admins_couple, bad
     ),
     "hand over to": lambda uow, p, bad: admin.hand_over_couple(uow, p.admins_couple, bad),

@@ -9,7 +9,7 @@ import pytest
 from tests.couple_parts import shown_links
 from trustcare.catalog import clear_catalog_cache, get_catalog
 from trustcare.identity import PartnerActor
-from trustcare.services import assignments, checkins, couples, overview, progress
+from trustcare.services import agendas, assignments, checkins, couples, overview
 from trustcare.services.errors import CoupleNotFound
 from trustcare.services.uow import PartnerWork
 
@@ -173,7 +173,7 @@ CHANGES = {
         lambda uow, cid: assignments.assign_module(uow, get_catalog(), cid, "healthy-boundaries")
     ),
     "an alert acknowledged": as_admin(
-        lambda uow, cid: progress.acknowledge_alert(uow, cid, "no_checkin:1")
+        lambda uow, cid: agendas.acknowledge_alert(uow, cid, "no_checkin:1")
     ),
 }
 

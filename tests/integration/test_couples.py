@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from tests.couple_parts import shown_record
 from trustcare.catalog import get_catalog
 from trustcare.models import AuditEvent, Couple, Partner
-from trustcare.services import couples, progress
+from trustcare.services import caseloads, couples
 from trustcare.services.errors import CoupleNotFound, InvalidInput
 
 TODAY = dt.date.today()
@@ -71,7 +71,7 @@ def test_search_takes_wildcards_and_control_characters_as_plain_text(practice, s
             uow, "100% committed", [couples.PartnerInput("Ada"), couples.PartnerInput("Bo")]
         )
         found = [r.label for r in couples.list_caseload(uow, search=search).rows]
-        view = progress.caseload_view(uow, get_catalog(), search=search)
+        view = caseloads.caseload_view(uow, get_catalog(), search=search)
     expected = ["100% committed"] if search in ("100%", "%") else []
     assert found == expected
     assert [r.label for r in view.rows] == expected

@@ -25,7 +25,16 @@ from trustcare.models import (
     Partner,
 )
 from trustcare.revisions import couple_owned_classes
-from trustcare.services import admin, assignments, checkins, couples, links, overview, progress
+from trustcare.services import (
+    admin,
+    agendas,
+    assignments,
+    caseloads,
+    checkins,
+    couples,
+    links,
+    overview,
+)
 from trustcare.services.uow import PartnerWork
 
 TODAY = dt.date.today()
@@ -120,7 +129,7 @@ def _acknowledge(practice):
         alert = shown_alerts(uow, practice.admins_couple)[0]
     before = _revisions(practice)
     with practice.work(practice.admin) as uow:
-        progress.acknowledge_alert(
+        agendas.acknowledge_alert(
             uow, practice.admins_couple, alert.key, "Called Lena; she is safe tonight."
         )
     return before
@@ -196,7 +205,7 @@ def test_a_hand_over_raises_both_counselors_caseload_revisions(practice):
 
 def _caseload(practice, actor) -> list[str]:
     with practice.work(actor) as uow:
-        view = progress.caseload_view(uow, get_catalog(), status=None)
+        view = caseloads.caseload_view(uow, get_catalog(), status=None)
     return sorted(row.label for row in view.rows)
 
 

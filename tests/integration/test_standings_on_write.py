@@ -15,12 +15,12 @@ from trustcare.catalog import get_catalog
 from trustcare.cli import main
 from trustcare.identity import PartnerActor
 from trustcare.models import Couple, CoupleStanding
-from trustcare.services import checkins, couples, progress
+from trustcare.services import caseloads, checkins, couples, standings
 from trustcare.services.uow import CounselorWork, PartnerWork
 
 
 def _hook(session, couple_ids):
-    progress.store_standings(session, get_catalog(), couple_ids)
+    standings.store_standings(session, get_catalog(), couple_ids)
 
 
 def _standing(practice, couple_id):
@@ -45,7 +45,7 @@ def test_a_check_in_stores_the_couples_fresh_standing_in_its_transaction(practic
 
 def test_after_a_write_the_caseload_reads_without_writing(practice, engine):
     with CounselorWork(practice.factory, practice.admin, on_commit=_hook) as uow:
-        progress.caseload_view(uow, get_catalog())  # every row stored once
+        caseloads.caseload_view(uow, get_catalog())  # every row stored once
     with CounselorWork(practice.factory, practice.admin, on_commit=_hook) as uow:
         couples.log_session(uow, practice.admins_couple, dt.date.today(), "")
     writes = []
@@ -57,7 +57,7 @@ def test_after_a_write_the_caseload_reads_without_writing(practice, engine):
     event.listen(engine, "before_cursor_execute", seen)
     try:
         with CounselorWork(practice.factory, practice.admin) as uow:
-            view = progress.caseload_view(uow, get_catalog())
+            view = caseloads.caseload_view(uow, get_catalog())
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert writes == []

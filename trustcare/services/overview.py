@@ -11,11 +11,11 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from trustcare.content_catalog import Catalog
+from trustcare.services.agendas import CoupleAgenda, couple_agenda
 from trustcare.services.assignments import AssignmentView, assignments_of
 from trustcare.services.checkins import CoupleCheckins, checkins_of
 from trustcare.services.couples import CoupleRecord, audit_view, record_of
 from trustcare.services.links import LinkState, link_states_of
-from trustcare.services.progress import CoupleAgenda, couple_agenda
 from trustcare.services.uow import CounselorWork
 
 AGENDA = "agenda"

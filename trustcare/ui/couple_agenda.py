@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from trustcare.services import progress
+from trustcare.services import agendas
 from trustcare.services.errors import ServiceError
 from trustcare.ui.forms import show_problems
 from trustcare.ui.text import escape_markdown
@@ -23,7 +23,7 @@ ICONS = {
 }
 
 
-def show(context, actor, record, agenda: progress.CoupleAgenda) -> None:
+def show(context, actor, record, agenda: agendas.CoupleAgenda) -> None:
     if agenda.alerts:
         st.subheader("Alerts")
     for alert in agenda.alerts:
@@ -67,7 +67,7 @@ def _acknowledge_with_note(context, actor, record, alert, box) -> None:
 def _acknowledge(context, actor, record, alert_key: str, note: str) -> None:
     try:
         with context.work(actor) as uow:
-            progress.acknowledge_alert(uow, record.id, alert_key, note)
+            agendas.acknowledge_alert(uow, record.id, alert_key, note)
     except ServiceError as error:
         show_problems(error)
         return
@@ -93,7 +93,7 @@ def _acknowledged(context, actor, record, acknowledged) -> None:
             ):
                 try:
                     with context.work(actor) as uow:
-                        progress.undo_acknowledgement(uow, record.id, done.id)
+                        agendas.undo_acknowledgement(uow, record.id, done.id)
                 except ServiceError as error:
                     show_problems(error)
                 else:

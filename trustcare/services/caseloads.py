@@ -1,0 +1,283 @@
+"""The caseload: every couple of the counselor in urgency order, one page at a time, from the
+stored caseload rows; and where the listed couples stand, for the caseload's chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import pandas as pd
+from sqlalchemy import func, or_, select
+
+from trustcare import alerts as alert_rules
+from trustcare.content_catalog import Catalog
+from trustcare.models import (
+    Counselor,
+    Couple,
+    CoupleStanding,
+    utcnow,
+)
+from trustcare.practice_settings import PracticeSettings
+from trustcare.services import couples as couple_service
+from trustcare.services.derived import database_of, derived
+from trustcare.services.links import practice_settings
+from trustcare.services.standings import (
+    _standing_rows,
+    _write_standings,
+    alert_counts,
+    rules_key,
+    standings_of,
+)
+from trustcare.services.uow import CounselorWork
+
+
+@dataclass(frozen=True)
+class CaseloadAlerts:
+    by_couple: dict[int, list[alert_rules.Alert]]
+    overview_rows: list[dict] = field(repr=False)
+
+    @cached_property
+    def overview(self) -> pd.DataFrame:
+        """couple_id, couple, current, change, alert: built only when the chart is drawn."""
+        return pd.DataFrame(
+            self.overview_rows, columns=["couple_id", "couple", "current", "change", "alert"]
+        )
+
+    def badge(self, couple_id: int) -> str:
+        return _badge(*alert_counts(self.by_couple.get(couple_id, [])))
+
+    def rank(self, couple_id: int) -> tuple[int, int]:
+        return alert_rules.urgency_rank(self.by_couple.get(couple_id, []))
+
+
+def _badge(urgent: int, attention: int) -> str:
+    """The caseload's alerts column: "1 urgent, 2 to review", or nothing."""
+    parts = [f"{urgent} urgent"] if urgent else []
+    parts += [f"{attention} to review"] if attention else []
+    return ", ".join(parts)
+
+
+def caseload_alerts(
+    uow: CounselorWork, catalog: Catalog, couple_ids: list[int], now: dt.datetime | None = None
+) -> CaseloadAlerts:
+    """Alerts and the current-versus-change overview for the counselor's listed couples."""
+    couples = list(uow.session.scalars(uow.couples().where(Couple.id.in_(couple_ids))))
+    return _caseload_alerts(uow, catalog, couples, now or utcnow())
+
+
+def _caseload_alerts(
+    uow: CounselorWork, catalog: Catalog, couples: list[Couple], now: dt.datetime
+) -> CaseloadAlerts:
+    standings = standings_of(uow, catalog, couples, now)
+    rows = []
+    for couple in couples:
+        standing = standings[couple.id]
+        if standing.current is None:
+            continue
+        level = "none"
+        if any(a.severity == "urgent" for a in standing.alerts):
+            level = "urgent"
+        elif standing.alerts:
+            level = "attention"
+        rows.append(
+            {
+                "couple_id": couple.id,
+                "couple": couple.label,
+                "current": standing.current,
+                "change": standing.change,
+                "alert": level,
+            }
+        )
+    return CaseloadAlerts({cid: list(s.alerts) for cid, s in standings.items()}, rows)
+
+
+@dataclass(frozen=True)
+class CaseloadView:
+    """One page of the caseload, most urgent first, with the counts behind the filters."""
+
+    rows: list[couple_service.CaseloadRow]
+    alert_counts: dict[int, tuple[int, int]]  # couple id -> (urgent, to review)
+    counts: dict[str, int]
+    matching: int
+    page: int
+    pages: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def badge(self, couple_id: int) -> str:
+        return _badge(*self.alert_counts.get(couple_id, (0, 0)))
+
+
+def caseload_view(
+    uow: CounselorWork,
+    catalog: Catalog,
+    status: str | None = None,
+    search: str = "",
+    page: int = 1,
+    page_size: int = 50,
+    now: dt.datetime | None = None,
+) -> CaseloadView:
+    """The caseload page: urgency across every matching couple, details for one page of them.
+
+    Couples are sorted by their stored caseload rows in SQL and only one page is read, so the
+    statements and the work per run do not grow with the caseload; a row is evaluated again
+    only when the couple's data, the day or the alert rules changed (see CoupleStanding).
+    """
+    now = now or utcnow()
+    settings = practice_settings(uow.session, uow.actor.practice_id)
+    counts = {status_name: 0 for status_name in couple_service.COUPLE_STATUSES}
+    # The stored rows are counted too: a database recreated at the same address (a restore)
+    # may hold the same couples without their rows.
+    stored_rows = (
+        select(func.count())
+        .select_from(CoupleStanding)
+        .where(
+            CoupleStanding.counselor_id == uow.actor.counselor_id,
+            CoupleStanding.practice_id == uow.actor.practice_id,
+        )
+        .scalar_subquery()
+    )
+    # The counselor's caseload revision is a real counter (trustcare/revisions.py): any write
+    # to one of their couples, and any couple joining or leaving the caseload, raises it.
+    # With the counselor's creation time: a database restored at the same address may hold
+    # another counselor with the same id and revision.
+    me = Counselor.id == uow.actor.counselor_id
+    caseload_revision = select(Counselor.caseload_revision).where(me).scalar_subquery()
+    counselor_since = select(Counselor.created_at).where(me).scalar_subquery()
+    fingerprint = []
+    for status_name, couples_, revision, since, stored in uow.session.execute(
+        uow.couples()
+        .with_only_columns(
+            Couple.status, func.count(Couple.id), caseload_revision, counselor_since, stored_rows
+        )
+        .group_by(Couple.status)
+        .order_by(Couple.status)
+    ):
+        counts[status_name] = couples_
+        fingerprint.append((status_name, couples_, revision, since, stored))
+    _refresh_standings(uow, catalog, now, settings, tuple(fingerprint))
+    matching = couple_service.caseload_filter(uow, status, search)
+    if search.strip():
+        count = uow.session.scalar(
+            select(func.count()).select_from(matching.with_only_columns(Couple.id).subquery())
+        )
+    else:
+        count = counts.get(status, 0) if status is not None else sum(counts.values())
+    pages = max(1, -(-count // page_size))
+    page = min(max(1, page), pages)
+    statement = matching.with_only_columns(
+        Couple.id,
+        Couple.label,
+        Couple.status,
+        CoupleStanding.partners,
+        CoupleStanding.sessions,
+        CoupleStanding.last_session,
+        CoupleStanding.urgent,
+        CoupleStanding.attention,
+    ).join(CoupleStanding, CoupleStanding.couple_id == Couple.id)
+    # The couple's own columns decide what is listed; the stored copies (fresh, see above)
+    # let the database walk an index in urgency order and stop after one page.
+    statement = statement.where(
+        CoupleStanding.counselor_id == uow.actor.counselor_id,
+        CoupleStanding.practice_id == uow.actor.practice_id,
+    )
+    if status:
+        statement = statement.where(CoupleStanding.status == status)
+    shown = uow.session.execute(
+        statement.order_by(
+            CoupleStanding.sort_key, CoupleStanding.label_key, CoupleStanding.couple_id
+        )
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    return CaseloadView(
+        rows=[
+            couple_service.CaseloadRow(
+                couple_id=row.id,
+                label=row.label,
+                partners=row.partners,
+                status=row.status,
+                sessions=row.sessions,
+                last_session=row.last_session,
+            )
+            for row in shown
+        ],
+        alert_counts={row.id: (row.urgent, row.attention) for row in shown},
+        counts=counts,
+        matching=count,
+        page=page,
+        pages=pages,
+    )
+
+
+def caseload_overview(
+    uow: CounselorWork, catalog: Catalog, couple_ids: list[int], now: dt.datetime | None = None
+) -> pd.DataFrame:
+    """Where the listed couples (the counselor's own only) stand: couple_id, couple, current,
+    change, alert; for the caseload's chart, drawn only when asked for."""
+    return caseload_alerts(uow, catalog, couple_ids, now).overview
+
+
+def _refresh_standings(
+    uow: CounselorWork,
+    catalog: Catalog,
+    now: dt.datetime,
+    settings: PracticeSettings,
+    fingerprint: tuple,
+) -> None:
+    """Evaluate and store the caseload row of every couple of the counselor's whose stored one
+    is missing or stale; skipped while the caseload's fingerprint shows no change."""
+    today = now.date()
+    rules = rules_key(catalog, settings)
+    # Every stored row of this caseload was fresh for this state (services/derived.py): the
+    # counselor's caseload revision is a real counter, raised by every change to one of their
+    # couples and by a couple joining or leaving (a sum of versions and ids once stood in for
+    # it, and a swap of couples between two counselors left the sum unchanged).
+    caseload = (
+        "fresh caseload",
+        database_of(uow.session),
+        uow.actor.practice_id,
+        uow.actor.counselor_id,
+    )
+    if derived.get((*caseload, fingerprint, today, rules)):
+        return
+    stale = uow.session.execute(
+        uow.couples()
+        .with_only_columns(
+            Couple.id,
+            Couple.label,
+            Couple.created_at,
+            Couple.revision,
+            Couple.status,
+            Couple.counselor_id,
+            Couple.practice_id,
+            Couple.label_key,
+            CoupleStanding.counselor_id.label("stored_for"),
+        )
+        .outerjoin(CoupleStanding, CoupleStanding.couple_id == Couple.id)
+        .where(
+            or_(
+                CoupleStanding.couple_id.is_(None),
+                CoupleStanding.revision != Couple.revision,
+                CoupleStanding.evaluated_on != today,
+                CoupleStanding.rules_key != rules,
+                CoupleStanding.counselor_id != Couple.counselor_id,
+                CoupleStanding.practice_id != Couple.practice_id,
+                CoupleStanding.status != Couple.status,
+                CoupleStanding.label_key != Couple.label_key,
+            )
+        )
+    ).all()
+    if not stale:
+        derived.put((*caseload, fingerprint, today, rules), True)
+        return
+    _write_standings(uow.session, _standing_rows(uow.session, catalog, stale, now, settings))
+    uow.commit()
+    # Every row is fresh now; the stored rows counted in the fingerprint grew by those that
+    # were missing or filed under another counselor (a hand-over).
+    added = sum(1 for couple in stale if couple.stored_for != uow.actor.counselor_id)
+    now_stored = tuple((*entry[:-1], entry[-1] + added) for entry in fingerprint)
+    derived.put((*caseload, now_stored, today, rules), True)

@@ -1,0 +1,357 @@
+"""Where each couple stands: its unacknowledged alerts and scores, evaluated from its data,
+and its caseload row (CoupleStanding), stored with every write and by `trustcare reindex`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from trustcare import alerts as alert_rules
+from trustcare.content_catalog import Catalog
+from trustcare.content_schema import ContentNotFound, Measure
+from trustcare.models import (
+    AlertAcknowledgement,
+    Assignment,
+    CheckIn,
+    CounselingSession,
+    Couple,
+    CoupleStanding,
+    ExerciseProgress,
+    Partner,
+    utcnow,
+)
+from trustcare.practice_settings import PracticeSettings
+from trustcare.services.checkins import MEASURE_ID
+from trustcare.services.derived import catalog_key, couple_key, derived
+from trustcare.services.links import practice_settings
+from trustcare.services.uow import CounselorWork
+
+
+def trust_pulse(catalog: Catalog) -> Measure:
+    return catalog.measure(MEASURE_ID)
+
+
+def page_key(
+    uow: CounselorWork,
+    kind: str,
+    catalog: Catalog,
+    couple: Couple,
+    now: dt.datetime,
+    settings: PracticeSettings,
+) -> tuple:
+    """The key of a couple's page data: its data (revision), the day, the rules, the library."""
+    return couple_key(
+        uow.session,
+        couple,
+        kind,
+        now.date(),
+        rules_key(catalog, settings),
+        catalog_key(catalog),
+    )
+
+
+def assignment_points(
+    session: Session, catalog: Catalog, couple_ids: list[int]
+) -> dict[int, list[alert_rules.AssignmentPoint]]:
+    done: dict[int, dict[int, int]] = {}
+    for assignment_id, partner_id, count in session.execute(
+        select(ExerciseProgress.assignment_id, ExerciseProgress.partner_id, func.count())
+        .join(Assignment, Assignment.id == ExerciseProgress.assignment_id)
+        .where(Assignment.couple_id.in_(couple_ids))
+        .group_by(ExerciseProgress.assignment_id, ExerciseProgress.partner_id)
+    ):
+        done.setdefault(assignment_id, {})[partner_id] = count
+    points: dict[int, list[alert_rules.AssignmentPoint]] = {}
+    for a in session.scalars(select(Assignment).where(Assignment.couple_id.in_(couple_ids))):
+        try:
+            module = catalog.module(a.module_id, a.module_version)
+            title, count = module.title, len(module.exercises)
+        except ContentNotFound:
+            title, count = a.module_id, 0
+        points.setdefault(a.couple_id, []).append(
+            alert_rules.AssignmentPoint(
+                a.id,
+                title,
+                a.partner_id,
+                a.due_on,
+                a.status,
+                done.get(a.id, {}),
+                count,
+                a.assigned_at,
+            )
+        )
+    return points
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one couple stands: unacknowledged alerts, mean latest total, mean change."""
+
+    alerts: tuple[alert_rules.Alert, ...]
+    current: float | None
+    change: float | None
+
+
+def standings_of(
+    uow: CounselorWork,
+    catalog: Catalog,
+    couples: list[Couple],
+    now: dt.datetime,
+    settings: PracticeSettings | None = None,
+) -> dict[int, Standing]:
+    """Standings per couple; only couples whose data changed are evaluated again."""
+    if not couples:
+        return {}
+    measure = trust_pulse(catalog)
+    if settings is None:
+        settings = practice_settings(uow.session, uow.actor.practice_id)
+    rc = measure.reliable_change
+    context = ("standing", now.date(), settings.alerts.model_dump_json(), rc.sd, rc.reliability)
+    keys = {c.id: couple_key(uow.session, c, c.status, *context) for c in couples}
+    result: dict[int, Standing] = {}
+    stale = []
+    for couple in couples:
+        cached = derived.get(keys[couple.id])
+        if cached is None:
+            stale.append(couple)
+        else:
+            result[couple.id] = cached
+    if stale:
+        for couple_id, standing in _evaluate(uow.session, catalog, stale, now, settings).items():
+            derived.put(keys[couple_id], standing)
+            result[couple_id] = standing
+    return result
+
+
+def _evaluate(
+    session: Session,
+    catalog: Catalog,
+    couples: list[Couple],
+    now: dt.datetime,
+    settings: PracticeSettings,
+) -> dict[int, Standing]:
+    """Unacknowledged alerts and scores per couple, with a fixed number of statements."""
+    measure = trust_pulse(catalog)
+    couple_ids = [c.id for c in couples]
+    partners: dict[int, list[tuple[int, str]]] = {}
+    for couple_id, partner_id, name in session.execute(
+        select(Partner.couple_id, Partner.id, Partner.display_name)
+        .where(Partner.couple_id.in_(couple_ids))
+        .order_by(Partner.couple_id, Partner.position)
+    ):
+        partners.setdefault(couple_id, []).append((partner_id, name))
+    points: dict[int, list[alert_rules.CheckinPoint]] = {}
+    for couple_id, checkin_id, partner_id, when, total, overall, flagged in session.execute(
+        select(
+            CheckIn.couple_id,
+            CheckIn.id,
+            CheckIn.partner_id,
+            CheckIn.submitted_at,
+            CheckIn.total,
+            CheckIn.overall,
+            CheckIn.safety_flag,
+        )
+        .where(CheckIn.couple_id.in_(couple_ids))
+        .order_by(CheckIn.couple_id, CheckIn.submitted_at, CheckIn.id)
+    ):
+        points.setdefault(couple_id, []).append(
+            alert_rules.CheckinPoint(checkin_id, partner_id, when, total, overall, bool(flagged))
+        )
+    assignments = assignment_points(session, catalog, couple_ids)
+    acknowledged: dict[int, set[str]] = {}
+    for couple_id, key in session.execute(
+        select(AlertAcknowledgement.couple_id, AlertAcknowledgement.alert_key).where(
+            AlertAcknowledgement.couple_id.in_(couple_ids)
+        )
+    ):
+        acknowledged.setdefault(couple_id, set()).add(key)
+    rc = measure.reliable_change
+    result = {}
+    for couple in couples:
+        people = partners.get(couple.id, [])
+        data = alert_rules.CoupleData(
+            couple_id=couple.id,
+            label=couple.label,
+            partner_ids=tuple(pid for pid, _ in people),
+            partner_names=dict(people),
+            checkins=tuple(points.get(couple.id, ())),
+            assignments=tuple(assignments.get(couple.id, [])),
+            created_at=couple.created_at,
+            status=couple.status,
+        )
+        found = alert_rules.evaluate(data, rc.sd, rc.reliability, settings.alerts, now)
+        current, change = _current_and_change(data)
+        result[data.couple_id] = Standing(
+            tuple(alert_rules.filter_acknowledged(found, acknowledged.get(data.couple_id, set()))),
+            current,
+            change,
+        )
+    return result
+
+
+def _current_and_change(data: alert_rules.CoupleData) -> tuple[float | None, float | None]:
+    """Mean of the partners' latest totals, and mean change since each partner's first."""
+    firsts: dict[int, float] = {}
+    lasts: dict[int, float] = {}
+    for point in sorted(data.checkins, key=lambda p: p.submitted_at):
+        if point.total is None:
+            continue
+        firsts.setdefault(point.partner_id, point.total)
+        lasts[point.partner_id] = point.total
+    if not lasts:
+        return None, None
+    current = sum(lasts.values()) / len(lasts)
+    change = sum(lasts[p] - firsts[p] for p in lasts) / len(lasts)
+    return current, change
+
+
+def alert_counts(
+    alerts: list[alert_rules.Alert] | tuple[alert_rules.Alert, ...],
+) -> tuple[int, int]:
+    """(urgent, to review): the counts urgency_rank sorts by, as positive numbers."""
+    urgent, attention = alert_rules.urgency_rank(alerts)
+    return -urgent, -attention
+
+
+# Part of every standing's rules key: raise it when alerts.py changes what it finds, so stored
+# standings from before are evaluated again.
+STANDING_RULES_VERSION = 1
+
+
+STANDING_CHUNK = 500
+
+
+STANDING_COLUMNS = (
+    "revision",
+    "evaluated_on",
+    "rules_key",
+    "urgent",
+    "attention",
+    "sessions",
+    "last_session",
+    "partners",
+    "counselor_id",
+    "practice_id",
+    "status",
+    "label_key",
+    "sort_key",
+)
+
+
+def rules_key(catalog: Catalog, settings: PracticeSettings) -> str:
+    rc = trust_pulse(catalog).reliable_change
+    rules = f"{STANDING_RULES_VERSION}|{settings.alerts.model_dump_json()}|{rc.sd}|{rc.reliability}"
+    return hashlib.sha256(rules.encode()).hexdigest()
+
+
+def _standing_rows(
+    session: Session,
+    catalog: Catalog,
+    couples: Sequence,
+    now: dt.datetime,
+    settings: PracticeSettings,
+) -> list[dict]:
+    """The caseload rows of these couples (rows with the couple's columns), evaluated now."""
+    today = now.date()
+    rules = rules_key(catalog, settings)
+    standings = _evaluate(session, catalog, list(couples), now, settings)
+    ids = [c.id for c in couples]
+    stats = dict.fromkeys(ids, (0, None))
+    for couple_id, count, last in session.execute(
+        select(
+            CounselingSession.couple_id,
+            func.count(CounselingSession.id),
+            func.max(CounselingSession.held_on),
+        )
+        .where(CounselingSession.couple_id.in_(ids))
+        .group_by(CounselingSession.couple_id)
+    ):
+        stats[couple_id] = (count, last)
+    names: dict[int, list[str]] = {couple_id: [] for couple_id in ids}
+    for couple_id, name in session.execute(
+        select(Partner.couple_id, Partner.display_name)
+        .where(Partner.couple_id.in_(ids))
+        .order_by(Partner.couple_id, Partner.position)
+    ):
+        names[couple_id].append(name)
+    rows = []
+    for couple in couples:
+        urgent, attention = alert_counts(standings[couple.id].alerts)
+        rows.append(
+            {
+                "couple_id": couple.id,
+                "revision": couple.revision,
+                "evaluated_on": today,
+                "rules_key": rules,
+                "urgent": urgent,
+                "attention": attention,
+                "sessions": stats[couple.id][0],
+                "last_session": stats[couple.id][1],
+                "partners": " & ".join(names[couple.id]),
+                "counselor_id": couple.counselor_id,
+                "practice_id": couple.practice_id,
+                "status": couple.status,
+                "label_key": couple.label_key,
+                "sort_key": -(urgent * 1000 + attention),
+            }
+        )
+    return rows
+
+
+def _write_standings(session: Session, rows: list[dict]) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    for start in range(0, len(rows), STANDING_CHUNK):
+        statement = insert(CoupleStanding).values(rows[start : start + STANDING_CHUNK])
+        # Another process may have stored the same row meanwhile: the later write wins.
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[CoupleStanding.couple_id],
+                set_={name: statement.excluded[name] for name in STANDING_COLUMNS},
+            )
+        )
+
+
+_COUPLE_COLUMNS = (
+    Couple.id,
+    Couple.label,
+    Couple.created_at,
+    Couple.revision,
+    Couple.status,
+    Couple.counselor_id,
+    Couple.practice_id,
+    Couple.label_key,
+)
+
+
+def store_standings(
+    session: Session, catalog: Catalog, couple_ids: Iterable[int], now: dt.datetime | None = None
+) -> int:
+    """Evaluate and store the caseload rows of these couples, in the caller's transaction.
+
+    The unit of work calls it on commit for the couples it wrote (see AppContext.work), so the
+    caseload reads fresh rows without writing; `trustcare reindex` calls it for every couple
+    (a restored backup, new alert rules). Returns how many rows were stored.
+    """
+    now = now or utcnow()
+    ids = sorted(set(couple_ids))
+    stored = 0
+    for start in range(0, len(ids), STANDING_CHUNK):
+        couples = session.execute(
+            select(*_COUPLE_COLUMNS).where(Couple.id.in_(ids[start : start + STANDING_CHUNK]))
+        ).all()
+        by_practice: dict[int, list] = {}
+        for couple in couples:
+            by_practice.setdefault(couple.practice_id, []).append(couple)
+        for practice_id, group in by_practice.items():
+            settings = practice_settings(session, practice_id)
+            _write_standings(session, _standing_rows(session, catalog, group, now, settings))
+            stored += len(group)
+    return stored
