@@ -5,8 +5,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from trustcare.db import DatabaseError
-from trustcare.settings import SettingsError
 from trustcare.ui import state
 from trustcare.ui.text import escape_markdown
 
@@ -74,7 +72,7 @@ st.set_page_config(
 
 try:
     context = state.get_context()
-except (DatabaseError, SettingsError) as error:
+except state.StartupError as error:
     log.error("TrustCare cannot start: %s", error)
     st.title("TrustCare cannot start")
     st.error(f"{error}")

@@ -7,6 +7,7 @@ from trustcare.services import admin
 from trustcare.services.errors import ServiceError
 from trustcare.ui import state
 from trustcare.ui.forms import show_problems
+from trustcare.ui.text import escape_markdown
 
 NOTICE_KEY = "practice_settings_notice"
 context = state.get_context()
@@ -20,6 +21,11 @@ if notice := st.session_state.pop(NOTICE_KEY, None):
 with context.work(actor, read_only=True) as uow:
     view = admin.practice_settings(uow)
 current = view.settings
+if view.problem:
+    st.warning(
+        f"The defaults are shown: {escape_markdown(view.problem)}. "
+        "Saving this form stores a valid record again."
+    )
 
 with st.form("practice_settings"):
     st.subheader("Check-in links")

@@ -22,7 +22,7 @@ from trustcare.practice_settings import PracticeSettings, form_label
 from trustcare.services import accounts
 from trustcare.services.couples import CoupleRecord, record_of
 from trustcare.services.errors import CoupleNotFound, InvalidInput, NotFound
-from trustcare.services.uow import CounselorWork, row_id
+from trustcare.services.uow import CounselorWork, read_practice_settings, row_id
 from trustcare.services.validation import (
     EMAIL_PATTERN,
     clean_long_text,
@@ -87,6 +87,8 @@ class PracticeSettingsView:
 
     settings: PracticeSettings
     smtp_password_stored: bool
+    # What was wrong with the stored record, if the defaults are shown instead ("" if nothing).
+    problem: str = ""
 
 
 def _sign_in_kind(has_password: bool, sign_on_linked: bool) -> str:
@@ -337,17 +339,14 @@ def read_record_break_glass(uow: CounselorWork, couple_id: int, reason: str) -> 
 
 def _stored_settings(uow: CounselorWork) -> tuple[Practice, PracticeSettings]:
     practice = uow.session.get(Practice, uow.actor.practice_id)
-    try:
-        return practice, PracticeSettings.from_stored(practice.settings)
-    except ValidationError:
-        return practice, PracticeSettings()
+    return practice, read_practice_settings(uow.session, practice.id)[0]
 
 
 def practice_settings(uow: CounselorWork) -> PracticeSettingsView:
     uow.require_admin()
-    _, stored = _stored_settings(uow)
+    stored, problem = read_practice_settings(uow.session, uow.actor.practice_id)
     shown = stored.model_copy(update={"smtp": stored.smtp.model_copy(update={"password": ""})})
-    return PracticeSettingsView(shown, smtp_password_stored=bool(stored.smtp.password))
+    return PracticeSettingsView(shown, bool(stored.smtp.password), problem)
 
 
 def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -24,7 +24,6 @@ from trustcare.services import assignments as assignment_service
 from trustcare.services import couples as couple_service
 from trustcare.services.derived import derived
 from trustcare.services.errors import InvalidInput, NotFound, PermissionDenied
-from trustcare.services.links import practice_settings
 from trustcare.services.progress import module_title
 from trustcare.services.standings import page_key, standings_of
 from trustcare.services.uow import CounselorWork, row_id
@@ -191,7 +190,7 @@ def couple_agenda(
     are unchanged (services/derived.py).
     """
     now = now or utcnow()
-    settings = practice_settings(uow.session, uow.actor.practice_id)
+    settings = uow.practice_settings()
     key = page_key(uow, "agenda", catalog, couple, now, settings)
     return derived.get_or_build(
         key, lambda: _build_agenda(uow, catalog, couple, record, now, settings), keep=catalog

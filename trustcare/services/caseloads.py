@@ -21,7 +21,6 @@ from trustcare.models import (
 from trustcare.practice_settings import PracticeSettings
 from trustcare.services import couples as couple_service
 from trustcare.services.derived import database_of, derived
-from trustcare.services.links import practice_settings
 from trustcare.services.standings import (
     _standing_rows,
     _write_standings,
@@ -127,7 +126,7 @@ def caseload_view(
     only when the couple's data, the day or the alert rules changed (see CoupleStanding).
     """
     now = now or utcnow()
-    settings = practice_settings(uow.session, uow.actor.practice_id)
+    settings = uow.practice_settings()
     counts = {status_name: 0 for status_name in couple_service.COUPLE_STATUSES}
     # The stored rows are counted too: a database recreated at the same address (a restore)
     # may hold the same couples without their rows.

@@ -22,7 +22,6 @@ from trustcare.models import Assignment, CheckIn, Couple, ExerciseProgress, Part
 from trustcare.practice_settings import PracticeSettings
 from trustcare.scoring import score_answers
 from trustcare.services.errors import AssignmentNotFound, InvalidInput, StorageUnavailable
-from trustcare.services.links import practice_settings
 from trustcare.services.uow import CounselorWork, PartnerWork
 from trustcare.services.validation import clean_long_text
 
@@ -180,7 +179,7 @@ def _client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
     checkins_so_far = uow.session.scalar(
         select(func.count(CheckIn.id)).where(CheckIn.partner_id == uow.actor.partner_id)
     )
-    settings = practice_settings(uow.session, uow.actor.practice_id)
+    settings = uow.practice_settings()
     return ClientPage(
         partner.display_name,
         partner.share_scores_in_joint_sessions,
@@ -330,7 +329,7 @@ def _submit_checkin(
     idempotency_key: str,
 ) -> CheckinReceipt:
     """Store one check-in, exactly once per idempotency key, atomically with its audit event."""
-    settings: PracticeSettings = practice_settings(uow.session, uow.actor.practice_id)
+    settings: PracticeSettings = uow.practice_settings()
     problems: dict[str, str] = {}
     reflection = clean_long_text(reflection, "reflection", REFLECTION_MAX, problems)
     if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from trustcare.identity import PartnerActor
 from trustcare.links import CHECKIN_PATH, checkin_url, hash_token, looks_like_token, new_token
 from trustcare.models import CheckinLink, Couple, Partner, Practice, utcnow
-from trustcare.practice_settings import PracticeSettings, SmtpSettings
+from trustcare.practice_settings import SmtpSettings
 from trustcare.services.couples import PartnerView
 from trustcare.services.errors import (
     EmailNotSent,
@@ -29,7 +29,7 @@ from trustcare.services.errors import (
     PartnerNotFound,
     StorageUnavailable,
 )
-from trustcare.services.uow import CounselorWork, UnitOfWork, row_id
+from trustcare.services.uow import CounselorWork, UnitOfWork, read_practice_settings, row_id
 from trustcare.services.validation import EMAIL_PATTERN
 
 log = logging.getLogger(__name__)
@@ -54,11 +54,6 @@ class LinkState:
     expires_at: dt.datetime | None
     last_used_at: dt.datetime | None
     contact: str
-
-
-def practice_settings(session: Session, practice_id: int) -> PracticeSettings:
-    stored = session.scalar(select(Practice.settings).where(Practice.id == practice_id))
-    return PracticeSettings.from_stored(stored)
 
 
 def _partner_of(uow: CounselorWork, couple_id: int, partner_id: int) -> Partner:
@@ -88,7 +83,7 @@ def issue_link(
     partner = _partner_of(uow, couple_id, partner_id)
     if uow.once(submission, "link", uow.actor.practice_id) is not None:
         return None
-    settings = practice_settings(uow.session, uow.actor.practice_id)
+    settings = uow.practice_settings()
     now = utcnow()
     uow.session.execute(
         update(CheckinLink)
@@ -140,7 +135,7 @@ def issue_room_link(
     link on their own phone (`claim_room_link`). Their current personal link keeps working.
     """
     partner = _partner_of(uow, couple_id, partner_id)
-    settings = practice_settings(uow.session, uow.actor.practice_id)
+    settings = uow.practice_settings()
     link, token = _store_link(
         uow, couple_id, partner, dt.timedelta(minutes=ROOM_LINK_MINUTES), "room"
     )
@@ -203,7 +198,7 @@ def claim_room_link(factory: sessionmaker[Session], token: object) -> str:
                 raise LinkNotUsable()
             partner = uow.session.get(Partner, link.partner_id)
             couple = uow.session.get(Couple, partner.couple_id)
-            settings = practice_settings(uow.session, couple.practice_id)
+            settings = read_practice_settings(uow.session, couple.practice_id)[0]
             uow.session.execute(
                 update(CheckinLink)
                 .where(
@@ -476,7 +471,7 @@ def email_link(uow: CounselorWork, issued: IssuedLink, couple_id: int) -> str:
     and holds nothing clinical.
     """
     partner = _partner_of(uow, couple_id, issued.partner_id)
-    settings = practice_settings(uow.session, uow.actor.practice_id)
+    settings = uow.practice_settings()
     smtp = settings.smtp
     if not smtp.configured:
         raise EmailNotSent("No mail server is set up for this practice (admin: Practice settings).")

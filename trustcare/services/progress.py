@@ -26,7 +26,6 @@ from trustcare.models import (
 from trustcare.practice_settings import PracticeSettings
 from trustcare.scoring import reliable_change_threshold
 from trustcare.services.derived import derived
-from trustcare.services.links import practice_settings
 from trustcare.services.standings import page_key, standings_of, trust_pulse
 from trustcare.services.uow import CounselorWork
 from trustcare.timeline import session_numbers, utc_day
@@ -125,9 +124,7 @@ def _checkin_frame(
 def couple_progress(uow: CounselorWork, catalog: Catalog, couple_id: int) -> CoupleProgress:
     """Everything the progress charts and tables of one couple need, in six statements."""
     couple = uow.get_couple(couple_id)
-    return _couple_progress(
-        uow, catalog, couple, practice_settings(uow.session, uow.actor.practice_id)
-    )
+    return _couple_progress(uow, catalog, couple, uow.practice_settings())
 
 
 @dataclass(frozen=True)
@@ -149,7 +146,7 @@ def progress_page(
     """
     now = now or utcnow()
     couple = uow.get_couple(couple_id)
-    settings = practice_settings(uow.session, uow.actor.practice_id)
+    settings = uow.practice_settings()
 
     def build() -> ProgressPage:
         standing = standings_of(uow, catalog, [couple], now, settings)[couple.id]

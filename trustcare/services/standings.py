@@ -30,8 +30,7 @@ from trustcare.models import (
 from trustcare.practice_settings import PracticeSettings
 from trustcare.services.checkins import MEASURE_ID
 from trustcare.services.derived import catalog_key, couple_key, derived
-from trustcare.services.links import practice_settings
-from trustcare.services.uow import CounselorWork
+from trustcare.services.uow import CounselorWork, read_practice_settings
 
 
 def trust_pulse(catalog: Catalog) -> Measure:
@@ -111,7 +110,7 @@ def standings_of(
         return {}
     measure = trust_pulse(catalog)
     if settings is None:
-        settings = practice_settings(uow.session, uow.actor.practice_id)
+        settings = uow.practice_settings()
     rc = measure.reliable_change
     context = ("standing", now.date(), settings.alerts.model_dump_json(), rc.sd, rc.reliability)
     keys = {c.id: couple_key(uow.session, c, c.status, *context) for c in couples}
@@ -351,7 +350,7 @@ def store_standings(
         for couple in couples:
             by_practice.setdefault(couple.practice_id, []).append(couple)
         for practice_id, group in by_practice.items():
-            settings = practice_settings(session, practice_id)
+            settings = read_practice_settings(session, practice_id)[0]
             _write_standings(session, _standing_rows(session, catalog, group, now, settings))
             stored += len(group)
     return stored

@@ -10,12 +10,14 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from trustcare.identity import Actor, PartnerActor
-from trustcare.models import AuditEvent, Counselor, Couple, Submission, utcnow
+from trustcare.models import AuditEvent, Counselor, Couple, Practice, Submission, utcnow
+from trustcare.practice_settings import PracticeSettings, form_label
 from trustcare.revisions import touched_couples
 from trustcare.services.audit_actions import check_action
 from trustcare.services.errors import CoupleNotFound, PermissionDenied
@@ -38,6 +40,27 @@ def row_id(value: object) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ROW_ID:
         return value
     return None
+
+
+def read_practice_settings(session: Session, practice_id: int) -> tuple[PracticeSettings, str]:
+    """The one reader of a practice's settings: (settings, problem).
+
+    A stored record that no longer validates (a hand edit, an old release) gives the defaults
+    and a logged warning, never an error page: `problem` says what was wrong, for the admin's
+    settings page. The record's values are not logged (the SMTP password is among them).
+    """
+    stored = session.scalar(select(Practice.settings).where(Practice.id == practice_id))
+    try:
+        return PracticeSettings.from_stored(stored), ""
+    except ValidationError as error:
+        fields = sorted({".".join(str(part) for part in e["loc"]) for e in error.errors()})
+        log.warning(
+            "practice %s: stored settings are not valid (%s); using the defaults",
+            practice_id,
+            ", ".join(fields),
+        )
+        named = ", ".join(form_label(name) for name in fields)
+        return PracticeSettings(), f"the stored settings could not be read ({named})"
 
 
 class ReadOnlyWork(RuntimeError):
@@ -162,6 +185,10 @@ class CounselorWork(UnitOfWork):
         super().__init__(session_factory, read_only, on_commit)
         self.actor = actor
 
+    def practice_settings(self) -> PracticeSettings:
+        """The settings of the acting counselor's practice (see `read_practice_settings`)."""
+        return read_practice_settings(self.session, self.actor.practice_id)[0]
+
     def couples(self) -> Select[tuple[Couple]]:
         return select(Couple).where(
             Couple.counselor_id == self.actor.counselor_id,
@@ -216,6 +243,10 @@ class PartnerWork(UnitOfWork):
     ) -> None:
         super().__init__(session_factory, on_commit=on_commit)
         self.actor = actor
+
+    def practice_settings(self) -> PracticeSettings:
+        """The settings of the partner's practice (see `read_practice_settings`)."""
+        return read_practice_settings(self.session, self.actor.practice_id)[0]
 
     def record(self, action: str, record_type: str, record_id: int | None, **detail: Any) -> None:
         self.audit(

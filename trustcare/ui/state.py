@@ -9,7 +9,8 @@ from typing import TypeVar
 
 import streamlit as st
 
-from trustcare.context import AppContext, build_context
+from trustcare.clock import utcnow
+from trustcare.context import AppContext, DatabaseError, build_context
 from trustcare.identity import Actor, InstalledPractice, SignOnIdentity
 from trustcare.login_cookie import (
     COOKIE_NAME,
@@ -18,9 +19,8 @@ from trustcare.login_cookie import (
     make_ticket,
     read_cookie,
 )
-from trustcare.models import utcnow
 from trustcare.services import accounts, signon
-from trustcare.settings import Settings, load_settings
+from trustcare.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -71,12 +71,20 @@ def _this_run() -> dict:
     return memo if isinstance(memo, dict) else {}
 
 
+class StartupError(Exception):
+    """TrustCare cannot start as configured (settings or database); the message says what to
+    fix. Raised by get_context, so the entry page needs no name from the database module."""
+
+
 def get_context() -> AppContext:
     memo = _this_run()
     if "context" not in memo:
-        settings = load_settings()
-        logging.basicConfig(level=settings.log_level)
-        memo["context"] = _context_for(repr(settings), settings)
+        try:
+            settings = load_settings()
+            logging.basicConfig(level=settings.log_level)
+            memo["context"] = _context_for(repr(settings), settings)
+        except (SettingsError, DatabaseError) as error:
+            raise StartupError(str(error)) from error
     return memo["context"]
 
 
