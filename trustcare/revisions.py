@@ -166,16 +166,14 @@ def _raise(session: Session, couple_ids: Iterable[int], counselor_ids: Iterable[
     session.info.setdefault(TOUCHED_KEY, set()).update(couple_ids)
     skip = {_SKIP: True}
     if couple_ids:
-        session.execute(
-            update(Couple)
-            .where(Couple.id.in_(couple_ids))
-            .values(revision=Couple.revision + 1)
-            .execution_options(synchronize_session=False),
-            execution_options=skip,
-        )
+        # RETURNING hands back each couple's counselor: no second statement on every write.
         counselor_ids |= set(
             session.scalars(
-                select(Couple.counselor_id).where(Couple.id.in_(couple_ids)),
+                update(Couple)
+                .where(Couple.id.in_(couple_ids))
+                .values(revision=Couple.revision + 1)
+                .returning(Couple.counselor_id)
+                .execution_options(synchronize_session=False),
                 execution_options=skip,
             )
         )

@@ -22,6 +22,7 @@ from trustcare.practice_settings import PracticeSettings
 from trustcare.services import couples as couple_service
 from trustcare.services.derived import database_of, derived
 from trustcare.services.standings import (
+    COUPLE_COLUMNS,
     _standing_rows,
     _write_standings,
     alert_counts,
@@ -245,17 +246,7 @@ def _refresh_standings(
         return
     stale = uow.session.execute(
         uow.couples()
-        .with_only_columns(
-            Couple.id,
-            Couple.label,
-            Couple.created_at,
-            Couple.revision,
-            Couple.status,
-            Couple.counselor_id,
-            Couple.practice_id,
-            Couple.label_key,
-            CoupleStanding.counselor_id.label("stored_for"),
-        )
+        .with_only_columns(*COUPLE_COLUMNS, CoupleStanding.counselor_id.label("stored_for"))
         .outerjoin(CoupleStanding, CoupleStanding.couple_id == Couple.id)
         .where(
             or_(

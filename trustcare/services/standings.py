@@ -318,7 +318,8 @@ def _write_standings(session: Session, rows: list[dict]) -> None:
         )
 
 
-_COUPLE_COLUMNS = (
+# The couple columns a standing is built from (store_standings, and the caseload's stale rows).
+COUPLE_COLUMNS = (
     Couple.id,
     Couple.label,
     Couple.created_at,
@@ -344,7 +345,7 @@ def store_standings(
     stored = 0
     for start in range(0, len(ids), STANDING_CHUNK):
         couples = session.execute(
-            select(*_COUPLE_COLUMNS).where(Couple.id.in_(ids[start : start + STANDING_CHUNK]))
+            select(*COUPLE_COLUMNS).where(Couple.id.in_(ids[start : start + STANDING_CHUNK]))
         ).all()
         by_practice: dict[int, list] = {}
         for couple in couples:
