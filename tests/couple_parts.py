@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from trustcare.alerts import Alert
 from trustcare.catalog import get_catalog
+from trustcare.persistence.uow import CounselorWork
 from trustcare.services import overview, progress
 from trustcare.services.assignments import AssignmentView
 from trustcare.services.checkins import CoupleCheckins
 from trustcare.services.couples import CoupleRecord
 from trustcare.services.links import LinkState
-from trustcare.services.uow import CounselorWork
 
 
 def shown_record(uow: CounselorWork, couple_id: int) -> CoupleRecord:

@@ -9,7 +9,7 @@ import click
 from trustcare.bench.command import bench
 from trustcare.content_cli import validate
 from trustcare.db import DatabaseError, make_engine, make_session_factory, upgrade
-from trustcare.services.errors import InvalidInput
+from trustcare.errors import InvalidInput
 from trustcare.settings import SettingsError, load_settings
 
 
@@ -93,8 +93,8 @@ def seed_demo(database_url: str | None) -> None:
 
     Example: TRUSTCARE_DATABASE_URL=sqlite:///var/demo.db trustcare seed-demo
     """
+    from trustcare.errors import ServiceError
     from trustcare.services import demo
-    from trustcare.services.errors import ServiceError
 
     factory = _ready_factory(database_url)
     try:
@@ -117,17 +117,12 @@ def reindex(database_url: str | None) -> None:
 
     Example: trustcare reindex
     """
-    from sqlalchemy import select
-
     from trustcare.catalog import get_catalog
-    from trustcare.models import Couple
-    from trustcare.services.standings import store_standings
+    from trustcare.persistence.uow import unscoped_work
+    from trustcare.services.standings import reindex as rebuild_standings
 
     factory = _ready_factory(database_url)
-    with factory() as session:
-        couple_ids = session.scalars(select(Couple.id)).all()
-        stored = store_standings(session, get_catalog(), couple_ids)
-        session.commit()
+    stored = rebuild_standings(lambda: unscoped_work(factory), get_catalog())
     click.echo(f"rebuilt the caseload rows of {stored} couple(s)")
 
 

@@ -21,8 +21,14 @@ from trustcare.db import (
     upgrade,
 )
 from trustcare.identity import Actor, PartnerActor
+from trustcare.persistence.uow import (
+    CounselorWork,
+    PartnerWork,
+    UnitOfWork,
+    UnscopedWork,
+    unscoped_work,
+)
 from trustcare.services.standings import store_standings
-from trustcare.services.uow import CounselorWork, PartnerWork
 from trustcare.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -43,7 +49,12 @@ class AppContext:
         """A unit of work for a client behind a valid link."""
         return PartnerWork(self.session_factory, actor, self._store_standings)
 
-    def _store_standings(self, session: Session, couple_ids: set[int]) -> None:
+    def unscoped_work(self, read_only: bool = False) -> UnscopedWork:
+        """For the entry points before an identity exists (see `unscoped_work`): pages and
+        the CLI pass this method to the sign-in, link, setup and demo services."""
+        return unscoped_work(self.session_factory, read_only)
+
+    def _store_standings(self, uow: UnitOfWork, couple_ids: set[int]) -> None:
         """On every commit: the caseload rows of the couples written, in the same transaction,
         so the caseload reads them fresh instead of writing them during a read."""
         try:
@@ -53,8 +64,8 @@ class AppContext:
             return
         try:
             # A savepoint: a failure here never costs the write its data.
-            with session.begin_nested():
-                store_standings(session, catalog, couple_ids)
+            with uow.savepoint():
+                store_standings(uow, catalog, couple_ids)
         except Exception:
             log.exception("caseload rows not stored on write; the caseload evaluates them")
 

@@ -10,8 +10,8 @@ import streamlit
 from tests.app.conftest import as_shown, signed_in_app
 from tests.couple_parts import shown_record
 from trustcare.models import AuditEvent
+from trustcare.persistence.uow import CounselorWork
 from trustcare.services import accounts, admin, audit, couples
-from trustcare.services.uow import CounselorWork
 
 ADMIN_PAGES = {
     "pages/counselors.py": "Counselors",

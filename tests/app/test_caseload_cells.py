@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from tests.app.conftest import signed_in_app
+from trustcare.persistence.uow import CounselorWork
 from trustcare.services import accounts, couples
-from trustcare.services.uow import CounselorWork
 
 # What the browser's table draws in a cell without a value when st.dataframe is given no
 # placeholder (Streamlit's frontend: `placeholder ?? "None"`).

@@ -9,8 +9,8 @@ from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
 from trustcare.models import CheckIn
+from trustcare.persistence.uow import CounselorWork, PartnerWork
 from trustcare.services import checkins
-from trustcare.services.uow import CounselorWork, PartnerWork
 
 
 def test_check_in_times_name_utc_and_an_unanswered_safety_question_reads_unanswered(harbor):  # noqa: F811

@@ -11,8 +11,8 @@ from tests.app.conftest import new_app
 from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.models import CheckIn, CheckinLink
+from trustcare.persistence.uow import CounselorWork
 from trustcare.services import accounts, assignments, couples, links
-from trustcare.services.uow import CounselorWork
 
 BAD_LINK = "This link no longer works. Please ask your counselor for a new one."
 
@@ -182,8 +182,8 @@ def test_a_safety_answer_shows_support_resources_at_once(rivera):
 
 
 def test_a_database_outage_keeps_the_answers_and_a_retry_stores_exactly_one(rivera, monkeypatch):
+    from trustcare.errors import StorageUnavailable
     from trustcare.services import checkins
-    from trustcare.services.errors import StorageUnavailable
 
     real_submit = checkins.submit_checkin
     failures = iter([True])

@@ -13,8 +13,8 @@ from tests.app.conftest import as_shown, signed_in_app
 from tests.couple_parts import shown_links, shown_record
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
+from trustcare.persistence.uow import CounselorWork, PartnerWork
 from trustcare.services import accounts, admin, checkins, couples, demo
-from trustcare.services.uow import CounselorWork, PartnerWork
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
 from trustcare.models import AuditEvent, CounselingSession
+from trustcare.persistence.uow import CounselorWork, PartnerWork
 from trustcare.services import checkins
-from trustcare.services.uow import CounselorWork, PartnerWork
 
 NOTES = "Private notes (never shown to the couple)"
 NOTE_TO_CLIENT = "A note to the client (they will read it)"

@@ -18,8 +18,8 @@ from tests.app.conftest import new_app, signed_in_app
 from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
+from trustcare.persistence.uow import CounselorWork, PartnerWork
 from trustcare.services import accounts, assignments, checkins, couples, links
-from trustcare.services.uow import CounselorWork, PartnerWork
 from trustcare.ui.text import escape_markdown
 
 IMAGE = "![x](/session/end)"

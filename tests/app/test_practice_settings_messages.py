@@ -7,10 +7,10 @@ import re
 import pytest
 
 from tests.app.conftest import as_shown, signed_in_app
+from trustcare.errors import InvalidInput
+from trustcare.persistence.uow import CounselorWork
 from trustcare.practice_settings import PracticeSettings, form_label
 from trustcare.services import accounts, admin
-from trustcare.services.errors import InvalidInput
-from trustcare.services.uow import CounselorWork
 
 
 def settings_page(app_factory):

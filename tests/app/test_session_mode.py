@@ -10,8 +10,8 @@ from tests.app.conftest import signed_in_app
 from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
+from trustcare.persistence.uow import CounselorWork, PartnerWork
 from trustcare.services import accounts, assignments, checkins, couples
-from trustcare.services.uow import CounselorWork, PartnerWork
 
 ANSWERS = {
     "honest-talk": 1,

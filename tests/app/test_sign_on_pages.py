@@ -10,8 +10,8 @@ import datetime as dt
 import pytest
 
 from tests.app.conftest import new_app
+from trustcare.persistence.uow import CounselorWork
 from trustcare.services import accounts, admin, couples
-from trustcare.services.uow import CounselorWork
 
 ISSUER = "https://id.harbor.example"
 AUTH = """

@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import hold_still, screenshot, wait_for_app
 from trustcare.catalog import get_catalog
 from trustcare.db import make_engine, make_session_factory, upgrade
+from trustcare.persistence.uow import CounselorWork
 from trustcare.services import accounts, assignments, couples
-from trustcare.services.uow import CounselorWork
 
 PHONE = {
     "viewport": {"width": 375, "height": 812},

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from tests.e2e.conftest import hold_still, screenshot, wait_for_app
 from trustcare.db import make_engine, make_session_factory, upgrade
 from trustcare.models import Assignment, CounselingSession, Couple
+from trustcare.persistence.uow import CounselorWork
 from trustcare.services import accounts, couples
-from trustcare.services.uow import CounselorWork
 
 
 def _seed(database_url: str) -> int:

@@ -15,8 +15,8 @@ from tests.e2e.conftest import screenshot, wait_for_app
 from trustcare.catalog import get_catalog
 from trustcare.db import make_engine, make_session_factory, upgrade
 from trustcare.identity import PartnerActor
+from trustcare.persistence.uow import CounselorWork, PartnerWork
 from trustcare.services import accounts, assignments, checkins, couples, links
-from trustcare.services.uow import CounselorWork, PartnerWork
 
 IMAGE = "![x](/session/end)"
 LINK = "[click](https://example.org)"

@@ -7,8 +7,8 @@ from tests.e2e.conftest import screenshot, wait_for_app
 from tests.e2e.test_checkin_on_a_phone import PHONE, seed
 from trustcare.db import make_engine, make_session_factory
 from trustcare.identity import Actor
+from trustcare.persistence.uow import CounselorWork
 from trustcare.services import accounts, links
-from trustcare.services.uow import CounselorWork
 
 NO_LONGER_WORKS = "This link no longer works. Please ask your counselor for a new one."
 

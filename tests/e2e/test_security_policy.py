@@ -15,9 +15,9 @@ from sqlalchemy import select
 from tests.e2e.conftest import screenshot, wait_for_app
 from trustcare.db import make_engine, make_session_factory, upgrade
 from trustcare.models import Counselor, Couple
+from trustcare.persistence.uow import CounselorWork
 from trustcare.services import demo, links
 from trustcare.services.accounts import actor_of
-from trustcare.services.uow import CounselorWork
 
 COUPLE = "Dune & Harbor"
 PARTNERS = "Ines & Kofi"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from tests.e2e.conftest import screenshot, wait_for_app
 from trustcare.db import make_engine, make_session_factory, upgrade
+from trustcare.persistence.uow import CounselorWork
 from trustcare.services import accounts, couples
-from trustcare.services.uow import CounselorWork
 
 CASELOAD = "Caseload"
 SIGN_IN = "Sign in to TrustCare"

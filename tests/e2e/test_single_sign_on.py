@@ -24,8 +24,8 @@ from sqlalchemy import select
 from tests.e2e.conftest import Server, free_port, screenshot, start_server, wait_for_app
 from trustcare.db import make_engine, make_session_factory, upgrade
 from trustcare.models import AuditEvent, Counselor, Couple
+from trustcare.persistence.uow import CounselorWork
 from trustcare.services import accounts, admin, couples
-from trustcare.services.uow import CounselorWork
 
 pytest.importorskip("oidc_provider_mock", reason="oidc-provider-mock needs Python 3.12+")
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import event
 
 from trustcare.identity import Actor
+from trustcare.persistence.uow import CounselorWork
 from trustcare.services import accounts, couples
-from trustcare.services.uow import CounselorWork
 
 
 @dataclass

@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
+from trustcare.errors import InvalidInput, LoginFailed, LoginThrottled, PermissionDenied
 from trustcare.identity import InstalledPractice
 from trustcare.models import utcnow
 from trustcare.services import accounts
-from trustcare.services.errors import InvalidInput, LoginFailed, LoginThrottled, PermissionDenied
 
 
 def test_a_second_practice_cannot_be_created(practice):

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.couple_parts import shown_record
+from trustcare.errors import CoupleNotFound, InvalidInput, LoginFailed, PermissionDenied
 from trustcare.identity import SignOnIdentity
 from trustcare.models import AuditEvent, Counselor, Couple, Practice
 from trustcare.practice_settings import form_label
 from trustcare.services import accounts, admin, audit, couples, signon
-from trustcare.services.errors import CoupleNotFound, InvalidInput, LoginFailed, PermissionDenied
 from trustcare.services.validation import label_key
 
 LONG_ENOUGH_REASON = "Ben is on leave and Lena phoned the practice in distress."

@@ -10,8 +10,10 @@ from sqlalchemy import select, update
 from tests.answers import CALM
 from tests.couple_parts import shown_alerts, shown_links
 from trustcare.catalog import get_catalog
+from trustcare.errors import CoupleNotFound, InvalidInput, NotFound, PermissionDenied
 from trustcare.identity import PartnerActor
 from trustcare.models import AlertAcknowledgement, AuditEvent, CheckIn, CoupleStanding
+from trustcare.persistence.uow import PartnerWork
 from trustcare.services import (
     admin,
     agendas,
@@ -22,8 +24,6 @@ from trustcare.services import (
     progress,
     standings,
 )
-from trustcare.services.errors import CoupleNotFound, InvalidInput, NotFound, PermissionDenied
-from trustcare.services.uow import PartnerWork
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event, select
 
+from trustcare.audit_actions import UnknownAuditAction
 from trustcare.models import AuditEvent, Practice
 from trustcare.services import audit
-from trustcare.services.audit_actions import UnknownAuditAction
 
 
 def _event(session, practice_id, action, at, actor_id=None, record_id=None, **detail):

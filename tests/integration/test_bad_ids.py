@@ -12,6 +12,7 @@ import pytest
 
 from tests.couple_parts import shown_assignments, shown_checkins, shown_links
 from trustcare.catalog import get_catalog
+from trustcare.errors import ServiceError
 from trustcare.services import (
     admin,
     agendas,
@@ -23,7 +24,6 @@ from trustcare.services import (
     progress,
     session_screen,
 )
-from trustcare.services.errors import ServiceError
 
 BAD_IDS = [0, -1, 2**31, 2**63, 2**70, "1", "1; DROP TABLE couple", None, 1.5, True, [1]]
 

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from trustcare.catalog import get_catalog
 from trustcare.cli import main
 from trustcare.models import CheckIn, Couple, Partner
+from trustcare.persistence.uow import CounselorWork
 from trustcare.scoring import score_answers
 from trustcare.services import couples, demo
-from trustcare.services.uow import CounselorWork
 
 ITEMS = [
     "honest-talk",

@@ -8,10 +8,10 @@ import pytest
 
 from tests.couple_parts import shown_links
 from trustcare.catalog import clear_catalog_cache, get_catalog
+from trustcare.errors import CoupleNotFound
 from trustcare.identity import PartnerActor
+from trustcare.persistence.uow import PartnerWork
 from trustcare.services import agendas, assignments, checkins, couples, overview
-from trustcare.services.errors import CoupleNotFound
-from trustcare.services.uow import PartnerWork
 
 EVERY_PART = [None, *overview.PARTS]
 TODAY = dt.date.today()

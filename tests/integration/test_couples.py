@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.couple_parts import shown_record
 from trustcare.catalog import get_catalog
+from trustcare.errors import CoupleNotFound, InvalidInput
 from trustcare.models import AuditEvent, Couple, Partner
 from trustcare.services import caseloads, couples
-from trustcare.services.errors import CoupleNotFound, InvalidInput
 
 TODAY = dt.date.today()
 
@@ -193,7 +193,7 @@ def test_a_view_known_to_be_on_the_trail_is_not_read_again_until_the_window_ends
 
     def audit_view():
         with practice.work(practice.admin) as uow:
-            return couples.audit_view(uow, uow.get_couple(couple_id))
+            return couples.audit_view(uow, uow.couples.get(couple_id))
 
     # Each call reads the couple first (one statement), as its callers do.
     first = audit_view()

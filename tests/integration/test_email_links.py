@@ -11,10 +11,10 @@ import time
 import pytest
 
 from tests.couple_parts import shown_links
+from trustcare.errors import EmailNotSent
 from trustcare.models import Practice
 from trustcare.practice_settings import PracticeSettings, SmtpSettings
 from trustcare.services import links
-from trustcare.services.errors import EmailNotSent
 
 
 def free_port() -> int:

@@ -16,11 +16,11 @@ from sqlalchemy import select
 
 from tests.couple_parts import shown_checkins
 from trustcare.catalog import get_catalog
+from trustcare.errors import CoupleNotFound
 from trustcare.models import AuditEvent, CheckIn, Partner
+from trustcare.persistence.uow import PartnerWork
 from trustcare.scoring import score_answers
 from trustcare.services import checkins, couples, export, links
-from trustcare.services.errors import CoupleNotFound
-from trustcare.services.uow import PartnerWork
 
 BASE = "https://care.example"
 # Keyed total 24 (reverse items hiding-things, held-back and checking-up flipped), overall 7.

@@ -10,10 +10,7 @@ from sqlalchemy import func, select, update
 
 from tests.couple_parts import shown_assignments, shown_checkins, shown_links
 from trustcare.catalog import get_catalog
-from trustcare.links import hash_token
-from trustcare.models import AuditEvent, CheckIn, CheckinLink, ExerciseProgress
-from trustcare.services import assignments, checkins, links
-from trustcare.services.errors import (
+from trustcare.errors import (
     AssignmentNotFound,
     CoupleNotFound,
     InvalidInput,
@@ -21,7 +18,10 @@ from trustcare.services.errors import (
     PartnerNotFound,
     StorageUnavailable,
 )
-from trustcare.services.uow import PartnerWork
+from trustcare.links import hash_token
+from trustcare.models import AuditEvent, CheckIn, CheckinLink, ExerciseProgress
+from trustcare.persistence.uow import PartnerWork
+from trustcare.services import assignments, checkins, links
 
 BASE = "https://care.example"
 FULL_ANSWERS = {
@@ -372,7 +372,7 @@ def test_every_blns_string_survives_a_reflection_exactly(practice, rivera, catal
         submit(practice, lena, catalog, f"blns-{number}", reflection=text, share_reflection=True)
     with practice.work(practice.admin) as uow:
         # More than the tab's 200: the overview's own reader, with a limit that takes them all.
-        couple = uow.get_couple(couple_id)
+        couple = uow.couples.get(couple_id)
         shown = checkins.checkins_of(uow, catalog, couple, {}, limit=len(blns)).checkins
     assert sorted(c.reflection for c in shown) == sorted(blns)
 

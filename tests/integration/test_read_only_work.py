@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from tests.couple_parts import shown_record
 from trustcare.models import AuditEvent
+from trustcare.persistence.uow import CounselorWork, ReadOnlyWork
 from trustcare.services import couples
-from trustcare.services.uow import CounselorWork, ReadOnlyWork
 
 
 def autocommit(uow) -> bool | None:

@@ -24,6 +24,7 @@ from trustcare.models import (
     ExerciseProgress,
     Partner,
 )
+from trustcare.persistence.uow import PartnerWork
 from trustcare.revisions import couple_owned_classes
 from trustcare.services import (
     admin,
@@ -35,7 +36,6 @@ from trustcare.services import (
     links,
     overview,
 )
-from trustcare.services.uow import PartnerWork
 
 TODAY = dt.date.today()
 

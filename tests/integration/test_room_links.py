@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select, update
 
 from tests.couple_parts import shown_links
+from trustcare.errors import LinkNotUsable
 from trustcare.models import CheckinLink
 from trustcare.services import links
-from trustcare.services.errors import LinkNotUsable
 
 BASE = "https://care.example"
 

@@ -6,11 +6,11 @@ import pytest
 
 from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
+from trustcare.errors import CoupleNotFound
 from trustcare.identity import PartnerActor
+from trustcare.persistence.uow import PartnerWork
 from trustcare.services import assignments, checkins, session_screen
 from trustcare.services.derived import derived
-from trustcare.services.errors import CoupleNotFound
-from trustcare.services.uow import PartnerWork
 
 ANSWERS = {
     "honest-talk": 4,

@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from trustcare.errors import LoginFailed
 from trustcare.identity import SignOnIdentity
 from trustcare.models import AuditEvent, Counselor
 from trustcare.services import accounts, admin, signon
-from trustcare.services.errors import LoginFailed
 
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
 ISSUER = "https://id.harbor.example"

@@ -15,8 +15,8 @@ from trustcare.catalog import get_catalog
 from trustcare.cli import main
 from trustcare.identity import PartnerActor
 from trustcare.models import Couple, CoupleStanding
+from trustcare.persistence.uow import CounselorWork, PartnerWork
 from trustcare.services import caseloads, checkins, couples, standings
-from trustcare.services.uow import CounselorWork, PartnerWork
 
 
 def _hook(session, couple_ids):

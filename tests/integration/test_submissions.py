@@ -11,14 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from trustcare.catalog import get_catalog
-from trustcare.models import Assignment, AuditEvent, CounselingSession, Counselor, Couple
-from trustcare.services import accounts, assignments, couples
-from trustcare.services.errors import (
+from trustcare.errors import (
     CoupleNotFound,
     InvalidInput,
     PermissionDenied,
     SessionNotFound,
 )
+from trustcare.models import Assignment, AuditEvent, CounselingSession, Counselor, Couple
+from trustcare.services import accounts, assignments, couples
 
 TODAY = dt.date.today()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from trustcare.services.audit_actions import ACTIONS, RECORD_TYPES, UnknownAuditAction, check_action
+from trustcare.audit_actions import ACTIONS, RECORD_TYPES, UnknownAuditAction, check_action
 
 PACKAGE = Path(__file__).resolve().parents[2] / "trustcare"
 

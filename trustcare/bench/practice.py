@@ -33,6 +33,7 @@ from trustcare.models import (
     Login,
     Partner,
 )
+from trustcare.persistence.uow import CounselorWork
 from trustcare.scoring import score_answers
 from trustcare.services import accounts, links
 from trustcare.services.checkins import MEASURE_ID
@@ -43,7 +44,6 @@ from trustcare.services.demo import (
     TRAJECTORIES,
     _keyed_items,
 )
-from trustcare.services.uow import CounselorWork
 from trustcare.services.validation import label_key
 
 SEED = 20260107

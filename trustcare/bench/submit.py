@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from trustcare.content_catalog import Catalog
+from trustcare.persistence.uow import PartnerWork
 from trustcare.services import checkins, links
-from trustcare.services.uow import PartnerWork
 
 WARM_UP = 3
 

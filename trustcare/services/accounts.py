@@ -13,11 +13,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from trustcare.errors import InvalidInput, LoginFailed, LoginThrottled
 from trustcare.identity import Actor, InstalledPractice
 from trustcare.models import NAME_MAX, Counselor, Login, LoginAttempt, Practice, utcnow
 from trustcare.passwords import hash_password, password_problem, verify_password
-from trustcare.services.errors import InvalidInput, LoginFailed, LoginThrottled
-from trustcare.services.uow import CounselorWork, UnitOfWork
+from trustcare.persistence.uow import CounselorWork, UnitOfWork
 from trustcare.services.validation import clean_email, clean_name
 
 log = logging.getLogger(__name__)

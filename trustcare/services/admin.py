@@ -16,13 +16,13 @@ from pydantic import ValidationError
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from trustcare.errors import CoupleNotFound, InvalidInput, NotFound
 from trustcare.models import LABEL_MAX, Counselor, Couple, Practice
 from trustcare.passwords import hash_password, password_problem
+from trustcare.persistence.uow import CounselorWork, read_practice_settings, row_id
 from trustcare.practice_settings import PracticeSettings, form_label
 from trustcare.services import accounts
 from trustcare.services.couples import CoupleRecord, record_of
-from trustcare.services.errors import CoupleNotFound, InvalidInput, NotFound
-from trustcare.services.uow import CounselorWork, read_practice_settings, row_id
 from trustcare.services.validation import (
     EMAIL_PATTERN,
     clean_long_text,
@@ -110,7 +110,7 @@ def _counselor(uow: CounselorWork, counselor_id: int) -> Counselor:
 
 def _practice_couple(uow: CounselorWork, couple_id: int) -> Couple:
     couple = uow.session.scalars(
-        uow.practice_couples().where(Couple.id == row_id(couple_id))
+        uow.couples.in_practice().where(Couple.id == row_id(couple_id))
     ).one_or_none()
     if couple is None:
         raise CoupleNotFound()
@@ -172,7 +172,7 @@ def deactivate_counselor(uow: CounselorWork, counselor_id: int) -> int:
     uow.record("counselor.deactivate", "counselor", counselor.id)
     uow.commit()
     return uow.session.scalar(
-        uow.practice_couples()
+        uow.couples.in_practice()
         .with_only_columns(func.count(Couple.id))
         .where(Couple.counselor_id == counselor.id, Couple.status != "closed")
     )
@@ -232,7 +232,7 @@ def handover_view(uow: CounselorWork, search: str = "") -> HandoverView:
     ]
     names = {counselor.id: counselor.name for counselor in counselors}
     needle = label_key(search) if isinstance(search, str) else ""
-    statement = uow.practice_couples().with_only_columns(
+    statement = uow.couples.in_practice().with_only_columns(
         Couple.id, Couple.label, Couple.status, Couple.counselor_id
     )
     if needle:
@@ -285,7 +285,7 @@ def hand_over_couple(
         )
     }
     clash = uow.session.scalars(
-        uow.practice_couples()
+        uow.couples.in_practice()
         .with_only_columns(Couple.id)
         .where(Couple.counselor_id == target.id, Couple.label_key == couple.label_key)
     ).first()

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from trustcare import alerts as alert_rules
 from trustcare.content_catalog import Catalog
+from trustcare.errors import InvalidInput, NotFound, PermissionDenied
 from trustcare.models import (
     AlertAcknowledgement,
     Assignment,
@@ -19,14 +20,13 @@ from trustcare.models import (
     ExerciseProgress,
     utcnow,
 )
+from trustcare.persistence.uow import CounselorWork, row_id
 from trustcare.practice_settings import PracticeSettings
 from trustcare.services import assignments as assignment_service
 from trustcare.services import couples as couple_service
 from trustcare.services.derived import derived
-from trustcare.services.errors import InvalidInput, NotFound, PermissionDenied
 from trustcare.services.progress import module_title
 from trustcare.services.standings import page_key, standings_of
-from trustcare.services.uow import CounselorWork, row_id
 from trustcare.services.validation import clean_long_text
 
 
@@ -49,7 +49,7 @@ def acknowledge_alert(uow: CounselorWork, couple_id: int, alert_key: str, note: 
     A safety answer is acknowledged with a short note of what was done (a call, a safety plan),
     so the record shows the response and not only that someone clicked.
     """
-    couple = uow.get_couple(couple_id)
+    couple = uow.couples.get(couple_id)
     problems: dict[str, str] = {}
     note = clean_long_text(note or "", "note", ACKNOWLEDGEMENT_NOTE_MAX, problems).strip()
     needs_note = alert_key.startswith("safety:") and "note" not in problems
@@ -85,7 +85,7 @@ def acknowledge_alert(uow: CounselorWork, couple_id: int, alert_key: str, note: 
 
 def undo_acknowledgement(uow: CounselorWork, couple_id: int, acknowledgement_id: int) -> None:
     """Show an acknowledged alert again; only the counselor who acknowledged it may."""
-    couple = uow.get_couple(couple_id)
+    couple = uow.couples.get(couple_id)
     row = uow.session.scalars(
         select(AlertAcknowledgement).where(
             AlertAcknowledgement.id == row_id(acknowledgement_id),
@@ -184,7 +184,7 @@ def couple_agenda(
 ) -> CoupleAgenda:
     """ "Since the last session", in the order a counselor would raise things.
 
-    For a couple from `uow.get_couple` and its record, already read by the caller. Check-ins
+    For a couple from `uow.couples.get` and its record, already read by the caller. Check-ins
     are plain rows: a data frame of them cost more than the rest of the page. What was built
     is kept while the couple's revision, the day, the alert rules and the content library
     are unchanged (services/derived.py).

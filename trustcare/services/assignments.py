@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import ContentNotFound
+from trustcare.errors import AssignmentNotFound, InvalidInput, PartnerNotFound
 from trustcare.models import (
     ASSIGNMENT_STATUSES,
     Assignment,
@@ -18,8 +19,7 @@ from trustcare.models import (
     Partner,
     utcnow,
 )
-from trustcare.services.errors import AssignmentNotFound, InvalidInput, PartnerNotFound
-from trustcare.services.uow import CounselorWork, row_id
+from trustcare.persistence.uow import CounselorWork, row_id
 from trustcare.services.validation import clean_long_text
 
 NOTE_MAX = 2000
@@ -97,7 +97,7 @@ def assign_module(
 
     `submission` is the form's one-use key: a repeated click returns the first assignment.
     """
-    couple = uow.get_couple(couple_id)
+    couple = uow.couples.get(couple_id)
     if (earlier := uow.once(submission, "assignment", uow.actor.practice_id)) is not None:
         return earlier
     _check_partner(uow, couple.id, partner_id)
@@ -164,7 +164,7 @@ def assign_track(
 def set_status(uow: CounselorWork, couple_id: int, assignment_id: int, status: str) -> None:
     if status not in ASSIGNMENT_STATUSES:
         raise InvalidInput({"status": f"must be one of: {', '.join(ASSIGNMENT_STATUSES)}"})
-    couple = uow.get_couple(couple_id)
+    couple = uow.couples.get(couple_id)
     assignment = uow.session.scalars(
         select(Assignment).where(
             Assignment.id == row_id(assignment_id), Assignment.couple_id == couple.id
@@ -197,7 +197,7 @@ def _title(catalog: Catalog, module_id: str, version: int) -> tuple[str, int]:
 def assignments_of(
     uow: CounselorWork, catalog: Catalog, couple: Couple, names: Mapping[int, str]
 ) -> list[AssignmentView]:
-    """All assignments of a couple from `uow.get_couple`, its partners' names known: newest
+    """All assignments of a couple from `uow.couples.get`, its partners' names known: newest
     first, with exercises done per partner."""
     assignments = uow.session.scalars(
         select(Assignment)

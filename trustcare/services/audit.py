@@ -14,9 +14,10 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Row, Select, Text, and_, cast, false, select, tuple_
 
+from trustcare.audit_actions import ACTIONS, RECORD_TYPES
 from trustcare.models import AuditEvent, Counselor
-from trustcare.services.audit_actions import ACTIONS, RECORD_TYPES
-from trustcare.services.uow import MAX_ROW_ID, CounselorWork
+from trustcare.persistence.ids import MAX_ROW_ID
+from trustcare.persistence.uow import CounselorWork
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000

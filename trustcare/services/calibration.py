@@ -20,6 +20,7 @@ from trustcare.catalog import get_catalog
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import ContentNotFound, Measure
 from trustcare.models import CheckIn
+from trustcare.persistence.uow import UnitOfWork
 from trustcare.scoring import (
     calibrate,
     cronbach_alpha,
@@ -27,7 +28,6 @@ from trustcare.scoring import (
     reverse_score,
 )
 from trustcare.services.checkins import MEASURE_ID
-from trustcare.services.uow import UnitOfWork
 
 # Below this many partners an SD and an alpha move a lot from one sample to the next.
 MIN_PARTNERS = 30

@@ -18,9 +18,10 @@ from trustcare.models import (
     CoupleStanding,
     utcnow,
 )
+from trustcare.persistence.uow import CounselorWork
 from trustcare.practice_settings import PracticeSettings
 from trustcare.services import couples as couple_service
-from trustcare.services.derived import database_of, derived
+from trustcare.services.derived import derived
 from trustcare.services.standings import (
     COUPLE_COLUMNS,
     _standing_rows,
@@ -29,7 +30,6 @@ from trustcare.services.standings import (
     rules_key,
     standings_of,
 )
-from trustcare.services.uow import CounselorWork
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def caseload_alerts(
     uow: CounselorWork, catalog: Catalog, couple_ids: list[int], now: dt.datetime | None = None
 ) -> CaseloadAlerts:
     """Alerts and the current-versus-change overview for the counselor's listed couples."""
-    couples = list(uow.session.scalars(uow.couples().where(Couple.id.in_(couple_ids))))
+    couples = list(uow.session.scalars(uow.couples.in_reach().where(Couple.id.in_(couple_ids))))
     return _caseload_alerts(uow, catalog, couples, now or utcnow())
 
 
@@ -149,7 +149,7 @@ def caseload_view(
     counselor_since = select(Counselor.created_at).where(me).scalar_subquery()
     fingerprint = []
     for status_name, couples_, revision, since, stored in uow.session.execute(
-        uow.couples()
+        uow.couples.in_reach()
         .with_only_columns(
             Couple.status, func.count(Couple.id), caseload_revision, counselor_since, stored_rows
         )
@@ -238,14 +238,14 @@ def _refresh_standings(
     # it, and a swap of couples between two counselors left the sum unchanged).
     caseload = (
         "fresh caseload",
-        database_of(uow.session),
+        uow.database,
         uow.actor.practice_id,
         uow.actor.counselor_id,
     )
     if derived.get((*caseload, fingerprint, today, rules)):
         return
     stale = uow.session.execute(
-        uow.couples()
+        uow.couples.in_reach()
         .with_only_columns(*COUPLE_COLUMNS, CoupleStanding.counselor_id.label("stored_for"))
         .outerjoin(CoupleStanding, CoupleStanding.couple_id == Couple.id)
         .where(

@@ -18,11 +18,11 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import ContentNotFound, Measure, Module
+from trustcare.errors import AssignmentNotFound, InvalidInput, StorageUnavailable
 from trustcare.models import Assignment, CheckIn, Couple, ExerciseProgress, Partner, utcnow
+from trustcare.persistence.uow import CounselorWork, PartnerWork
 from trustcare.practice_settings import PracticeSettings
 from trustcare.scoring import score_answers
-from trustcare.services.errors import AssignmentNotFound, InvalidInput, StorageUnavailable
-from trustcare.services.uow import CounselorWork, PartnerWork
 from trustcare.services.validation import clean_long_text
 
 log = logging.getLogger(__name__)
@@ -408,7 +408,7 @@ def checkins_of(
     names: Mapping[int, str],
     limit: int = 200,
 ) -> CoupleCheckins:
-    """The counselor's view of a couple from `uow.get_couple` whose partners' names are known:
+    """The counselor's view of a couple from `uow.couples.get` whose partners' names are known:
     both partners' check-ins and exercise reflections, newest first."""
     rows = uow.session.scalars(
         select(CheckIn)

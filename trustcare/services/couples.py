@@ -9,6 +9,7 @@ from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from trustcare.errors import InvalidInput, SessionNotFound
 from trustcare.models import (
     COUPLE_STATUSES,
     LABEL_MAX,
@@ -19,9 +20,8 @@ from trustcare.models import (
     Partner,
     utcnow,
 )
-from trustcare.services.derived import database_of, derived
-from trustcare.services.errors import InvalidInput, SessionNotFound
-from trustcare.services.uow import CounselorWork, row_id
+from trustcare.persistence.uow import CounselorWork, row_id
+from trustcare.services.derived import derived
 from trustcare.services.validation import (
     clean_long_text,
     clean_name,
@@ -92,7 +92,7 @@ class PartnerInput:
 
 def caseload_filter(uow: CounselorWork, status: str | None = None, search: str = "") -> Select:
     """The counselor's couples matching a status and a search of labels and partner names."""
-    statement = uow.couples()
+    statement = uow.couples.in_reach()
     if status:
         statement = statement.where(Couple.status == status)
     needle = search.strip()
@@ -174,7 +174,7 @@ def status_counts(uow: CounselorWork) -> dict[str, int]:
     counts = {status_name: 0 for status_name in COUPLE_STATUSES}
     counts.update(
         uow.session.execute(
-            uow.couples()
+            uow.couples.in_reach()
             .with_only_columns(Couple.status, func.count(Couple.id))
             .group_by(Couple.status)
         ).all()
@@ -195,7 +195,7 @@ def _check_partners(partners: list[PartnerInput], problems: dict[str, str]) -> l
 
 
 def _label_taken(uow: CounselorWork, key: str, except_id: int | None = None) -> bool:
-    statement = uow.couples().where(Couple.label_key == key)
+    statement = uow.couples.in_reach().where(Couple.label_key == key)
     if except_id is not None:
         statement = statement.where(Couple.id != except_id)
     return uow.session.scalars(statement.limit(1)).first() is not None
@@ -288,14 +288,14 @@ def audit_view(uow: CounselorWork, couple: Couple) -> dt.datetime:
     """Write the counselor's view of a couple to the audit trail, unless one is already there
     from the last VIEW_AUDIT_WINDOW; returns when the latest such view was written.
 
-    It takes the couple row that `uow.get_couple` checked, never a bare id: a view of a couple
+    It takes the couple row that `uow.couples.get` checked, never a bare id: a view of a couple
     the counselor cannot see is never written to the trail. While the last view this process
     wrote or saw is inside the window, nothing needs to be read (services/derived.py).
     """
     if not isinstance(couple, Couple):
-        raise TypeError("audit_view takes the couple row from uow.get_couple, not an id")
+        raise TypeError("audit_view takes the couple row from uow.couples.get, not an id")
     now = utcnow()
-    key = ("viewed", database_of(uow.session), uow.actor.counselor_id, couple.id, couple.created_at)
+    key = ("viewed", uow.database, uow.actor.counselor_id, couple.id, couple.created_at)
     known = derived.get(key)
     if isinstance(known, dt.datetime) and now - VIEW_AUDIT_WINDOW <= known <= now:
         return known
@@ -321,7 +321,7 @@ def update_couple(
     uow: CounselorWork, couple_id: int, label: str, partners: list[PartnerInput]
 ) -> None:
     """Rename the couple or its partners; both partners are always given."""
-    couple = uow.get_couple(couple_id)
+    couple = uow.couples.get(couple_id)
     problems: dict[str, str] = {}
     label = clean_name(label, "label", LABEL_MAX, problems)
     cleaned = _check_partners(partners, problems)
@@ -345,7 +345,7 @@ def set_status(uow: CounselorWork, couple_id: int, status: str) -> None:
     """Pause, close or reopen a couple; their history stays."""
     if status not in COUPLE_STATUSES:
         raise InvalidInput({"status": f"must be one of: {', '.join(COUPLE_STATUSES)}"})
-    couple = uow.get_couple(couple_id)
+    couple = uow.couples.get(couple_id)
     previous = couple.status
     couple.status = status
     uow.record("couple.status", "couple", couple.id, before=previous, after=status)
@@ -362,7 +362,7 @@ def log_session(
 ) -> int:
     """Add the next numbered session; its notes are private to the counselor. A second click
     on the same form (`submission`, its one-use key) returns the session it logged."""
-    couple = uow.get_couple(couple_id)
+    couple = uow.couples.get(couple_id)
     if (earlier := uow.once(submission, "session", uow.actor.practice_id)) is not None:
         return earlier
     problems: dict[str, str] = {}
@@ -407,7 +407,7 @@ def _check_held_on(held_on: object, problems: dict[str, str]) -> None:
 
 def update_session_notes(uow: CounselorWork, couple_id: int, session_id: int, notes: str) -> None:
     """Edit a logged session's private notes only (its date stays)."""
-    couple = uow.get_couple(couple_id)
+    couple = uow.couples.get(couple_id)
     session = _logged_session(uow, couple, session_id)
     correct_session(uow, couple.id, session.id, session.held_on, notes)
 
@@ -420,7 +420,7 @@ def correct_session(
     notes: str,
 ) -> None:
     """Correct a logged session's date or private notes; the trail says which changed."""
-    couple = uow.get_couple(couple_id)
+    couple = uow.couples.get(couple_id)
     problems: dict[str, str] = {}
     notes = clean_long_text(notes, "notes", NOTES_MAX, problems)
     _check_held_on(held_on, problems)
@@ -453,7 +453,7 @@ SESSION_DELETE_REASON_MIN = 5
 def delete_session(uow: CounselorWork, couple_id: int, session_id: int, reason: str) -> None:
     """Delete a session logged by mistake, with a reason for the trail; later ones move up
     one number, so the couple's sessions stay numbered 1, 2, 3 …"""
-    couple = uow.get_couple(couple_id)
+    couple = uow.couples.get(couple_id)
     problems: dict[str, str] = {}
     reason = clean_long_text(reason, "reason", 500, problems).strip()
     if "reason" not in problems and len(reason) < SESSION_DELETE_REASON_MIN:

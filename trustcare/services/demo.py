@@ -25,9 +25,9 @@ from trustcare.models import (
     Partner,
 )
 from trustcare.passwords import hash_password
+from trustcare.persistence.uow import UnitOfWork
 from trustcare.scoring import score_answers
 from trustcare.services import accounts
-from trustcare.services.uow import UnitOfWork
 from trustcare.services.validation import label_key
 
 

@@ -10,7 +10,7 @@ writer has to remember anything, and a stale entry is never served: it is simply
 for again, and the least recently used entries make room.
 
 Entries are only looked up after the unit of work has checked that the actor may see the
-couple (the caller holds the row from `uow.get_couple` or a scoped query), so what one
+couple (the caller holds the row from `uow.couples.get` or another scoped repository), so what one
 counselor built is served to another only if that one may see the same couple too.
 """
 
@@ -21,10 +21,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy.orm import Session
-
 from trustcare.content_catalog import Catalog
 from trustcare.models import Couple
+from trustcare.persistence.uow import UnitOfWork
 
 T = TypeVar("T")
 
@@ -70,13 +69,9 @@ class DerivedCache:
 derived = DerivedCache()
 
 
-def database_of(session: Session) -> str:
-    return str(session.get_bind().url)
-
-
-def couple_key(session: Session, couple: Couple, *depends_on: object) -> tuple:
+def couple_key(uow: UnitOfWork, couple: Couple, *depends_on: object) -> tuple:
     """The key of something derived from one couple's data (and `depends_on`)."""
-    return (database_of(session), couple.id, couple.created_at, couple.revision, *depends_on)
+    return (uow.database, couple.id, couple.created_at, couple.revision, *depends_on)
 
 
 def catalog_key(catalog: Catalog) -> int:

@@ -1,6 +1,6 @@
 """Exports of one couple's record for the counselor: a CSV of check-ins and a printable report.
 
-Both go through `couple_progress`, so they are scoped by `uow.get_couple` like every other
+Both go through `couple_progress`, so they are scoped by `uow.couples.get` like every other
 counselor service, and both are written to the audit trail.
 
 What each export holds, and why:
@@ -28,10 +28,10 @@ from trustcare import charts
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import Measure
 from trustcare.models import Partner, utcnow
+from trustcare.persistence.uow import CounselorWork
 from trustcare.scoring import classify_change
 from trustcare.services.checkins import MEASURE_ID
 from trustcare.services.progress import CoupleProgress, couple_progress
-from trustcare.services.uow import CounselorWork
 
 # Spreadsheet programs run a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -365,7 +365,7 @@ def progress_report_html(
     answers, no session notes (see the module docstring). Every text from the database is
     HTML-escaped.
     """
-    couple = uow.get_couple(couple_id)
+    couple = uow.couples.get(couple_id)
     progress = couple_progress(uow, catalog, couple.id)
     measure = catalog.measure(MEASURE_ID)
     sharing = _sharing_choices(uow, couple.id)

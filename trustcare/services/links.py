@@ -18,18 +18,18 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from trustcare.identity import PartnerActor
-from trustcare.links import CHECKIN_PATH, checkin_url, hash_token, looks_like_token, new_token
-from trustcare.models import CheckinLink, Couple, Partner, Practice, utcnow
-from trustcare.practice_settings import SmtpSettings
-from trustcare.services.couples import PartnerView
-from trustcare.services.errors import (
+from trustcare.errors import (
     EmailNotSent,
     LinkNotUsable,
     PartnerNotFound,
     StorageUnavailable,
 )
-from trustcare.services.uow import CounselorWork, UnitOfWork, read_practice_settings, row_id
+from trustcare.identity import PartnerActor
+from trustcare.links import CHECKIN_PATH, checkin_url, hash_token, looks_like_token, new_token
+from trustcare.models import CheckinLink, Couple, Partner, Practice, utcnow
+from trustcare.persistence.uow import CounselorWork, UnitOfWork, read_practice_settings, row_id
+from trustcare.practice_settings import SmtpSettings
+from trustcare.services.couples import PartnerView
 from trustcare.services.validation import EMAIL_PATTERN
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class LinkState:
 
 
 def _partner_of(uow: CounselorWork, couple_id: int, partner_id: int) -> Partner:
-    couple = uow.get_couple(couple_id)
+    couple = uow.couples.get(couple_id)
     partner = uow.session.scalars(
         select(Partner).where(Partner.id == row_id(partner_id), Partner.couple_id == couple.id)
     ).one_or_none()
@@ -252,7 +252,7 @@ def revoke_links(uow: CounselorWork, couple_id: int, partner_id: int) -> int:
 def link_states_of(
     uow: CounselorWork, couple: Couple, partners: Sequence[PartnerView]
 ) -> list[LinkState]:
-    """Each partner's newest link and its state, for a couple from `uow.get_couple` whose
+    """Each partner's newest link and its state, for a couple from `uow.couples.get` whose
     partners are known, in one query."""
     now = utcnow()
     links = uow.session.scalars(

@@ -11,12 +11,12 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 from trustcare.content_catalog import Catalog
+from trustcare.persistence.uow import CounselorWork
 from trustcare.services.agendas import CoupleAgenda, couple_agenda
 from trustcare.services.assignments import AssignmentView, assignments_of
 from trustcare.services.checkins import CoupleCheckins, checkins_of
 from trustcare.services.couples import CoupleRecord, audit_view, record_of
 from trustcare.services.links import LinkState, link_states_of
-from trustcare.services.uow import CounselorWork
 
 AGENDA = "agenda"
 CHECKINS = "checkins"
@@ -52,7 +52,7 @@ def couple_overview(
     """
     if part is not None and part not in PARTS:
         raise ValueError(f"the couple record has no part {part!r}")
-    couple = uow.get_couple(couple_id)
+    couple = uow.couples.get(couple_id)
     record = record_of(uow.session, couple)
     viewed = CoupleOverview(record, viewed_at=audit_view(uow, couple))
     names = {partner.id: partner.display_name for partner in record.partners}

@@ -23,11 +23,11 @@ from trustcare.models import (
     Partner,
     utcnow,
 )
+from trustcare.persistence.uow import CounselorWork
 from trustcare.practice_settings import PracticeSettings
 from trustcare.scoring import reliable_change_threshold
 from trustcare.services.derived import derived
 from trustcare.services.standings import page_key, standings_of, trust_pulse
-from trustcare.services.uow import CounselorWork
 from trustcare.timeline import session_numbers, utc_day
 
 CHECKIN_COLUMNS = [
@@ -123,7 +123,7 @@ def _checkin_frame(
 
 def couple_progress(uow: CounselorWork, catalog: Catalog, couple_id: int) -> CoupleProgress:
     """Everything the progress charts and tables of one couple need, in six statements."""
-    couple = uow.get_couple(couple_id)
+    couple = uow.couples.get(couple_id)
     return _couple_progress(uow, catalog, couple, uow.practice_settings())
 
 
@@ -145,7 +145,7 @@ def progress_page(
     the day, the practice's alert settings and the content library are unchanged.
     """
     now = now or utcnow()
-    couple = uow.get_couple(couple_id)
+    couple = uow.couples.get(couple_id)
     settings = uow.practice_settings()
 
     def build() -> ProgressPage:

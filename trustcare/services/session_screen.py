@@ -19,9 +19,9 @@ from sqlalchemy import select
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import ContentNotFound
 from trustcare.models import Assignment, CheckIn, CounselingSession, ExerciseProgress, Partner
+from trustcare.persistence.uow import CounselorWork
 from trustcare.services.checkins import MEASURE_ID
 from trustcare.services.derived import catalog_key, couple_key, derived
-from trustcare.services.uow import CounselorWork
 
 SCORE_COLUMNS = ["partner_id", "partner", "submitted_at", "session_number", "total", "overall"]
 
@@ -66,8 +66,8 @@ def shared_screen(uow: CounselorWork, catalog: Catalog, couple_id: int) -> Share
     to the couple's rows: a partner's consent, check-ins, exercises, sessions, assignments,
     names) and the content library are unchanged (services/derived.py).
     """
-    couple = uow.get_couple(couple_id)
-    key = couple_key(uow.session, couple, "shared screen", catalog_key(catalog))
+    couple = uow.couples.get(couple_id)
+    key = couple_key(uow, couple, "shared screen", catalog_key(catalog))
     return derived.get_or_build(key, lambda: _build_screen(uow, catalog, couple), keep=catalog)
 
 

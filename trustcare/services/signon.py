@@ -15,11 +15,11 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from trustcare.errors import ServiceError
 from trustcare.identity import Actor, SignOnIdentity
 from trustcare.models import Counselor, utcnow
+from trustcare.persistence.uow import UnitOfWork
 from trustcare.services.accounts import actor_of
-from trustcare.services.errors import ServiceError
-from trustcare.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 

@@ -27,10 +27,15 @@ from trustcare.models import (
     Partner,
     utcnow,
 )
+from trustcare.persistence.uow import (
+    CounselorWork,
+    OpenUnscoped,
+    UnitOfWork,
+    read_practice_settings,
+)
 from trustcare.practice_settings import PracticeSettings
 from trustcare.services.checkins import MEASURE_ID
 from trustcare.services.derived import catalog_key, couple_key, derived
-from trustcare.services.uow import CounselorWork, read_practice_settings
 
 
 def trust_pulse(catalog: Catalog) -> Measure:
@@ -47,7 +52,7 @@ def page_key(
 ) -> tuple:
     """The key of a couple's page data: its data (revision), the day, the rules, the library."""
     return couple_key(
-        uow.session,
+        uow,
         couple,
         kind,
         now.date(),
@@ -113,7 +118,7 @@ def standings_of(
         settings = uow.practice_settings()
     rc = measure.reliable_change
     context = ("standing", now.date(), settings.alerts.model_dump_json(), rc.sd, rc.reliability)
-    keys = {c.id: couple_key(uow.session, c, c.status, *context) for c in couples}
+    keys = {c.id: couple_key(uow, c, c.status, *context) for c in couples}
     result: dict[int, Standing] = {}
     stale = []
     for couple in couples:
@@ -332,7 +337,7 @@ COUPLE_COLUMNS = (
 
 
 def store_standings(
-    session: Session, catalog: Catalog, couple_ids: Iterable[int], now: dt.datetime | None = None
+    uow: UnitOfWork, catalog: Catalog, couple_ids: Iterable[int], now: dt.datetime | None = None
 ) -> int:
     """Evaluate and store the caseload rows of these couples, in the caller's transaction.
 
@@ -340,6 +345,7 @@ def store_standings(
     caseload reads fresh rows without writing; `trustcare reindex` calls it for every couple
     (a restored backup, new alert rules). Returns how many rows were stored.
     """
+    session = uow.session
     now = now or utcnow()
     ids = sorted(set(couple_ids))
     stored = 0
@@ -354,4 +360,12 @@ def store_standings(
             settings = read_practice_settings(session, practice_id)[0]
             _write_standings(session, _standing_rows(session, catalog, group, now, settings))
             stored += len(group)
+    return stored
+
+
+def reindex(open_work: OpenUnscoped, catalog: Catalog) -> int:
+    """Rebuild every couple's stored standing from the data; how many were stored."""
+    with open_work() as uow:
+        stored = store_standings(uow, catalog, uow.caseload.every_couple_id())
+        uow.commit()
     return stored

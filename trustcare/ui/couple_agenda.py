@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from trustcare.errors import ServiceError
 from trustcare.services import agendas
-from trustcare.services.errors import ServiceError
 from trustcare.ui.forms import show_problems
 from trustcare.ui.text import escape_markdown
 

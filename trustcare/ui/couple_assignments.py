@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from trustcare.errors import ServiceError
 from trustcare.services import assignments
-from trustcare.services.errors import ServiceError
 from trustcare.ui.forms import OneUseForm
 from trustcare.ui.text import escape_markdown
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from trustcare.errors import ServiceError
 from trustcare.services import couples
-from trustcare.services.errors import ServiceError
 from trustcare.ui import drafts
 from trustcare.ui.forms import show_problems
 

@@ -7,8 +7,8 @@ import io
 import segno
 import streamlit as st
 
+from trustcare.errors import ServiceError
 from trustcare.services import links
-from trustcare.services.errors import ServiceError
 from trustcare.ui.address import app_address
 from trustcare.ui.forms import OneUseForm, show_problems
 from trustcare.ui.text import escape_markdown

@@ -6,8 +6,8 @@ import datetime as dt
 
 import streamlit as st
 
+from trustcare.errors import ServiceError
 from trustcare.services import couples
-from trustcare.services.errors import ServiceError
 from trustcare.ui import drafts
 from trustcare.ui.forms import OneUseForm, show_problems
 

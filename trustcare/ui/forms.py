@@ -6,7 +6,7 @@ import uuid
 
 import streamlit as st
 
-from trustcare.services.errors import InvalidInput, ServiceError
+from trustcare.errors import InvalidInput, ServiceError
 from trustcare.ui import drafts
 from trustcare.ui.text import escape_markdown
 

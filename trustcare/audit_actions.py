@@ -68,5 +68,5 @@ def check_action(action: str, record_type: str) -> None:
     if known is None or known.record_type != record_type:
         raise UnknownAuditAction(
             f"audit action {action!r} on a {record_type!r} record is not in "
-            "trustcare/services/audit_actions.py"
+            "trustcare/audit_actions.py"
         )
