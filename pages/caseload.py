@@ -5,7 +5,7 @@ import streamlit as st
 
 from trustcare import charts
 from trustcare.services import caseloads, couples
-from trustcare.services.errors import ServiceError
+from trustcare.errors import ServiceError
 from trustcare.ui import state
 from trustcare.ui.chart import show_chart
 from trustcare.ui.forms import OneUseForm

@@ -6,7 +6,7 @@ import streamlit as st
 
 from trustcare.links import hash_token
 from trustcare.services import checkins, links
-from trustcare.services.errors import LinkNotUsable, ServiceError, StorageUnavailable
+from trustcare.errors import LinkNotUsable, ServiceError, StorageUnavailable
 from trustcare.ui import state
 from trustcare.ui.address import request_source
 from trustcare.ui.forms import show_problems

@@ -4,7 +4,7 @@ import pyarrow as pa
 import streamlit as st
 
 from trustcare.services import accounts, admin
-from trustcare.services.errors import ServiceError
+from trustcare.errors import ServiceError
 from trustcare.ui import state
 from trustcare.ui.forms import OneUseForm, show_problems
 from trustcare.ui.text import escape_markdown

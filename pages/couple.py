@@ -3,7 +3,7 @@
 import streamlit as st
 
 from trustcare.services import overview
-from trustcare.services.errors import NotFound
+from trustcare.errors import NotFound
 from trustcare.ui import (
     couple_agenda,
     couple_assignments,

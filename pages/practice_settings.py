@@ -4,7 +4,7 @@ import streamlit as st
 
 from trustcare.practice_settings import form_label
 from trustcare.services import admin
-from trustcare.services.errors import ServiceError
+from trustcare.errors import ServiceError
 from trustcare.ui import state
 from trustcare.ui.forms import show_problems
 from trustcare.ui.text import escape_markdown

@@ -5,7 +5,7 @@ import streamlit as st
 
 from trustcare import charts
 from trustcare.services import export, progress
-from trustcare.services.errors import NotFound
+from trustcare.errors import NotFound
 from trustcare.ui import state
 from trustcare.ui.chart import show_remembered_chart
 from trustcare.ui.text import escape_markdown

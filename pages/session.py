@@ -4,7 +4,7 @@ import streamlit as st
 
 from trustcare import charts
 from trustcare.services import links, session_screen
-from trustcare.services.errors import NotFound
+from trustcare.errors import NotFound
 from trustcare.ui import session_style, state
 from trustcare.ui.address import app_address
 from trustcare.ui.chart import show_remembered_chart

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from trustcare.services import accounts, demo
-from trustcare.services.errors import ServiceError
+from trustcare.errors import ServiceError
 from trustcare.ui import state
 from trustcare.ui.forms import OneUseForm
 
