@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from trustcare.services import overview
 from trustcare.errors import NotFound
+from trustcare.services import overview
 from trustcare.ui import (
     couple_agenda,
     couple_assignments,
@@ -87,16 +87,17 @@ with header:
         query_params={"couple": record.id},
     )
 
+# The service fills only the part that was asked for, so the one that is set is the open tab's.
 with tabs[opened]:
-    if opened == "Agenda":
-        couple_agenda.show(context, actor, record, view.agenda)
-    elif opened == "Check-ins":
-        couple_checkins.show(catalog, record, view.checkins)
-    elif opened == "Assignments":
-        couple_assignments.show(context, actor, catalog, record, view.assignments)
-    elif opened == "Links":
-        couple_links.show(context, actor, record, view.links)
-    elif opened == "Sessions":
+    if opened == "Sessions":
         couple_sessions.show(context, actor, record)
-    else:
+    elif opened == "Details and status":
         couple_details.show(context, actor, record)
+    elif view.agenda is not None:
+        couple_agenda.show(context, actor, record, view.agenda)
+    elif view.checkins is not None:
+        couple_checkins.show(catalog, record, view.checkins)
+    elif view.assignments is not None:
+        couple_assignments.show(context, actor, catalog, record, view.assignments)
+    elif view.links is not None:
+        couple_links.show(context, actor, record, view.links)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from trustcare.alerts import Alert
+from trustcare.context import AppContext
 from trustcare.errors import ServiceError
+from trustcare.identity import Actor
 from trustcare.services import agendas
+from trustcare.services.couples import CoupleRecord
 from trustcare.ui.forms import show_problems
 from trustcare.ui.text import escape_markdown
 
@@ -23,17 +27,18 @@ ICONS = {
 }
 
 
-def show(context, actor, record, agenda: agendas.CoupleAgenda) -> None:
+def show(
+    context: AppContext, actor: Actor, record: CoupleRecord, agenda: agendas.CoupleAgenda
+) -> None:
     if agenda.alerts:
         st.subheader("Alerts")
     for alert in agenda.alerts:
-        box = st.error if alert.severity == "urgent" else st.warning
         if alert.kind == "safety":
-            _acknowledge_with_note(context, actor, record, alert, box)
+            _acknowledge_with_note(context, actor, record, alert)
             continue
         message, action = st.columns([5, 1], vertical_alignment="center")
         with message:
-            box(escape_markdown(alert.message), icon=ICONS.get(alert.kind))
+            _alert_box(alert)
         if action.button(
             "Acknowledge",
             key=f"ack_{alert.key}",
@@ -51,9 +56,17 @@ def show(context, actor, record, agenda: agendas.CoupleAgenda) -> None:
                 st.text(item.detail)
 
 
-def _acknowledge_with_note(context, actor, record, alert, box) -> None:
-    """A safety answer is acknowledged with what was done; the note stays if it is refused."""
+def _alert_box(alert: Alert) -> None:
+    """An urgent alert in red, the others in amber."""
+    box = st.error if alert.severity == "urgent" else st.warning
     box(escape_markdown(alert.message), icon=ICONS.get(alert.kind))
+
+
+def _acknowledge_with_note(
+    context: AppContext, actor: Actor, record: CoupleRecord, alert: Alert
+) -> None:
+    """A safety answer is acknowledged with what was done; the note stays if it is refused."""
+    _alert_box(alert)
     with st.form(f"ack_form_{alert.key}", border=False):
         note = st.text_input(
             "What was done (required to acknowledge)",
@@ -64,7 +77,9 @@ def _acknowledge_with_note(context, actor, record, alert, box) -> None:
             _acknowledge(context, actor, record, alert.key, note)
 
 
-def _acknowledge(context, actor, record, alert_key: str, note: str) -> None:
+def _acknowledge(
+    context: AppContext, actor: Actor, record: CoupleRecord, alert_key: str, note: str
+) -> None:
     try:
         with context.work(actor) as uow:
             agendas.acknowledge_alert(uow, record.id, alert_key, note)
@@ -75,7 +90,12 @@ def _acknowledge(context, actor, record, alert_key: str, note: str) -> None:
     st.rerun()
 
 
-def _acknowledged(context, actor, record, acknowledged) -> None:
+def _acknowledged(
+    context: AppContext,
+    actor: Actor,
+    record: CoupleRecord,
+    acknowledged: list[agendas.AcknowledgedAlert],
+) -> None:
     """Recent acknowledgements with their notes; the counselor who made one can undo it."""
     if not acknowledged:
         return

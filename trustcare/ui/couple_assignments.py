@@ -7,8 +7,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from trustcare.content_catalog import Catalog
+from trustcare.context import AppContext
 from trustcare.errors import ServiceError
+from trustcare.identity import Actor
 from trustcare.services import assignments
+from trustcare.services.couples import CoupleRecord
 from trustcare.ui.forms import OneUseForm
 from trustcare.ui.text import escape_markdown
 
@@ -25,7 +29,13 @@ STATUS_LABELS = {
 }
 
 
-def show(context, actor, catalog, record, current: list[assignments.AssignmentView]) -> None:
+def show(
+    context: AppContext,
+    actor: Actor,
+    catalog: Catalog,
+    record: CoupleRecord,
+    current: list[assignments.AssignmentView],
+) -> None:
     for suggestion in assignments.track_suggestions(catalog, current):
         with st.container(border=True):
             st.write(
@@ -131,7 +141,14 @@ def show(context, actor, catalog, record, current: list[assignments.AssignmentVi
         form.show_problem()
 
 
-def _assign(context, actor, catalog, couple_id: int, form: OneUseForm, submission: str) -> None:
+def _assign(
+    context: AppContext,
+    actor: Actor,
+    catalog: Catalog,
+    couple_id: int,
+    form: OneUseForm,
+    submission: str,
+) -> None:
     """A button callback: it runs before the page, so once assigned the box starts blank
     (the note and the due date belong to that one assignment); a refused one stays as typed,
     with the reason shown under it. A double click brings the same submission key twice and

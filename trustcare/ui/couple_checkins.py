@@ -7,14 +7,16 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from trustcare.content_catalog import Catalog
 from trustcare.services import checkins
+from trustcare.services.couples import CoupleRecord
 from trustcare.ui.text import escape_markdown
 
 # Times are shown in UTC and the column says so, as on the audit trail.
 WHEN = "When (UTC)"
 
 
-def show(catalog, record, data: checkins.CoupleCheckins) -> None:
+def show(catalog: Catalog, record: CoupleRecord, data: checkins.CoupleCheckins) -> None:
     if not data.checkins and not data.reflections:
         st.info(
             "No check-ins yet. Issue each partner a personal link (Links tab); their check-ins "

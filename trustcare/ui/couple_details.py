@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from trustcare.context import AppContext
 from trustcare.errors import ServiceError
+from trustcare.identity import Actor
 from trustcare.services import couples
+from trustcare.services.couples import CoupleRecord, PartnerView
 from trustcare.ui import drafts
 from trustcare.ui.forms import show_problems
 
@@ -23,11 +26,11 @@ STATUS_ACTIONS = {
 PROBLEM_KEY = "edit_couple_problem"
 
 
-def _label_key(record) -> str:
+def _label_key(record: CoupleRecord) -> str:
     return drafts.key("couple-label", record.id)
 
 
-def _partner_keys(record, partner) -> tuple[str, str]:
+def _partner_keys(record: CoupleRecord, partner: PartnerView) -> tuple[str, str]:
     """The draft keys of a partner's name and contact."""
     return (
         drafts.key("partner-name", record.id, partner.position),
@@ -35,7 +38,7 @@ def _partner_keys(record, partner) -> tuple[str, str]:
     )
 
 
-def _stored_values(record) -> dict[str, str]:
+def _stored_values(record: CoupleRecord) -> dict[str, str]:
     """Each field's draft key and the value the record holds for it."""
     values = {_label_key(record): record.label}
     for partner in record.partners:
@@ -45,7 +48,7 @@ def _stored_values(record) -> dict[str, str]:
     return values
 
 
-def _follow_the_record(record, stored: dict[str, str]) -> None:
+def _follow_the_record(record: CoupleRecord, stored: dict[str, str]) -> None:
     """Start missing drafts from the record; untouched ones follow it when it changes."""
     # The record's values as they were when the drafts were last started or followed.
     base_key = f"couple_details_base_{record.id}"
@@ -56,7 +59,7 @@ def _follow_the_record(record, stored: dict[str, str]) -> None:
     st.session_state[base_key] = dict(stored)
 
 
-def show(context, actor, record) -> None:
+def show(context: AppContext, actor: Actor, record: CoupleRecord) -> None:
     stored = _stored_values(record)
     _follow_the_record(record, stored)
     with st.container(border=True):
@@ -83,7 +86,7 @@ def show(context, actor, record) -> None:
             st.rerun()
 
 
-def _save(context, actor, record, stored: dict[str, str]) -> None:
+def _save(context: AppContext, actor: Actor, record: CoupleRecord, stored: dict[str, str]) -> None:
     """Runs before the page (a button callback), so saved drafts can be cleared; refused ones
     stay as typed, with the reason shown under them. Nothing typed, nothing written."""
     if all(st.session_state.get(key, value) == value for key, value in stored.items()):

@@ -7,8 +7,11 @@ import io
 import segno
 import streamlit as st
 
+from trustcare.context import AppContext
 from trustcare.errors import ServiceError
+from trustcare.identity import Actor
 from trustcare.services import links
+from trustcare.services.couples import CoupleRecord
 from trustcare.ui.address import app_address
 from trustcare.ui.forms import OneUseForm, show_problems
 from trustcare.ui.text import escape_markdown
@@ -27,10 +30,18 @@ def qr_png(url: str) -> bytes:
     return buffer.getvalue()
 
 
-def _issue(context, actor, couple_id: int, partner_id: int, form, submission: str) -> None:
+def _issue(
+    context: AppContext,
+    actor: Actor,
+    couple_id: int,
+    partner_id: int,
+    form: OneUseForm,
+    submission: str,
+) -> None:
     """A button callback with the button's one-use key fixed when it was drawn: a double click
     issues one link (the second click would otherwise stop the link just shown)."""
-    fresh = st.session_state.setdefault("fresh_links", {})
+    # Links issued in this browser session, by partner id: shown until revoked or replaced.
+    fresh: dict[int, links.IssuedLink] = st.session_state.setdefault("fresh_links", {})
     try:
         with context.work(actor) as uow:
             issued = links.issue_link(
@@ -44,12 +55,15 @@ def _issue(context, actor, couple_id: int, partner_id: int, form, submission: st
     form.saved(submission, "")
 
 
-def show(context, actor, record, states: list[links.LinkState]) -> None:
+def show(
+    context: AppContext, actor: Actor, record: CoupleRecord, states: list[links.LinkState]
+) -> None:
     st.caption(
         "Each partner gets their own link. Only its fingerprint is stored, so a link is shown "
         "once, when it is issued; issuing a new one stops the old one."
     )
-    fresh = st.session_state.setdefault("fresh_links", {})
+    # Links issued in this browser session, by partner id: shown until revoked or replaced.
+    fresh: dict[int, links.IssuedLink] = st.session_state.setdefault("fresh_links", {})
     for link_state in states:
         with st.container(border=True):
             st.subheader(escape_markdown(link_state.partner_name))

@@ -6,13 +6,16 @@ import datetime as dt
 
 import streamlit as st
 
+from trustcare.context import AppContext
 from trustcare.errors import ServiceError
+from trustcare.identity import Actor
 from trustcare.services import couples
+from trustcare.services.couples import CoupleRecord, SessionView
 from trustcare.ui import drafts
 from trustcare.ui.forms import OneUseForm, show_problems
 
 
-def show(context, actor, record) -> None:
+def show(context: AppContext, actor: Actor, record: CoupleRecord) -> None:
     form = OneUseForm("log-session", record.id)
     if form.key("date") not in st.session_state:
         st.session_state[form.key("date")] = dt.date.today()
@@ -38,7 +41,12 @@ def show(context, actor, record) -> None:
 
 
 def _log_session(
-    context, actor, couple_id: int, number: int, form: OneUseForm, submission: str
+    context: AppContext,
+    actor: Actor,
+    couple_id: int,
+    number: int,
+    form: OneUseForm,
+    submission: str,
 ) -> None:
     """A button callback: it runs before the page, so a saved form starts empty; a refused
     one stays as typed, with the reason shown under it. The submission key was fixed when the
@@ -55,7 +63,9 @@ def _log_session(
         form.saved(submission, f"Session {number} saved.")
 
 
-def _logged_session(context, actor, record, session) -> None:
+def _logged_session(
+    context: AppContext, actor: Actor, record: CoupleRecord, session: SessionView
+) -> None:
     """Correct a session's date or notes; delete it, with a reason, if it was logged by mistake."""
     date_key = drafts.key("session-date", session.id)
     notes_key = drafts.key("session-notes", session.id)
