@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from trustcare.schedules import CheckinSchedule, practice_zone
 
 DEFAULT_SUPPORT_TEXT = (
     "If you are in danger right now, call your local emergency number.\n"
@@ -52,6 +54,16 @@ class PracticeSettings(BaseModel):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     support_text: str = Field(default=DEFAULT_SUPPORT_TEXT, max_length=4000)
     base_url: str = Field(default="", max_length=300, description="overrides TRUSTCARE_BASE_URL")
+    # Schedules fire at local times of the practice (an IANA name such as Europe/Berlin).
+    time_zone: str = Field(default="UTC", max_length=64)
+    # The check-in schedule of a couple that has none of its own.
+    checkin_schedule: CheckinSchedule = Field(default_factory=CheckinSchedule)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        practice_zone(value)
+        return value
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any] | None) -> PracticeSettings:
@@ -76,6 +88,15 @@ FORM_LABELS = {
     "smtp.use_tls": "Use STARTTLS",
     "support_text": "Support resources",
     "base_url": "Base URL for links",
+    "time_zone": "Time zone of the practice",
+    "checkin_schedule": "Default check-in schedule",
+    "checkin_schedule.kind": "Check-ins are due",
+    "checkin_schedule.every_weeks": "Weeks between check-ins",
+    "checkin_schedule.weekday": "Weekday",
+    "checkin_schedule.local_time": "Local time",
+    "checkin_schedule.days_before": "Days before each session",
+    "checkin_schedule.window_days": "Days a due check-in stays open",
+    "checkin_schedule.reminder_day": "Reminder on day (0: none)",
 }
 
 
