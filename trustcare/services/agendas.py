@@ -6,21 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
-
 from trustcare import alerts as alert_rules
 from trustcare.content_catalog import Catalog
 from trustcare.errors import InvalidInput, NotFound, PermissionDenied
-from trustcare.models import (
-    AlertAcknowledgement,
-    Assignment,
-    CheckIn,
-    Counselor,
-    Couple,
-    ExerciseProgress,
-    utcnow,
-)
-from trustcare.persistence.uow import CounselorWork, row_id
+from trustcare.models import AlertAcknowledgement, Couple, utcnow
+from trustcare.persistence.uow import CounselorWork
 from trustcare.practice_settings import PracticeSettings
 from trustcare.services import assignments as assignment_service
 from trustcare.services import couples as couple_service
@@ -57,21 +47,16 @@ def acknowledge_alert(uow: CounselorWork, couple_id: int, alert_key: str, note: 
         problems["note"] = "must say briefly what was done about the safety answer"
     if problems:
         raise InvalidInput(problems)
-    exists = uow.session.scalar(
-        select(func.count(AlertAcknowledgement.id)).where(
-            AlertAcknowledgement.couple_id == couple.id,
-            AlertAcknowledgement.alert_key == alert_key,
-        )
-    )
-    if not exists:
-        uow.session.add(
+    if not uow.agenda.is_acknowledged(couple, alert_key):
+        uow.agenda.add_acknowledgement(
+            couple,
             AlertAcknowledgement(
                 couple_id=couple.id,
                 alert_key=alert_key[:200],
                 acknowledged_by=uow.actor.counselor_id,
                 acknowledged_at=utcnow(),
                 note=note,
-            )
+            ),
         )
         uow.record(
             "alert.acknowledge",
@@ -86,17 +71,12 @@ def acknowledge_alert(uow: CounselorWork, couple_id: int, alert_key: str, note: 
 def undo_acknowledgement(uow: CounselorWork, couple_id: int, acknowledgement_id: int) -> None:
     """Show an acknowledged alert again; only the counselor who acknowledged it may."""
     couple = uow.couples.get(couple_id)
-    row = uow.session.scalars(
-        select(AlertAcknowledgement).where(
-            AlertAcknowledgement.id == row_id(acknowledgement_id),
-            AlertAcknowledgement.couple_id == couple.id,
-        )
-    ).one_or_none()
+    row = uow.agenda.acknowledgement_of(couple, acknowledgement_id)
     if row is None:
         raise NotFound("That acknowledgement was not found.")
     if row.acknowledged_by != uow.actor.counselor_id:
         raise PermissionDenied("Only the counselor who acknowledged an alert can undo it.")
-    uow.session.delete(row)
+    uow.agenda.remove_acknowledgement(row)
     uow.record("alert.unacknowledge", "couple", couple.id, alert=row.alert_key.split(":")[0])
     uow.commit()
 
@@ -116,22 +96,9 @@ class AcknowledgedAlert:
 ACKNOWLEDGED_SHOWN = 10
 
 
-def _acknowledged_alerts(uow: CounselorWork, couple_id: int) -> list[AcknowledgedAlert]:
+def _acknowledged_alerts(uow: CounselorWork, couple: Couple) -> list[AcknowledgedAlert]:
     """The latest acknowledgements of this couple's alerts, newest first."""
-    rows = uow.session.execute(
-        select(
-            AlertAcknowledgement.id,
-            AlertAcknowledgement.alert_key,
-            AlertAcknowledgement.acknowledged_at,
-            AlertAcknowledgement.acknowledged_by,
-            AlertAcknowledgement.note,
-            Counselor.display_name,
-        )
-        .join(Counselor, Counselor.id == AlertAcknowledgement.acknowledged_by)
-        .where(AlertAcknowledgement.couple_id == couple_id)
-        .order_by(AlertAcknowledgement.acknowledged_at.desc(), AlertAcknowledgement.id.desc())
-        .limit(ACKNOWLEDGED_SHOWN)
-    ).all()
+    rows = uow.agenda.latest_acknowledgements(couple, ACKNOWLEDGED_SHOWN)
     return [
         AcknowledgedAlert(
             id=row.id,
@@ -208,18 +175,7 @@ def _build_agenda(
     since = _since_the_last_session(record.sessions, couple.created_at)
     alerts = list(standings_of(uow, catalog, [couple], now, settings)[couple.id].alerts)
     names = {partner.id: partner.display_name for partner in record.partners}
-    rows = uow.session.execute(
-        select(
-            CheckIn.partner_id,
-            CheckIn.submitted_at,
-            CheckIn.total,
-            CheckIn.overall,
-            CheckIn.reflection,
-            CheckIn.reflection_shared,
-        )
-        .where(CheckIn.couple_id == couple.id)
-        .order_by(CheckIn.submitted_at, CheckIn.id)
-    ).all()
+    rows = uow.agenda.checkins_of(couple)
     recent = [row for row in rows if row.submitted_at >= since]
     items = [_alert_item(alert) for alert in alerts if alert.kind in _FIRST_ALERTS]
     for partner_id, name in names.items():
@@ -242,7 +198,7 @@ def _build_agenda(
         if row.reflection_shared and row.reflection:
             name = names.get(row.partner_id, "?")
             items.append(AgendaItem("reflection", f"{name} shared a note", row.reflection))
-    items += _shared_exercise_reflections(uow, catalog, couple.id, names, since)
+    items += _shared_exercise_reflections(uow, catalog, couple, names, since)
     current = assignment_service.assignments_of(uow, catalog, couple, names)
     for assignment in current:
         if assignment.status in ("assigned", "in_progress"):
@@ -267,7 +223,7 @@ def _build_agenda(
                 f"{suggestion.track_title}, stage {suggestion.stage} of {suggestion.stages}",
             )
         )
-    return CoupleAgenda(alerts, items, _acknowledged_alerts(uow, couple.id))
+    return CoupleAgenda(alerts, items, _acknowledged_alerts(uow, couple))
 
 
 def _alert_item(alert: alert_rules.Alert) -> AgendaItem:
@@ -294,28 +250,14 @@ _ALERT_TITLES = {
 def _shared_exercise_reflections(
     uow: CounselorWork,
     catalog: Catalog,
-    couple_id: int,
+    couple: Couple,
     names: dict[int, str],
     since: dt.datetime,
 ) -> list[AgendaItem]:
-    rows = uow.session.execute(
-        select(
-            ExerciseProgress.partner_id,
-            ExerciseProgress.reflection,
-            Assignment.module_id,
-            Assignment.module_version,
-        )
-        .join(Assignment, Assignment.id == ExerciseProgress.assignment_id)
-        .where(
-            Assignment.couple_id == couple_id,
-            ExerciseProgress.reflection_shared.is_(True),
-            ExerciseProgress.reflection != "",
-            ExerciseProgress.done_at >= since,
-        )
-        .order_by(ExerciseProgress.done_at)
-    )
     items = []
-    for partner_id, reflection, module_id, version in rows:
+    for partner_id, reflection, module_id, version in uow.agenda.shared_exercise_reflections(
+        couple, since
+    ):
         title = module_title(catalog, module_id, version)
         name = names.get(partner_id, "?")
         items.append(AgendaItem("reflection", f"{name} shared a reflection on {title}", reflection))

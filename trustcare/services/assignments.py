@@ -6,20 +6,11 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import ContentNotFound
-from trustcare.errors import AssignmentNotFound, InvalidInput, PartnerNotFound
-from trustcare.models import (
-    ASSIGNMENT_STATUSES,
-    Assignment,
-    Couple,
-    ExerciseProgress,
-    Partner,
-    utcnow,
-)
-from trustcare.persistence.uow import CounselorWork, row_id
+from trustcare.errors import InvalidInput, PartnerNotFound
+from trustcare.models import ASSIGNMENT_STATUSES, Assignment, Couple, utcnow
+from trustcare.persistence.uow import CounselorWork
 from trustcare.services.validation import clean_long_text
 
 NOTE_MAX = 2000
@@ -59,15 +50,8 @@ class TrackSuggestion:
     stages: int
 
 
-def _check_partner(uow: CounselorWork, couple_id: int, partner_id: int | None) -> None:
-    if partner_id is None:
-        return
-    found = uow.session.scalar(
-        select(func.count(Partner.id)).where(
-            Partner.id == partner_id, Partner.couple_id == couple_id
-        )
-    )
-    if not found:
+def _check_partner(uow: CounselorWork, couple: Couple, partner_id: int | None) -> None:
+    if partner_id is not None and not uow.couples.has_partner(couple, partner_id):
         raise PartnerNotFound()
 
 
@@ -100,7 +84,7 @@ def assign_module(
     couple = uow.couples.get(couple_id)
     if (earlier := uow.once(submission, "assignment", uow.actor.practice_id)) is not None:
         return earlier
-    _check_partner(uow, couple.id, partner_id)
+    _check_partner(uow, couple, partner_id)
     note = _clean_assignment_input(due_on, note)
     try:
         module = catalog.module(module_id)
@@ -118,8 +102,7 @@ def assign_module(
         assigned_by=uow.actor.counselor_id,
         assigned_at=utcnow(),
     )
-    uow.session.add(assignment)
-    uow.session.flush()
+    uow.assignments.add_assignment(assignment)
     uow.record(
         "assignment.create",
         "couple",
@@ -165,13 +148,7 @@ def set_status(uow: CounselorWork, couple_id: int, assignment_id: int, status: s
     if status not in ASSIGNMENT_STATUSES:
         raise InvalidInput({"status": f"must be one of: {', '.join(ASSIGNMENT_STATUSES)}"})
     couple = uow.couples.get(couple_id)
-    assignment = uow.session.scalars(
-        select(Assignment).where(
-            Assignment.id == row_id(assignment_id), Assignment.couple_id == couple.id
-        )
-    ).one_or_none()
-    if assignment is None:
-        raise AssignmentNotFound()
+    assignment = uow.assignments.assignment_of(couple, assignment_id)
     previous = assignment.status
     assignment.status = status
     assignment.completed_at = utcnow() if status == "completed" else None
@@ -199,18 +176,9 @@ def assignments_of(
 ) -> list[AssignmentView]:
     """All assignments of a couple from `uow.couples.get`, its partners' names known: newest
     first, with exercises done per partner."""
-    assignments = uow.session.scalars(
-        select(Assignment)
-        .where(Assignment.couple_id == couple.id)
-        .order_by(Assignment.assigned_at.desc(), Assignment.id.desc())
-    ).all()
+    assignments = uow.assignments.assignments_of(couple)
     done: dict[int, dict[int, int]] = {}
-    for assignment_id, partner_id, count in uow.session.execute(
-        select(ExerciseProgress.assignment_id, ExerciseProgress.partner_id, func.count())
-        .join(Assignment, Assignment.id == ExerciseProgress.assignment_id)
-        .where(Assignment.couple_id == couple.id)
-        .group_by(ExerciseProgress.assignment_id, ExerciseProgress.partner_id)
-    ):
+    for assignment_id, partner_id, count in uow.assignments.exercises_done(couple):
         done.setdefault(assignment_id, {})[partner_id] = count
     views = []
     for a in assignments:

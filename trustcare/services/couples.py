@@ -5,22 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Select, false, func, or_, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
-from trustcare.errors import InvalidInput, SessionNotFound
+from trustcare.errors import InvalidInput
 from trustcare.models import (
     COUPLE_STATUSES,
     LABEL_MAX,
     NAME_MAX,
-    AuditEvent,
     CounselingSession,
     Couple,
     Partner,
     utcnow,
 )
-from trustcare.persistence.uow import CounselorWork, row_id
+from trustcare.persistence.couples import matching_couples
+from trustcare.persistence.uow import CounselorWork
 from trustcare.services.derived import derived
 from trustcare.services.validation import (
     clean_long_text,
@@ -90,27 +86,10 @@ class PartnerInput:
     contact: str = ""
 
 
-def caseload_filter(uow: CounselorWork, status: str | None = None, search: str = "") -> Select:
-    """The counselor's couples matching a status and a search of labels and partner names."""
-    statement = uow.couples.in_reach()
-    if status:
-        statement = statement.where(Couple.status == status)
-    needle = search.strip()
-    if "\x00" in needle:
-        # No label or name holds a NUL (PostgreSQL refuses one in text): nothing matches.
-        return statement.where(false())
-    if needle:
-        partner_match = select(Partner.couple_id).where(
-            func.lower(Partner.display_name).contains(needle.lower(), autoescape=True)
-        )
-        # autoescape: a % or _ typed in the search is that character, not a wildcard.
-        statement = statement.where(
-            or_(
-                Couple.label_key.contains(label_key(needle), autoescape=True),
-                Couple.id.in_(partner_match),
-            )
-        )
-    return statement
+def caseload_filter(uow: CounselorWork, status: str | None = None, search: str = ""):
+    """Transitional, for services/caseloads.py until its own repository narrows the caseload:
+    the counselor's couples matching a status and a search of labels and partner names."""
+    return matching_couples(uow.actor, status, search, label_key(search.strip()))
 
 
 def list_caseload(
@@ -127,32 +106,12 @@ def list_caseload(
     With `couple_ids`, only those couples (still only the counselor's own) are listed; with
     `counts` (from `status_counts`, already read), they are not read again.
     """
-    session_stats = select(
-        CounselingSession.couple_id,
-        func.count(CounselingSession.id).label("sessions"),
-        func.max(CounselingSession.held_on).label("last_session"),
-    ).group_by(CounselingSession.couple_id)
-    statement = caseload_filter(uow, status, search)
-    if couple_ids is not None:
-        statement = statement.where(Couple.id.in_(couple_ids))
-        session_stats = session_stats.where(CounselingSession.couple_id.in_(couple_ids))
-    stats = session_stats.subquery()
-    # Plain columns, not Couple objects: building ORM objects costs more than the query.
-    statement = statement.with_only_columns(
-        Couple.id, Couple.label, Couple.status, stats.c.sessions, stats.c.last_session
-    ).outerjoin(stats, stats.c.couple_id == Couple.id)
-    rows = uow.session.execute(
-        statement.order_by(Couple.label_key).limit(limit).offset(offset)
-    ).all()
-    couple_ids = [row.id for row in rows]
-    names: dict[int, list[str]] = {couple_id: [] for couple_id in couple_ids}
-    if couple_ids:
-        for couple_id, name in uow.session.execute(
-            select(Partner.couple_id, Partner.display_name)
-            .where(Partner.couple_id.in_(couple_ids))
-            .order_by(Partner.couple_id, Partner.position)
-        ):
-            names[couple_id].append(name)
+    rows = uow.couples.caseload_rows(
+        status, search, label_key(search.strip()), limit, offset, couple_ids
+    )
+    names: dict[int, list[str]] = {row.id: [] for row in rows}
+    for couple_id, name in uow.couples.partner_names(list(names)):
+        names[couple_id].append(name)
     return Caseload(
         rows=[
             CaseloadRow(
@@ -172,13 +131,7 @@ def list_caseload(
 def status_counts(uow: CounselorWork) -> dict[str, int]:
     """How many of the counselor's couples are active, paused and closed."""
     counts = {status_name: 0 for status_name in COUPLE_STATUSES}
-    counts.update(
-        uow.session.execute(
-            uow.couples.in_reach()
-            .with_only_columns(Couple.status, func.count(Couple.id))
-            .group_by(Couple.status)
-        ).all()
-    )
+    counts.update(uow.couples.status_counts())
     return counts
 
 
@@ -192,13 +145,6 @@ def _check_partners(partners: list[PartnerInput], problems: dict[str, str]) -> l
         contact = clean_optional(partner.contact, f"partner {number} contact", 254, problems)
         cleaned.append(PartnerInput(name, contact))
     return cleaned
-
-
-def _label_taken(uow: CounselorWork, key: str, except_id: int | None = None) -> bool:
-    statement = uow.couples.in_reach().where(Couple.label_key == key)
-    if except_id is not None:
-        statement = statement.where(Couple.id != except_id)
-    return uow.session.scalars(statement.limit(1)).first() is not None
 
 
 def create_couple(
@@ -215,7 +161,7 @@ def create_couple(
     problems: dict[str, str] = {}
     label = clean_name(label, "label", LABEL_MAX, problems)
     cleaned = _check_partners(partners, problems)
-    if "label" not in problems and _label_taken(uow, label_key(label)):
+    if "label" not in problems and uow.couples.label_taken(label_key(label)):
         problems["label"] = "is already used by another couple in your caseload"
     if problems:
         raise InvalidInput(problems)
@@ -234,46 +180,28 @@ def create_couple(
             for position, partner in enumerate(cleaned, start=1)
         ],
     )
-    uow.session.add(couple)
-    try:
-        uow.session.flush()
-    except IntegrityError as error:
-        uow.session.rollback()
-        raise InvalidInput(
-            {"label": "is already used by another couple in your caseload"}
-        ) from error
+    if not uow.couples.add_couple(couple):
+        # A parallel write took the label between the check and the insert.
+        uow.rollback()
+        raise InvalidInput({"label": "is already used by another couple in your caseload"})
     uow.record("couple.create", "couple", couple.id)
     uow.made(couple.id)
     uow.commit()
     return couple.id
 
 
-def partner_views(session: Session, couple: Couple) -> tuple[PartnerView, ...]:
+def partner_views(uow: CounselorWork, couple: Couple) -> tuple[PartnerView, ...]:
     """Both partners in position order, as plain values; the caller has checked the couple."""
-    rows = session.execute(
-        select(Partner.id, Partner.position, Partner.display_name, Partner.contact)
-        .where(Partner.couple_id == couple.id)
-        .order_by(Partner.position)
-    )
     return tuple(
-        PartnerView(pid, position, name, contact or "") for pid, position, name, contact in rows
+        PartnerView(pid, position, name, contact or "")
+        for pid, position, name, contact in uow.couples.partners(couple)
     )
 
 
-def record_of(session: Session, couple: Couple) -> CoupleRecord:
+def record_of(uow: CounselorWork, couple: Couple) -> CoupleRecord:
     """The couple's record as plain values; the caller has already checked who may read it."""
-    partners = partner_views(session, couple)
-    sessions = session.execute(
-        select(
-            CounselingSession.id,
-            CounselingSession.number,
-            CounselingSession.held_on,
-            CounselingSession.notes,
-            CounselingSession.created_at,
-        )
-        .where(CounselingSession.couple_id == couple.id)
-        .order_by(CounselingSession.number.desc())
-    ).all()
+    partners = partner_views(uow, couple)
+    sessions = uow.sessions.sessions_of(couple)
     return CoupleRecord(
         id=couple.id,
         label=couple.label,
@@ -299,16 +227,7 @@ def audit_view(uow: CounselorWork, couple: Couple) -> dt.datetime:
     known = derived.get(key)
     if isinstance(known, dt.datetime) and now - VIEW_AUDIT_WINDOW <= known <= now:
         return known
-    latest = uow.session.scalar(
-        select(func.max(AuditEvent.at)).where(
-            AuditEvent.action == "couple.view",
-            AuditEvent.record_type == "couple",
-            AuditEvent.record_id == couple.id,
-            AuditEvent.actor_kind == "counselor",
-            AuditEvent.actor_id == uow.actor.counselor_id,
-            AuditEvent.at >= now - VIEW_AUDIT_WINDOW,
-        )
-    )
+    latest = uow.couples.last_viewed_at(couple, now - VIEW_AUDIT_WINDOW)
     if latest is None:
         uow.record("couple.view", "couple", couple.id)
         uow.commit()
@@ -325,18 +244,16 @@ def update_couple(
     problems: dict[str, str] = {}
     label = clean_name(label, "label", LABEL_MAX, problems)
     cleaned = _check_partners(partners, problems)
-    if "label" not in problems and _label_taken(uow, label_key(label), except_id=couple.id):
+    if "label" not in problems and uow.couples.label_taken(label_key(label), except_couple=couple):
         problems["label"] = "is already used by another couple in your caseload"
     if problems:
         raise InvalidInput(problems)
-    couple.label = label
-    couple.label_key = label_key(label)
-    stored = uow.session.scalars(
-        select(Partner).where(Partner.couple_id == couple.id).order_by(Partner.position)
-    ).all()
-    for partner, new in zip(stored, cleaned, strict=True):
-        partner.display_name = new.display_name
-        partner.contact = new.contact or None
+    uow.couples.rename(
+        couple,
+        label,
+        label_key(label),
+        [(new.display_name, new.contact or None) for new in cleaned],
+    )
     uow.record("couple.update", "couple", couple.id)
     uow.commit()
 
@@ -346,8 +263,7 @@ def set_status(uow: CounselorWork, couple_id: int, status: str) -> None:
     if status not in COUPLE_STATUSES:
         raise InvalidInput({"status": f"must be one of: {', '.join(COUPLE_STATUSES)}"})
     couple = uow.couples.get(couple_id)
-    previous = couple.status
-    couple.status = status
+    previous = uow.couples.set_status(couple, status)
     uow.record("couple.status", "couple", couple.id, before=previous, after=status)
     uow.commit()
 
@@ -370,32 +286,14 @@ def log_session(
     _check_held_on(held_on, problems)
     if problems:
         raise InvalidInput(problems)
-    number = (
-        uow.session.scalar(
-            select(func.max(CounselingSession.number)).where(
-                CounselingSession.couple_id == couple.id
-            )
-        )
-        or 0
-    ) + 1
-    session = CounselingSession(couple_id=couple.id, number=number, held_on=held_on, notes=notes)
-    uow.session.add(session)
-    uow.session.flush()
+    number = uow.sessions.next_number(couple)
+    session = uow.sessions.add_session(
+        CounselingSession(couple_id=couple.id, number=number, held_on=held_on, notes=notes)
+    )
     uow.record("session.create", "couple", couple.id, session_number=number)
     uow.made(session.id)
     uow.commit()
     return session.id
-
-
-def _logged_session(uow: CounselorWork, couple: Couple, session_id: int) -> CounselingSession:
-    session = uow.session.scalars(
-        select(CounselingSession).where(
-            CounselingSession.id == row_id(session_id), CounselingSession.couple_id == couple.id
-        )
-    ).one_or_none()
-    if session is None:
-        raise SessionNotFound()
-    return session
 
 
 def _check_held_on(held_on: object, problems: dict[str, str]) -> None:
@@ -408,7 +306,7 @@ def _check_held_on(held_on: object, problems: dict[str, str]) -> None:
 def update_session_notes(uow: CounselorWork, couple_id: int, session_id: int, notes: str) -> None:
     """Edit a logged session's private notes only (its date stays)."""
     couple = uow.couples.get(couple_id)
-    session = _logged_session(uow, couple, session_id)
+    session = uow.sessions.logged(couple, session_id)
     correct_session(uow, couple.id, session.id, session.held_on, notes)
 
 
@@ -426,7 +324,7 @@ def correct_session(
     _check_held_on(held_on, problems)
     if problems:
         raise InvalidInput(problems)
-    session = _logged_session(uow, couple, session_id)
+    session = uow.sessions.logged(couple, session_id)
     changed = [
         name
         for name, before, after in (
@@ -437,7 +335,7 @@ def correct_session(
     ]
     if not changed:
         return
-    session.held_on, session.notes = held_on, notes
+    uow.sessions.correct(session, held_on, notes)
     if changed == ["notes"]:
         uow.record("session.update_notes", "couple", couple.id, session_number=session.number)
     else:
@@ -460,17 +358,8 @@ def delete_session(uow: CounselorWork, couple_id: int, session_id: int, reason: 
         problems["reason"] = "must say why the session is deleted (a few words)"
     if problems:
         raise InvalidInput(problems)
-    session = _logged_session(uow, couple, session_id)
+    session = uow.sessions.logged(couple, session_id)
     number = session.number
-    uow.session.delete(session)
-    uow.session.flush()
-    later = uow.session.scalars(
-        select(CounselingSession)
-        .where(CounselingSession.couple_id == couple.id, CounselingSession.number > number)
-        .order_by(CounselingSession.number)
-    ).all()
-    for moved in later:
-        moved.number -= 1
-        uow.session.flush()
+    uow.sessions.delete_and_renumber(couple, session)
     uow.record("session.delete", "couple", couple.id, session_number=number, reason=reason)
     uow.commit()

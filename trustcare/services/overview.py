@@ -53,7 +53,7 @@ def couple_overview(
     if part is not None and part not in PARTS:
         raise ValueError(f"the couple record has no part {part!r}")
     couple = uow.couples.get(couple_id)
-    record = record_of(uow.session, couple)
+    record = record_of(uow, couple)
     viewed = CoupleOverview(record, viewed_at=audit_view(uow, couple))
     names = {partner.id: partner.display_name for partner in record.partners}
     if part == AGENDA:

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from math import nan as NAN
 
 import pandas as pd
-from sqlalchemy import select
 
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import ContentNotFound
-from trustcare.models import Assignment, CheckIn, CounselingSession, ExerciseProgress, Partner
+from trustcare.models import Couple
 from trustcare.persistence.uow import CounselorWork
 from trustcare.services.checkins import MEASURE_ID
 from trustcare.services.derived import catalog_key, couple_key, derived
@@ -61,62 +60,33 @@ class SharedScreen:
 def shared_screen(uow: CounselorWork, catalog: Catalog, couple_id: int) -> SharedScreen:
     """The only data session mode renders; every privacy rule of the shared screen lives here.
 
-    Session mode reruns on every step of an exercise: after the access check, which runs
-    every time, what was built is kept while the couple's revision (raised by every write
-    to the couple's rows: a partner's consent, check-ins, exercises, sessions, assignments,
-    names) and the content library are unchanged (services/derived.py).
+    In session mode the screen reruns on every step of an exercise: after the access check,
+    which runs every time, what was built is kept while the couple's revision (raised by every
+    write to the couple's rows: a partner's consent, check-ins, exercises, sessions,
+    assignments, names) and the content library are unchanged (services/derived.py).
     """
     couple = uow.couples.get(couple_id)
     key = couple_key(uow, couple, "shared screen", catalog_key(catalog))
     return derived.get_or_build(key, lambda: _build_screen(uow, catalog, couple), keep=catalog)
 
 
-def _build_screen(uow: CounselorWork, catalog: Catalog, couple) -> SharedScreen:
-    partners = uow.session.scalars(
-        select(Partner).where(Partner.couple_id == couple.id).order_by(Partner.position)
-    ).all()
+def _build_screen(uow: CounselorWork, catalog: Catalog, couple: Couple) -> SharedScreen:
+    partners = uow.couples.partner_rows(couple)
     sharing = [p.id for p in partners if p.share_scores_in_joint_sessions is True]
     names = {p.id: p.display_name for p in partners}
-    score_rows = uow.session.execute(
-        select(CheckIn.partner_id, CheckIn.submitted_at, CheckIn.total, CheckIn.overall)
-        .where(CheckIn.couple_id == couple.id, CheckIn.partner_id.in_(sharing or [-1]))
-        .order_by(CheckIn.submitted_at)
-    ).all()
-    held_on = [
-        row[0]
-        for row in uow.session.execute(
-            select(CounselingSession.held_on)
-            .where(CounselingSession.couple_id == couple.id)
-            .order_by(CounselingSession.held_on)
-        )
-    ]
+    score_rows = uow.screen.shared_scores(couple, sharing)
+    held_on = uow.screen.session_days(couple)
     scores = _score_frame(score_rows, names, held_on)
     reflections = [
         SharedReflection(names[pid], when, text)
-        for pid, when, text in uow.session.execute(
-            select(CheckIn.partner_id, CheckIn.submitted_at, CheckIn.reflection).where(
-                CheckIn.couple_id == couple.id,
-                CheckIn.reflection_shared.is_(True),
-                CheckIn.reflection != "",
-            )
-        )
+        for pid, when, text in uow.screen.shared_checkin_reflections(couple)
     ]
     reflections += [
         SharedReflection(names[pid], when, text)
-        for pid, when, text in uow.session.execute(
-            select(
-                ExerciseProgress.partner_id, ExerciseProgress.done_at, ExerciseProgress.reflection
-            )
-            .join(Assignment, Assignment.id == ExerciseProgress.assignment_id)
-            .where(
-                Assignment.couple_id == couple.id,
-                ExerciseProgress.reflection_shared.is_(True),
-                ExerciseProgress.reflection != "",
-            )
-        )
+        for pid, when, text in uow.screen.shared_exercise_reflections(couple)
     ]
     reflections.sort(key=lambda reflection: reflection.when, reverse=True)
-    exercises = _walkthrough(uow, catalog, couple.id)
+    exercises = _walkthrough(uow, catalog, couple)
     total_range = catalog.measure(MEASURE_ID).total.range
     return SharedScreen(
         couple_id=couple.id,
@@ -149,20 +119,11 @@ def _score_frame(rows: list, names: dict[int, str], held_on: list[dt.date]) -> p
 
 
 def _walkthrough(
-    uow: CounselorWork, catalog: Catalog, couple_id: int
+    uow: CounselorWork, catalog: Catalog, couple: Couple
 ) -> tuple[WalkthroughExercise, ...]:
     """Every exercise of the open modules assigned to both partners, newest module first."""
-    assignments = uow.session.execute(
-        select(Assignment.id, Assignment.module_id, Assignment.module_version)
-        .where(
-            Assignment.couple_id == couple_id,
-            Assignment.partner_id.is_(None),
-            Assignment.status.in_(("assigned", "in_progress")),
-        )
-        .order_by(Assignment.assigned_at.desc(), Assignment.id.desc())
-    ).all()
     exercises = []
-    for assignment_id, module_id, version in assignments:
+    for assignment_id, module_id, version in uow.screen.open_joint_assignments(couple):
         try:
             module = catalog.module(module_id, version)
         except ContentNotFound:
