@@ -38,7 +38,7 @@ lint: install
 
 # Page and check-in timings at 40 and 400 couples on SQLite (see README, Performance).
 bench: install
-	$(BIN)/trustcare bench --quick
+	$(BIN)/python -m bench --quick
 
 demo: install
 	TRUSTCARE_DATABASE_URL=sqlite:///var/demo.db $(BIN)/trustcare seed-demo

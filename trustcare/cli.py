@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
-from trustcare.bench.command import bench
 from trustcare.content_cli import validate
 from trustcare.db import DatabaseError, make_engine, make_session_factory, upgrade
 from trustcare.errors import InvalidInput
-from trustcare.settings import SettingsError, load_settings
+from trustcare.settings import PROJECT_ROOT, SettingsError, load_settings
 
 
 def _engine(database_url: str | None):
@@ -190,7 +190,43 @@ def content() -> None:
 
 
 content.add_command(validate)
-main.add_command(bench)
+
+BENCH_ABSENT = (
+    "The bench runs from a source checkout of TrustCare: its bench/ folder is a development "
+    "tool and is not installed with the package. In a checkout, run `trustcare bench --quick` "
+    "or `python -m bench --quick`."
+)
+
+
+def _bench_command() -> click.Command | None:
+    """The bench's own command from the checkout this trustcare runs from; None when trustcare
+    was installed from a wheel, which holds no bench."""
+    if not (PROJECT_ROOT / "pyproject.toml").is_file():
+        return None
+    if not (PROJECT_ROOT / "bench" / "__main__.py").is_file():
+        return None
+    if str(PROJECT_ROOT) not in sys.path:
+        sys.path.insert(0, str(PROJECT_ROOT))
+    return importlib.import_module("bench.command").bench
+
+
+@main.command(
+    "bench",
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,
+)
+@click.pass_context
+def bench(ctx: click.Context) -> None:
+    """Time the pages and the check-in submit (source checkout only; see --help).
+
+    Example: trustcare bench --quick --check
+    """
+    command = _bench_command()
+    if command is None:
+        click.echo(BENCH_ABSENT, err=True)
+        sys.exit(2)
+    command.main(args=list(ctx.args), prog_name=ctx.command_path)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -10,7 +10,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from trustcare.bench.pages import page_specs
+from bench.pages import page_specs
 from trustcare.cli import main
 
 PAGE_KEYS = {"page", "couples", "database", "median_ms", "reference_ms", "ratio", "statements"}
@@ -65,7 +65,7 @@ def test_reruns_compile_each_script_once_as_the_server_does(tmp_path, monkeypatc
     from streamlit.runtime.scriptrunner import script_cache
     from streamlit.testing.v1 import AppTest
 
-    from trustcare.bench.pages import shared_script_cache
+    from bench.pages import shared_script_cache
 
     script = tmp_path / "page.py"
     script.write_text('import streamlit as st\nst.title("Page")\n', encoding="utf-8")

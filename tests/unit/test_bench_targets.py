@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from trustcare.bench.report import growth, missed_targets
-from trustcare.bench.runner import Result
+from bench.report import growth, missed_targets
+from bench.runner import Result
 
 
 def page(couples: int, median_ms: float, reference_ms: float, statements: int = 5) -> Result:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from trustcare.bench.bulk import write_rows
+from bench.bulk import write_rows
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import Measure
 from trustcare.identity import Actor

@@ -1,7 +1,7 @@
-"""`trustcare bench`: the click command; the work is imported only when it runs.
+"""The bench's command line (`python -m bench`, or `trustcare bench` from a source checkout).
 
-Importing the runner pulls in Streamlit's AppTest, which no other `trustcare` command should pay
-for at start-up.
+The work is imported only when it runs: importing the runner pulls in Streamlit's AppTest, which
+`--help` and a bad option should not pay for.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from trustcare.bench import DEFAULT_RUNS, QUICK_RUNS
+from bench import DEFAULT_RUNS, QUICK_RUNS
 
 DEFAULT_SIZES = (40, 400, 4000)
 QUICK_SIZES = (40, 400)
@@ -81,11 +81,11 @@ def bench(
     at most 1.3 x its time at the smallest; the same statements per run at every size; a submit
     under 25 ms on SQLite.
 
-    Example: trustcare bench --quick
+    Example: python -m bench --quick (or: trustcare bench --quick)
     """
-    from trustcare.bench.pages import page_specs
-    from trustcare.bench.report import missed_targets, table
-    from trustcare.bench.runner import Database, run_bench
+    from bench.pages import page_specs
+    from bench.report import missed_targets, table
+    from bench.runner import Database, run_bench
 
     if quick and (sizes or databases):
         raise click.UsageError("--quick chooses its own sizes (40, 400) and database (SQLite)")

@@ -22,8 +22,8 @@ import streamlit as st
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.exc import ArgumentError
 
-from trustcare.bench import DEFAULT_RUNS
-from trustcare.bench.pages import (
+from bench import DEFAULT_RUNS
+from bench.pages import (
     EMPTY_SCRIPT,
     REFERENCE_SCRIPT,
     ScriptProfiler,
@@ -34,8 +34,8 @@ from trustcare.bench.pages import (
     time_page,
     time_script,
 )
-from trustcare.bench.practice import build_practice
-from trustcare.bench.submit import time_submits
+from bench.practice import build_practice
+from bench.submit import time_submits
 from trustcare.catalog import get_catalog, shipped_content_dir
 from trustcare.db import make_engine, make_session_factory, upgrade
 

@@ -22,7 +22,7 @@ from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
-from trustcare.bench.practice import BenchPractice
+from bench.practice import BenchPractice
 from trustcare.settings import PROJECT_ROOT
 
 APP = PROJECT_ROOT / "app.py"

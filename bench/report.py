@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from trustcare.bench.runner import REFERENCE_PAGES, Result
+from bench.runner import REFERENCE_PAGES, Result
 
 SMALL_PRACTICE = 40
 RATIO_SMALL = 1.5  # a page at most 1.5 x the reference script at 40 couples
