@@ -13,14 +13,10 @@ import statistics
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-
 from trustcare.catalog import get_catalog
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import ContentNotFound, Measure
-from trustcare.models import CheckIn
-from trustcare.persistence.uow import UnitOfWork
+from trustcare.persistence.uow import OpenUnscoped
 from trustcare.scoring import (
     calibrate,
     cronbach_alpha,
@@ -67,9 +63,7 @@ def _verdict(partners: int, checkins: int, problem: str | None, provisional: str
     )
 
 
-def calibration_report(
-    session_factory: sessionmaker[Session], catalog: Catalog | None = None
-) -> dict[str, Any]:
+def calibration_report(open_work: OpenUnscoped, catalog: Catalog | None = None) -> dict[str, Any]:
     """SD of first totals, Cronbach's alpha and the threshold they give, beside the provisional.
 
     Each partner's first check-in is their first one with a total (a check-in with too many
@@ -79,12 +73,9 @@ def calibration_report(
     catalog = catalog or get_catalog()
     measure = catalog.measure(MEASURE_ID)
     item_ids = measure.total.items
-    with UnitOfWork(session_factory) as uow:
-        rows = uow.session.execute(
-            select(CheckIn.partner_id, CheckIn.measure_version, CheckIn.total, CheckIn.answers)
-            .where(CheckIn.measure_id == measure.id)
-            .order_by(CheckIn.partner_id, CheckIn.submitted_at, CheckIn.id)
-        ).all()
+    # Unscoped: a console command on a database of one practice (see CalibrationRepository).
+    with open_work(read_only=True) as uow:
+        rows = uow.calibration.scores_of(measure.id)
 
     versions: dict[int, Measure] = {}
     first_totals: dict[int, float] = {}

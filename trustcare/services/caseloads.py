@@ -8,28 +8,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import pandas as pd
-from sqlalchemy import func, or_, select
 
 from trustcare import alerts as alert_rules
 from trustcare.content_catalog import Catalog
-from trustcare.models import (
-    Counselor,
-    Couple,
-    CoupleStanding,
-    utcnow,
-)
+from trustcare.models import Couple, utcnow
+from trustcare.persistence.caseloads import CaseloadFilter, standings_store
 from trustcare.persistence.uow import CounselorWork
 from trustcare.practice_settings import PracticeSettings
 from trustcare.services import couples as couple_service
 from trustcare.services.derived import derived
-from trustcare.services.standings import (
-    COUPLE_COLUMNS,
-    _standing_rows,
-    _write_standings,
-    alert_counts,
-    rules_key,
-    standings_of,
-)
+from trustcare.services.standings import alert_counts, rules_key, standing_rows, standings_of
+from trustcare.services.validation import label_key
 
 
 @dataclass(frozen=True)
@@ -62,7 +51,7 @@ def caseload_alerts(
     uow: CounselorWork, catalog: Catalog, couple_ids: list[int], now: dt.datetime | None = None
 ) -> CaseloadAlerts:
     """Alerts and the current-versus-change overview for the counselor's listed couples."""
-    couples = list(uow.session.scalars(uow.couples.in_reach().where(Couple.id.in_(couple_ids))))
+    couples = uow.caseload.couples_among(couple_ids)
     return _caseload_alerts(uow, catalog, couples, now or utcnow())
 
 
@@ -129,70 +118,22 @@ def caseload_view(
     now = now or utcnow()
     settings = uow.practice_settings()
     counts = {status_name: 0 for status_name in couple_service.COUPLE_STATUSES}
-    # The stored rows are counted too: a database recreated at the same address (a restore)
-    # may hold the same couples without their rows.
-    stored_rows = (
-        select(func.count())
-        .select_from(CoupleStanding)
-        .where(
-            CoupleStanding.counselor_id == uow.actor.counselor_id,
-            CoupleStanding.practice_id == uow.actor.practice_id,
-        )
-        .scalar_subquery()
-    )
     # The counselor's caseload revision is a real counter (trustcare/revisions.py): any write
     # to one of their couples, and any couple joining or leaving the caseload, raises it.
-    # With the counselor's creation time: a database restored at the same address may hold
-    # another counselor with the same id and revision.
-    me = Counselor.id == uow.actor.counselor_id
-    caseload_revision = select(Counselor.caseload_revision).where(me).scalar_subquery()
-    counselor_since = select(Counselor.created_at).where(me).scalar_subquery()
     fingerprint = []
-    for status_name, couples_, revision, since, stored in uow.session.execute(
-        uow.couples.in_reach()
-        .with_only_columns(
-            Couple.status, func.count(Couple.id), caseload_revision, counselor_since, stored_rows
-        )
-        .group_by(Couple.status)
-        .order_by(Couple.status)
-    ):
+    for status_name, couples_, revision, since, stored in uow.caseload.status_counts():
         counts[status_name] = couples_
         fingerprint.append((status_name, couples_, revision, since, stored))
     _refresh_standings(uow, catalog, now, settings, tuple(fingerprint))
-    matching = couple_service.caseload_filter(uow, status, search)
-    if search.strip():
-        count = uow.session.scalar(
-            select(func.count()).select_from(matching.with_only_columns(Couple.id).subquery())
-        )
+    needle = search.strip()
+    listed = CaseloadFilter(status, needle, label_key(needle))
+    if needle:
+        count = uow.caseload.matching_count(listed)
     else:
         count = counts.get(status, 0) if status is not None else sum(counts.values())
     pages = max(1, -(-count // page_size))
     page = min(max(1, page), pages)
-    statement = matching.with_only_columns(
-        Couple.id,
-        Couple.label,
-        Couple.status,
-        CoupleStanding.partners,
-        CoupleStanding.sessions,
-        CoupleStanding.last_session,
-        CoupleStanding.urgent,
-        CoupleStanding.attention,
-    ).join(CoupleStanding, CoupleStanding.couple_id == Couple.id)
-    # The couple's own columns decide what is listed; the stored copies (fresh, see above)
-    # let the database walk an index in urgency order and stop after one page.
-    statement = statement.where(
-        CoupleStanding.counselor_id == uow.actor.counselor_id,
-        CoupleStanding.practice_id == uow.actor.practice_id,
-    )
-    if status:
-        statement = statement.where(CoupleStanding.status == status)
-    shown = uow.session.execute(
-        statement.order_by(
-            CoupleStanding.sort_key, CoupleStanding.label_key, CoupleStanding.couple_id
-        )
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
+    shown = uow.caseload.page(listed, limit=page_size, offset=(page - 1) * page_size)
     return CaseloadView(
         rows=[
             couple_service.CaseloadRow(
@@ -244,27 +185,12 @@ def _refresh_standings(
     )
     if derived.get((*caseload, fingerprint, today, rules)):
         return
-    stale = uow.session.execute(
-        uow.couples.in_reach()
-        .with_only_columns(*COUPLE_COLUMNS, CoupleStanding.counselor_id.label("stored_for"))
-        .outerjoin(CoupleStanding, CoupleStanding.couple_id == Couple.id)
-        .where(
-            or_(
-                CoupleStanding.couple_id.is_(None),
-                CoupleStanding.revision != Couple.revision,
-                CoupleStanding.evaluated_on != today,
-                CoupleStanding.rules_key != rules,
-                CoupleStanding.counselor_id != Couple.counselor_id,
-                CoupleStanding.practice_id != Couple.practice_id,
-                CoupleStanding.status != Couple.status,
-                CoupleStanding.label_key != Couple.label_key,
-            )
-        )
-    ).all()
+    stale = uow.caseload.stale_rows(today, rules)
     if not stale:
         derived.put((*caseload, fingerprint, today, rules), True)
         return
-    _write_standings(uow.session, _standing_rows(uow.session, catalog, stale, now, settings))
+    store = standings_store(uow)
+    store.write(standing_rows(store, catalog, stale, now, settings))
     uow.commit()
     # Every row is fresh now; the stored rows counted in the fingerprint grew by those that
     # were missing or filed under another counselor (a hand-over).

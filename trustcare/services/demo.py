@@ -10,8 +10,6 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session, sessionmaker
-
 from trustcare.catalog import get_catalog
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import Measure
@@ -25,7 +23,7 @@ from trustcare.models import (
     Partner,
 )
 from trustcare.passwords import hash_password
-from trustcare.persistence.uow import UnitOfWork
+from trustcare.persistence.uow import OpenUnscoped
 from trustcare.scoring import score_answers
 from trustcare.services import accounts
 from trustcare.services.validation import label_key
@@ -232,14 +230,17 @@ def _assignments(
     return assignments_made, progress
 
 
-def seed_demo(factory: sessionmaker[Session], today: dt.date | None = None) -> None:
-    """Create the demo practice, its two counselors and twelve couples (fresh database only)."""
+def seed_demo(open_work: OpenUnscoped, today: dt.date | None = None) -> None:
+    """Create the demo practice, its two counselors and twelve couples (fresh database only).
+
+    Unscoped: it runs on a fresh database, before anyone can sign in (see SeedRepository).
+    """
     today = today or dt.date.today()
     catalog = get_catalog()
     measure = catalog.measure("trust-pulse")
     admin_login, counselor_login = DEMO_LOGINS
     admin = accounts.create_practice(
-        factory,
+        open_work,
         "Riverside Couples Practice (demo)",
         admin_login.name,
         admin_login.email,
@@ -247,7 +248,7 @@ def seed_demo(factory: sessionmaker[Session], today: dt.date | None = None) -> N
         is_demo=True,
     )
     rng = random.Random(20261127)
-    with UnitOfWork(factory) as uow:
+    with open_work() as uow:
         second = Counselor(
             practice_id=admin.practice_id,
             email=counselor_login.email,
@@ -255,8 +256,7 @@ def seed_demo(factory: sessionmaker[Session], today: dt.date | None = None) -> N
             role=counselor_login.role,
             password_hash=hash_password(counselor_login.password),
         )
-        uow.session.add(second)
-        uow.session.flush()
+        uow.seeding.add_counselor(second)
         counselor_ids = (admin.counselor_id, second.id)
         for spec in DEMO_COUPLES:
             start = today - dt.timedelta(weeks=spec.weeks)
@@ -287,12 +287,11 @@ def seed_demo(factory: sessionmaker[Session], today: dt.date | None = None) -> N
                     (d for d in session_dates if d <= today - dt.timedelta(days=2)), start=1
                 )
             ]
-            uow.session.add(couple)
-            uow.session.flush()
-            uow.session.add_all(_checkins(couple, spec, start, today, measure, rng))
+            uow.seeding.add_couple(couple)
+            uow.seeding.add_history(_checkins(couple, spec, start, today, measure, rng))
             made, progress = _assignments(couple, spec, start, today, catalog, rng)
-            uow.session.add_all(made)
-            uow.session.add_all(progress)
+            uow.seeding.add_history(made)
+            uow.seeding.add_history(progress)
         uow.audit(
             "practice.seed_demo",
             "practice",

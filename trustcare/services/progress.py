@@ -10,19 +10,11 @@ from math import nan as NAN
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
 
 from trustcare import alerts as alert_rules
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import ContentNotFound, Measure
-from trustcare.models import (
-    Assignment,
-    CheckIn,
-    CounselingSession,
-    Couple,
-    Partner,
-    utcnow,
-)
+from trustcare.models import Couple, utcnow
 from trustcare.persistence.uow import CounselorWork
 from trustcare.practice_settings import PracticeSettings
 from trustcare.scoring import reliable_change_threshold
@@ -65,31 +57,13 @@ def _floats(values: Sequence[object]) -> np.ndarray:
 
 def _checkin_frame(
     uow: CounselorWork,
-    couple_ids: list[int],
+    couple: Couple,
     measure: Measure,
     sessions: list[tuple[int, dt.date]],
 ) -> pd.DataFrame:
     """One row per check-in with its session number, built column by column in one go: a few
     dozen rows cost more in pandas operations than in the query."""
-    rows = uow.session.execute(
-        select(
-            CheckIn.id,
-            CheckIn.couple_id,
-            CheckIn.partner_id,
-            Partner.display_name,
-            CheckIn.submitted_at,
-            CheckIn.total,
-            CheckIn.overall,
-            CheckIn.practice,
-            CheckIn.safety_flag,
-            CheckIn.reflection,
-            CheckIn.reflection_shared,
-            CheckIn.subscales,
-        )
-        .join(Partner, Partner.id == CheckIn.partner_id)
-        .where(CheckIn.couple_id.in_(couple_ids))
-        .order_by(CheckIn.couple_id, CheckIn.submitted_at, CheckIn.id)
-    ).all()
+    rows = uow.progress.checkins_of(couple)
     subscale_columns = [f"sub_{s.id}" for s in measure.subscales]
     if not rows:
         frame = pd.DataFrame(columns=[*CHECKIN_COLUMNS, *subscale_columns])
@@ -160,21 +134,10 @@ def _couple_progress(
     uow: CounselorWork, catalog: Catalog, couple: Couple, settings: PracticeSettings
 ) -> CoupleProgress:
     measure = trust_pulse(catalog)
-    partners = uow.session.execute(
-        select(Partner.id, Partner.display_name)
-        .where(Partner.couple_id == couple.id)
-        .order_by(Partner.position)
-    ).all()
-    sessions = [
-        (number, held_on)
-        for number, held_on in uow.session.execute(
-            select(CounselingSession.number, CounselingSession.held_on).where(
-                CounselingSession.couple_id == couple.id
-            )
-        )
-    ]
-    checkins = _checkin_frame(uow, [couple.id], measure, sessions)
-    events = _events(uow, catalog, couple.id, sessions)
+    partners = uow.progress.partners_of(couple)
+    sessions = uow.progress.session_dates_of(couple)
+    checkins = _checkin_frame(uow, couple, measure, sessions)
+    events = _events(uow, catalog, couple, sessions)
     rc = measure.reliable_change
     return CoupleProgress(
         couple_id=couple.id,
@@ -197,17 +160,9 @@ def module_title(catalog: Catalog, module_id: str, version: int) -> str:
 
 
 def _events(
-    uow: CounselorWork, catalog: Catalog, couple_id: int, sessions: list[tuple[int, dt.date]]
+    uow: CounselorWork, catalog: Catalog, couple: Couple, sessions: list[tuple[int, dt.date]]
 ) -> pd.DataFrame:
-    rows = uow.session.execute(
-        select(
-            Assignment.module_id,
-            Assignment.module_version,
-            Assignment.assigned_at,
-            Assignment.completed_at,
-            Assignment.status,
-        ).where(Assignment.couple_id == couple_id)
-    ).all()
+    rows = uow.progress.assignment_events_of(couple)
     events = []
     for module_id, version, assigned_at, completed_at, status in rows:
         title = module_title(catalog, module_id, version)

@@ -8,31 +8,12 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
-
 from trustcare import alerts as alert_rules
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import ContentNotFound, Measure
-from trustcare.models import (
-    AlertAcknowledgement,
-    Assignment,
-    CheckIn,
-    CounselingSession,
-    Couple,
-    CoupleStanding,
-    ExerciseProgress,
-    Partner,
-    utcnow,
-)
-from trustcare.persistence.uow import (
-    CounselorWork,
-    OpenUnscoped,
-    UnitOfWork,
-    read_practice_settings,
-)
+from trustcare.models import Couple, utcnow
+from trustcare.persistence.caseloads import STANDING_CHUNK, StandingStore, standings_store
+from trustcare.persistence.uow import CounselorWork, OpenUnscoped, UnitOfWork
 from trustcare.practice_settings import PracticeSettings
 from trustcare.services.checkins import MEASURE_ID
 from trustcare.services.derived import catalog_key, couple_key, derived
@@ -62,18 +43,14 @@ def page_key(
 
 
 def assignment_points(
-    session: Session, catalog: Catalog, couple_ids: list[int]
+    store: StandingStore, catalog: Catalog, couple_ids: list[int]
 ) -> dict[int, list[alert_rules.AssignmentPoint]]:
+    """Each couple's assignments as the alert rules see them, with the exercises done."""
     done: dict[int, dict[int, int]] = {}
-    for assignment_id, partner_id, count in session.execute(
-        select(ExerciseProgress.assignment_id, ExerciseProgress.partner_id, func.count())
-        .join(Assignment, Assignment.id == ExerciseProgress.assignment_id)
-        .where(Assignment.couple_id.in_(couple_ids))
-        .group_by(ExerciseProgress.assignment_id, ExerciseProgress.partner_id)
-    ):
+    for assignment_id, partner_id, count in store.exercises_done(couple_ids):
         done.setdefault(assignment_id, {})[partner_id] = count
     points: dict[int, list[alert_rules.AssignmentPoint]] = {}
-    for a in session.scalars(select(Assignment).where(Assignment.couple_id.in_(couple_ids))):
+    for a in store.assignments(couple_ids):
         try:
             module = catalog.module(a.module_id, a.module_version)
             title, count = module.title, len(module.exercises)
@@ -128,14 +105,16 @@ def standings_of(
         else:
             result[couple.id] = cached
     if stale:
-        for couple_id, standing in _evaluate(uow.session, catalog, stale, now, settings).items():
+        for couple_id, standing in _evaluate(
+            standings_store(uow), catalog, stale, now, settings
+        ).items():
             derived.put(keys[couple_id], standing)
             result[couple_id] = standing
     return result
 
 
 def _evaluate(
-    session: Session,
+    store: StandingStore,
     catalog: Catalog,
     couples: list[Couple],
     now: dt.datetime,
@@ -145,36 +124,18 @@ def _evaluate(
     measure = trust_pulse(catalog)
     couple_ids = [c.id for c in couples]
     partners: dict[int, list[tuple[int, str]]] = {}
-    for couple_id, partner_id, name in session.execute(
-        select(Partner.couple_id, Partner.id, Partner.display_name)
-        .where(Partner.couple_id.in_(couple_ids))
-        .order_by(Partner.couple_id, Partner.position)
-    ):
+    for couple_id, partner_id, name in store.partners(couple_ids):
         partners.setdefault(couple_id, []).append((partner_id, name))
     points: dict[int, list[alert_rules.CheckinPoint]] = {}
-    for couple_id, checkin_id, partner_id, when, total, overall, flagged in session.execute(
-        select(
-            CheckIn.couple_id,
-            CheckIn.id,
-            CheckIn.partner_id,
-            CheckIn.submitted_at,
-            CheckIn.total,
-            CheckIn.overall,
-            CheckIn.safety_flag,
-        )
-        .where(CheckIn.couple_id.in_(couple_ids))
-        .order_by(CheckIn.couple_id, CheckIn.submitted_at, CheckIn.id)
+    for couple_id, checkin_id, partner_id, when, total, overall, flagged in store.checkin_points(
+        couple_ids
     ):
         points.setdefault(couple_id, []).append(
             alert_rules.CheckinPoint(checkin_id, partner_id, when, total, overall, bool(flagged))
         )
-    assignments = assignment_points(session, catalog, couple_ids)
+    assignments = assignment_points(store, catalog, couple_ids)
     acknowledged: dict[int, set[str]] = {}
-    for couple_id, key in session.execute(
-        select(AlertAcknowledgement.couple_id, AlertAcknowledgement.alert_key).where(
-            AlertAcknowledgement.couple_id.in_(couple_ids)
-        )
-    ):
+    for couple_id, key in store.acknowledged(couple_ids):
         acknowledged.setdefault(couple_id, set()).add(key)
     rc = measure.reliable_change
     result = {}
@@ -229,34 +190,14 @@ def alert_counts(
 STANDING_RULES_VERSION = 1
 
 
-STANDING_CHUNK = 500
-
-
-STANDING_COLUMNS = (
-    "revision",
-    "evaluated_on",
-    "rules_key",
-    "urgent",
-    "attention",
-    "sessions",
-    "last_session",
-    "partners",
-    "counselor_id",
-    "practice_id",
-    "status",
-    "label_key",
-    "sort_key",
-)
-
-
 def rules_key(catalog: Catalog, settings: PracticeSettings) -> str:
     rc = trust_pulse(catalog).reliable_change
     rules = f"{STANDING_RULES_VERSION}|{settings.alerts.model_dump_json()}|{rc.sd}|{rc.reliability}"
     return hashlib.sha256(rules.encode()).hexdigest()
 
 
-def _standing_rows(
-    session: Session,
+def standing_rows(
+    store: StandingStore,
     catalog: Catalog,
     couples: Sequence,
     now: dt.datetime,
@@ -265,25 +206,13 @@ def _standing_rows(
     """The caseload rows of these couples (rows with the couple's columns), evaluated now."""
     today = now.date()
     rules = rules_key(catalog, settings)
-    standings = _evaluate(session, catalog, list(couples), now, settings)
+    standings = _evaluate(store, catalog, list(couples), now, settings)
     ids = [c.id for c in couples]
     stats = dict.fromkeys(ids, (0, None))
-    for couple_id, count, last in session.execute(
-        select(
-            CounselingSession.couple_id,
-            func.count(CounselingSession.id),
-            func.max(CounselingSession.held_on),
-        )
-        .where(CounselingSession.couple_id.in_(ids))
-        .group_by(CounselingSession.couple_id)
-    ):
+    for couple_id, count, last in store.session_stats(ids):
         stats[couple_id] = (count, last)
     names: dict[int, list[str]] = {couple_id: [] for couple_id in ids}
-    for couple_id, name in session.execute(
-        select(Partner.couple_id, Partner.display_name)
-        .where(Partner.couple_id.in_(ids))
-        .order_by(Partner.couple_id, Partner.position)
-    ):
+    for couple_id, name in store.partner_names(ids):
         names[couple_id].append(name)
     rows = []
     for couple in couples:
@@ -309,33 +238,6 @@ def _standing_rows(
     return rows
 
 
-def _write_standings(session: Session, rows: list[dict]) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    for start in range(0, len(rows), STANDING_CHUNK):
-        statement = insert(CoupleStanding).values(rows[start : start + STANDING_CHUNK])
-        # Another process may have stored the same row meanwhile: the later write wins.
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[CoupleStanding.couple_id],
-                set_={name: statement.excluded[name] for name in STANDING_COLUMNS},
-            )
-        )
-
-
-# The couple columns a standing is built from (store_standings, and the caseload's stale rows).
-COUPLE_COLUMNS = (
-    Couple.id,
-    Couple.label,
-    Couple.created_at,
-    Couple.revision,
-    Couple.status,
-    Couple.counselor_id,
-    Couple.practice_id,
-    Couple.label_key,
-)
-
-
 def store_standings(
     uow: UnitOfWork, catalog: Catalog, couple_ids: Iterable[int], now: dt.datetime | None = None
 ) -> int:
@@ -345,20 +247,18 @@ def store_standings(
     caseload reads fresh rows without writing; `trustcare reindex` calls it for every couple
     (a restored backup, new alert rules). Returns how many rows were stored.
     """
-    session = uow.session
+    store = standings_store(uow)
     now = now or utcnow()
     ids = sorted(set(couple_ids))
     stored = 0
     for start in range(0, len(ids), STANDING_CHUNK):
-        couples = session.execute(
-            select(*COUPLE_COLUMNS).where(Couple.id.in_(ids[start : start + STANDING_CHUNK]))
-        ).all()
+        couples = store.couples(ids[start : start + STANDING_CHUNK])
         by_practice: dict[int, list] = {}
         for couple in couples:
             by_practice.setdefault(couple.practice_id, []).append(couple)
         for practice_id, group in by_practice.items():
-            settings = read_practice_settings(session, practice_id)[0]
-            _write_standings(session, _standing_rows(session, catalog, group, now, settings))
+            settings = store.settings_of(practice_id)
+            store.write(standing_rows(store, catalog, group, now, settings))
             stored += len(group)
     return stored
 
