@@ -61,5 +61,5 @@ with explore:
     )
     if st.button("Explore the demo practice"):
         with st.spinner("Creating the demo practice…"):
-            demo.seed_demo(context.session_factory)
+            demo.seed_demo(context.unscoped_work)
         st.rerun()

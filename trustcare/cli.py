@@ -93,12 +93,15 @@ def seed_demo(database_url: str | None) -> None:
 
     Example: TRUSTCARE_DATABASE_URL=sqlite:///var/demo.db trustcare seed-demo
     """
+    from functools import partial
+
     from trustcare.errors import ServiceError
+    from trustcare.persistence.uow import unscoped_work
     from trustcare.services import demo
 
     factory = _ready_factory(database_url)
     try:
-        demo.seed_demo(factory)
+        demo.seed_demo(partial(unscoped_work, factory))
     except ServiceError as error:
         raise click.ClickException(str(error)) from error
     click.echo("demo practice created; sign in with:")
@@ -140,14 +143,16 @@ def calibrate(database_url: str | None, as_json: bool) -> None:
     Example: trustcare calibrate --database-url sqlite:///var/trustcare.db
     """
     import json
+    from functools import partial
 
     from sqlalchemy.exc import SQLAlchemyError
 
+    from trustcare.persistence.uow import unscoped_work
     from trustcare.services.calibration import calibration_report
 
     engine = _engine(database_url)
     try:
-        report = calibration_report(make_session_factory(engine))
+        report = calibration_report(partial(unscoped_work, make_session_factory(engine)))
     except SQLAlchemyError as error:
         where = engine.url.render_as_string(hide_password=True)
         raise click.ClickException(

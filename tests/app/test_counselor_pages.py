@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
+from functools import partial
 
 import pytest
 from sqlalchemy import Engine, event
@@ -13,7 +14,7 @@ from tests.app.conftest import as_shown, signed_in_app
 from tests.couple_parts import shown_links, shown_record
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
-from trustcare.persistence.uow import CounselorWork, PartnerWork
+from trustcare.persistence.uow import CounselorWork, PartnerWork, unscoped_work
 from trustcare.services import accounts, admin, checkins, couples, demo
 
 
@@ -316,7 +317,7 @@ def test_counselors_have_no_admin_page_and_admins_do(harbor):
 
 
 def test_the_demo_practice_opens_for_its_counselor(app_factory):
-    demo.seed_demo(app_factory)
+    demo.seed_demo(partial(unscoped_work, app_factory))
     login = demo.DEMO_LOGINS[1]
     actor = accounts.authenticate(app_factory, login.email, login.password)
     at = signed_in_app(actor).run()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import func, select
 
 from tests.app.conftest import as_shown, new_app
 from trustcare.models import Couple, Practice
+from trustcare.persistence.uow import unscoped_work
 from trustcare.services import demo
 
 
@@ -82,7 +85,7 @@ def _sign_in(at, email, password):
 
 
 def test_right_password_opens_the_counselors_own_caseload(app_env, app_factory):
-    demo.seed_demo(app_factory)
+    demo.seed_demo(partial(unscoped_work, app_factory))
     login = demo.DEMO_LOGINS[1]
     at = _sign_in(new_app().run(), login.email, login.password)
     assert not at.exception
@@ -93,7 +96,7 @@ def test_right_password_opens_the_counselors_own_caseload(app_env, app_factory):
 
 
 def test_wrong_password_is_refused_with_a_plain_message(app_env, app_factory):
-    demo.seed_demo(app_factory)
+    demo.seed_demo(partial(unscoped_work, app_factory))
     login = demo.DEMO_LOGINS[1]
     at = _sign_in(new_app().run(), login.email, "not the password")
     assert at.title[0].value == "Sign in to TrustCare"
@@ -102,7 +105,7 @@ def test_wrong_password_is_refused_with_a_plain_message(app_env, app_factory):
 
 
 def test_signing_out_returns_to_the_login_page(app_env, app_factory):
-    demo.seed_demo(app_factory)
+    demo.seed_demo(partial(unscoped_work, app_factory))
     login = demo.DEMO_LOGINS[0]
     at = _sign_in(new_app().run(), login.email, login.password)
     at.sidebar.button[0].click().run()
@@ -135,6 +138,6 @@ def test_a_database_from_a_newer_trustcare_is_refused_with_a_clear_page(app_env,
 
 
 def test_password_managers_can_fill_the_login_fields(app_env, app_factory):
-    demo.seed_demo(app_factory)
+    demo.seed_demo(partial(unscoped_work, app_factory))
     at = new_app().run()
     assert at.text_input[1].proto.autocomplete == "current-password"

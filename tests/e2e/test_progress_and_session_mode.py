@@ -7,12 +7,14 @@ docs/screenshots so the README shows the current pages).
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, wait_for_app
 from trustcare.db import make_engine, make_session_factory, upgrade
+from trustcare.persistence.uow import unscoped_work
 from trustcare.services import demo
 
 SIZES = {"1920x1080": (1920, 1080), "1280x720": (1280, 720)}
@@ -31,7 +33,7 @@ def demo_server(server):
     """The server with the demo practice seeded."""
     engine = make_engine(server.database_url)
     upgrade(engine)
-    demo.seed_demo(make_session_factory(engine))
+    demo.seed_demo(partial(unscoped_work, make_session_factory(engine)))
     engine.dispose()
     return server
 

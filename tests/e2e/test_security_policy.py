@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from functools import partial
 
 from sqlalchemy import select
 
 from tests.e2e.conftest import screenshot, wait_for_app
 from trustcare.db import make_engine, make_session_factory, upgrade
 from trustcare.models import Counselor, Couple
-from trustcare.persistence.uow import CounselorWork
+from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.services import demo, links
 from trustcare.services.accounts import actor_of
 
@@ -47,7 +48,7 @@ def seed(database_url: str, base_url: str) -> tuple[int, str]:
     engine = make_engine(database_url)
     upgrade(engine)
     factory = make_session_factory(engine)
-    demo.seed_demo(factory)
+    demo.seed_demo(partial(unscoped_work, factory))
     with factory() as session:
         couple = session.scalars(select(Couple).where(Couple.label == COUPLE)).one()
         counselor = session.get(Counselor, couple.counselor_id)

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import math
 import random
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from trustcare.catalog import get_catalog
 from trustcare.cli import main
 from trustcare.models import CheckIn, Couple, Partner
-from trustcare.persistence.uow import CounselorWork
+from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.scoring import score_answers
 from trustcare.services import couples, demo
 
@@ -50,7 +51,7 @@ def run(monkeypatch, migrated_url):
 @pytest.fixture
 def demo_practice(factory):
     """The fictional demo practice, seeded as of a fixed day so its history is always the same."""
-    demo.seed_demo(factory, today=dt.date(2026, 3, 2))
+    demo.seed_demo(partial(unscoped_work, factory), today=dt.date(2026, 3, 2))
     return factory
 
 
