@@ -3,8 +3,8 @@
 import pyarrow as pa
 import streamlit as st
 
-from trustcare.services import accounts, admin
 from trustcare.errors import ServiceError
+from trustcare.services import accounts, admin
 from trustcare.ui import state
 from trustcare.ui.forms import OneUseForm, show_problems
 from trustcare.ui.text import escape_markdown

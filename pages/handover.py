@@ -4,8 +4,8 @@ couple over; break-glass reading."""
 import pyarrow as pa
 import streamlit as st
 
-from trustcare.services import admin
 from trustcare.errors import ServiceError
+from trustcare.services import admin
 from trustcare.ui import state
 from trustcare.ui.forms import show_problems
 from trustcare.ui.text import escape_markdown

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from trustcare.services import accounts, demo
 from trustcare.errors import ServiceError
+from trustcare.services import accounts, demo
 from trustcare.ui import state
 from trustcare.ui.address import request_source
 from trustcare.ui.forms import show_problems
@@ -22,7 +22,7 @@ with left, st.form("login"):
     if st.form_submit_button("Sign in", type="primary"):
         try:
             actor = accounts.authenticate(
-                context.session_factory, email, password, source=request_source(context.settings)
+                context.unscoped_work, email, password, source=request_source(context.settings)
             )
         except ServiceError as error:
             show_problems(error)

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
+from trustcare.errors import ServiceError
 from trustcare.practice_settings import form_label
 from trustcare.services import admin
-from trustcare.errors import ServiceError
 from trustcare.ui import state
 from trustcare.ui.forms import show_problems
 from trustcare.ui.text import escape_markdown

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from trustcare.services import accounts, demo
 from trustcare.errors import ServiceError
+from trustcare.services import accounts, demo
 from trustcare.ui import state
 from trustcare.ui.forms import OneUseForm
 
@@ -21,7 +21,7 @@ def _create_practice(submission: str) -> None:
     values = form.values("practice", "name", "email", "password")
     try:
         actor = accounts.create_practice(
-            context.session_factory,
+            context.unscoped_work,
             values["practice"] or "",
             values["name"] or "",
             values["email"] or "",

@@ -76,11 +76,16 @@ def create_admin(
 
     Example: trustcare create-admin --practice "Harbor" --name "Ada" --email ada@example.org
     """
+    from functools import partial
+
+    from trustcare.persistence.uow import unscoped_work
     from trustcare.services import accounts
 
     factory = _ready_factory(database_url)
     try:
-        accounts.create_practice(factory, practice_name, name, email, password)
+        accounts.create_practice(
+            partial(unscoped_work, factory), practice_name, name, email, password
+        )
     except InvalidInput as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"created practice {practice_name!r} with admin {email}")

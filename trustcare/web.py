@@ -146,7 +146,7 @@ async def start_session(request: Request) -> RedirectResponse:
         return response
     context = _context_for(repr(settings), settings)
     if not await run_in_threadpool(
-        accounts.use_ticket, context.session_factory, claim.counselor_id, claim.login_id
+        accounts.use_ticket, context.unscoped_work, claim.counselor_id, claim.login_id
     ):
         log.warning("session start refused: login %s used its ticket already", claim.login_id)
         return response
@@ -174,7 +174,7 @@ async def end_session(request: Request) -> RedirectResponse:
         log.warning("sign-out refused: missing, bad or stale sign-out token")
         return response
     await run_in_threadpool(
-        accounts.end_login, context.session_factory, token.counselor_id, token.login_id
+        accounts.end_login, context.unscoped_work, token.counselor_id, token.login_id
     )
     response.delete_cookie(COOKIE_NAME, path="/")
     return response

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
 import streamlit
@@ -10,7 +11,7 @@ import streamlit
 from tests.app.conftest import as_shown, signed_in_app
 from tests.couple_parts import shown_record
 from trustcare.models import AuditEvent
-from trustcare.persistence.uow import CounselorWork
+from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.services import accounts, admin, audit, couples
 
 ADMIN_PAGES = {
@@ -25,14 +26,20 @@ ADMIN_PAGES = {
 def harbor(app_factory):
     """Admin Ada with couple Rivera; counselor Ben with couple Okafor and a private note."""
     ada = accounts.create_practice(
-        app_factory, "Harbor", "Ada Fictional", "ada@harbor.example", "long password 1"
+        partial(unscoped_work, app_factory),
+        "Harbor",
+        "Ada Fictional",
+        "ada@harbor.example",
+        "long password 1",
     )
     with CounselorWork(app_factory, ada) as uow:
         accounts.add_counselor(uow, "Ben Imaginary", "ben@harbor.example", "long password 2")
         rivera = couples.create_couple(
             uow, "Rivera", [couples.PartnerInput("Lena"), couples.PartnerInput("Marco")]
         )
-    ben = accounts.authenticate(app_factory, "ben@harbor.example", "long password 2")
+    ben = accounts.authenticate(
+        partial(unscoped_work, app_factory), "ben@harbor.example", "long password 2"
+    )
     with CounselorWork(app_factory, ben) as uow:
         okafor = couples.create_couple(
             uow, "Okafor", [couples.PartnerInput("Chidi"), couples.PartnerInput("Tess")]
@@ -120,7 +127,10 @@ def test_deactivating_a_counselor_from_the_page_ends_their_session(harbor):
     assert "Ben Imaginary is deactivated. 1 open couple(s) remain" in texts(at)
     ben = harbor["ben"]
     assert (
-        accounts.actor_for_login(harbor["factory"], ben.counselor_id, ben.session_version) is None
+        accounts.actor_for_login(
+            partial(unscoped_work, harbor["factory"]), ben.counselor_id, ben.session_version
+        )
+        is None
     )
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from tests.app.conftest import signed_in_app
-from trustcare.persistence.uow import CounselorWork
+from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.services import accounts, couples
 
 # What the browser's table draws in a cell without a value when st.dataframe is given no
@@ -25,7 +27,11 @@ def shown_in_cell(table, row: int, column: str) -> str:
 
 def test_a_new_couple_without_sessions_shows_an_empty_last_session_cell(app_factory):
     ada = accounts.create_practice(
-        app_factory, "Harbor", "Ada Fictional", "ada@harbor.example", "long password 1"
+        partial(unscoped_work, app_factory),
+        "Harbor",
+        "Ada Fictional",
+        "ada@harbor.example",
+        "long password 1",
     )
     with CounselorWork(app_factory, ada) as uow:
         couples.create_couple(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select, update
@@ -11,7 +12,7 @@ from tests.app.conftest import new_app
 from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.models import CheckIn, CheckinLink
-from trustcare.persistence.uow import CounselorWork
+from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.services import accounts, assignments, couples, links
 
 BAD_LINK = "This link no longer works. Please ask your counselor for a new one."
@@ -21,7 +22,11 @@ BAD_LINK = "This link no longer works. Please ask your counselor for a new one."
 def rivera(app_factory):
     """A practice with couple Rivera (Lena and Marco), one module assigned to both."""
     admin = accounts.create_practice(
-        app_factory, "Harbor", "Ada Fictional", "ada@harbor.example", "long password 1"
+        partial(unscoped_work, app_factory),
+        "Harbor",
+        "Ada Fictional",
+        "ada@harbor.example",
+        "long password 1",
     )
     with CounselorWork(app_factory, admin) as uow:
         couple_id = couples.create_couple(

@@ -22,7 +22,11 @@ from trustcare.services import accounts, admin, checkins, couples, demo
 def harbor(app_factory):
     """Admin Ada with couple Rivera; counselor Ben with couple Okafor."""
     ada = accounts.create_practice(
-        app_factory, "Harbor", "Ada Fictional", "ada@harbor.example", "long password 1"
+        partial(unscoped_work, app_factory),
+        "Harbor",
+        "Ada Fictional",
+        "ada@harbor.example",
+        "long password 1",
     )
     with CounselorWork(app_factory, ada) as uow:
         accounts.add_counselor(uow, "Ben Imaginary", "ben@harbor.example", "long password 2")
@@ -31,7 +35,9 @@ def harbor(app_factory):
             "Rivera",
             [couples.PartnerInput("Lena", "lena@mail.example"), couples.PartnerInput("Marco")],
         )
-    ben = accounts.authenticate(app_factory, "ben@harbor.example", "long password 2")
+    ben = accounts.authenticate(
+        partial(unscoped_work, app_factory), "ben@harbor.example", "long password 2"
+    )
     with CounselorWork(app_factory, ben) as uow:
         okafor = couples.create_couple(
             uow, "Okafor", [couples.PartnerInput("Chidi"), couples.PartnerInput("Tess")]
@@ -60,7 +66,11 @@ def caseload_with_the_add_form_open(actor):
 
 def test_an_empty_caseload_opens_the_add_form(app_factory):
     ada = accounts.create_practice(
-        app_factory, "Harbor", "Ada Fictional", "ada@harbor.example", "long password 1"
+        partial(unscoped_work, app_factory),
+        "Harbor",
+        "Ada Fictional",
+        "ada@harbor.example",
+        "long password 1",
     )
     at = signed_in_app(ada).run()
     assert "Your caseload is empty. Add your first couple below." in [i.value for i in at.info]
@@ -319,7 +329,7 @@ def test_counselors_have_no_admin_page_and_admins_do(harbor):
 def test_the_demo_practice_opens_for_its_counselor(app_factory):
     demo.seed_demo(partial(unscoped_work, app_factory))
     login = demo.DEMO_LOGINS[1]
-    actor = accounts.authenticate(app_factory, login.email, login.password)
+    actor = accounts.authenticate(partial(unscoped_work, app_factory), login.email, login.password)
     at = signed_in_app(actor).run()
     assert not at.exception and at.title[0].value == "Caseload"
 

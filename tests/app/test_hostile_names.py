@@ -9,6 +9,7 @@ page is opened, and each element that shows one of them is checked.
 from __future__ import annotations
 
 import string
+from functools import partial
 
 import pandas as pd
 import pytest
@@ -18,7 +19,7 @@ from tests.app.conftest import new_app, signed_in_app
 from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
-from trustcare.persistence.uow import CounselorWork, PartnerWork
+from trustcare.persistence.uow import CounselorWork, PartnerWork, unscoped_work
 from trustcare.services import accounts, assignments, checkins, couples, links
 from trustcare.ui.text import escape_markdown
 
@@ -130,7 +131,11 @@ def check_page(at, expected: set[str]) -> None:
 def hostile(app_factory):
     """A practice where every name is hostile; a safety alert and a shared reflection."""
     admin = accounts.create_practice(
-        app_factory, PRACTICE, COUNSELOR, "ada@harbor.example", "long password 1"
+        partial(unscoped_work, app_factory),
+        PRACTICE,
+        COUNSELOR,
+        "ada@harbor.example",
+        "long password 1",
     )
     catalog = get_catalog()
     with CounselorWork(app_factory, admin) as uow:

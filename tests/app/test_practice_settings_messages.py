@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 import pytest
 
 from tests.app.conftest import as_shown, signed_in_app
 from trustcare.errors import InvalidInput
-from trustcare.persistence.uow import CounselorWork
+from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.practice_settings import PracticeSettings, form_label
 from trustcare.services import accounts, admin
 
 
 def settings_page(app_factory):
     ada = accounts.create_practice(
-        app_factory, "Harbor", "Ada Fictional", "ada@harbor.example", "long password 1"
+        partial(unscoped_work, app_factory),
+        "Harbor",
+        "Ada Fictional",
+        "ada@harbor.example",
+        "long password 1",
     )
     at = signed_in_app(ada).run()
     return ada, at.switch_page("pages/practice_settings.py").run()

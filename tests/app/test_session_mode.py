@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pytest
 
@@ -10,7 +11,7 @@ from tests.app.conftest import signed_in_app
 from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
-from trustcare.persistence.uow import CounselorWork, PartnerWork
+from trustcare.persistence.uow import CounselorWork, PartnerWork, unscoped_work
 from trustcare.services import accounts, assignments, checkins, couples
 
 ANSWERS = {
@@ -43,7 +44,11 @@ def rivera(app_factory):
     """Rivera, where Marco did not consent to share scores and Lena answered yes on safety."""
     catalog = get_catalog()
     ada = accounts.create_practice(
-        app_factory, "Harbor", "Ada Fictional", "ada@harbor.example", "long password 1"
+        partial(unscoped_work, app_factory),
+        "Harbor",
+        "Ada Fictional",
+        "ada@harbor.example",
+        "long password 1",
     )
     with CounselorWork(app_factory, ada) as uow:
         couple_id = couples.create_couple(
@@ -171,7 +176,9 @@ def test_another_counselors_couple_cannot_be_put_on_screen(rivera, app_factory):
     ada, couple_id = rivera
     with CounselorWork(app_factory, ada) as uow:
         accounts.add_counselor(uow, "Ben", "ben@harbor.example", "long password 2")
-    ben = accounts.authenticate(app_factory, "ben@harbor.example", "long password 2")
+    ben = accounts.authenticate(
+        partial(unscoped_work, app_factory), "ben@harbor.example", "long password 2"
+    )
     at = open_session_mode(ben, couple_id)
     assert at.warning[0].value == "That couple was not found in your caseload."
     assert "Lena" not in every_text(at)

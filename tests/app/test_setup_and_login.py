@@ -70,7 +70,9 @@ def test_exploring_the_demo_shows_its_logins_on_the_login_page(app_env, app_fact
 def test_demo_logins_are_not_shown_for_a_real_practice(app_env, app_factory):
     from trustcare.services import accounts
 
-    accounts.create_practice(app_factory, "Harbor", "Ada", "ada@harbor.example", "long password1")
+    accounts.create_practice(
+        partial(unscoped_work, app_factory), "Harbor", "Ada", "ada@harbor.example", "long password1"
+    )
     at = new_app().run()
     assert at.title[0].value == "Sign in to TrustCare"
     assert len(at.table) == 0

@@ -6,11 +6,12 @@ The real `st.login` round trip needs a browser and a provider; it is in tests/e2
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
 
 from tests.app.conftest import new_app
-from trustcare.persistence.uow import CounselorWork
+from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.services import accounts, admin, couples
 
 ISSUER = "https://id.harbor.example"
@@ -37,7 +38,11 @@ def sign_on_env(app_env, tmp_path, monkeypatch):
 def harbor(sign_on_env, app_factory):
     """Admin Ada (local password) and counselor Ben (sign-on only) with couple Okafor."""
     ada = accounts.create_practice(
-        app_factory, "Harbor", "Ada Fictional", "ada@harbor.example", "long password 1"
+        partial(unscoped_work, app_factory),
+        "Harbor",
+        "Ada Fictional",
+        "ada@harbor.example",
+        "long password 1",
     )
     with CounselorWork(app_factory, ada) as uow:
         ben_id = accounts.add_counselor(uow, "Ben Imaginary", "ben@harbor.example", None)
@@ -79,7 +84,7 @@ def test_before_signing_in_the_page_offers_the_practice_sign_in_and_no_password(
 def test_a_known_identity_lands_on_the_counselors_own_caseload(harbor):
     with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
         couples.create_couple(uow, "Rivera", [couples.PartnerInput("L"), couples.PartnerInput("M")])
-    ben = accounts.actor_for_login(harbor["factory"], harbor["ben_id"], 1)
+    ben = accounts.actor_for_login(partial(unscoped_work, harbor["factory"]), harbor["ben_id"], 1)
     with CounselorWork(harbor["factory"], ben) as uow:
         couples.create_couple(uow, "Okafor", [couples.PartnerInput("C"), couples.PartnerInput("T")])
     at = app_as(provider_user("ben@harbor.example", "ben-sub"))
@@ -170,7 +175,13 @@ server_metadata_url = "https://login.microsoftonline.com/common/v2.0/.well-known
         encoding="utf-8",
     )
     monkeypatch.setenv("TRUSTCARE_SECRETS_FILE", str(secrets))
-    accounts.create_practice(app_factory, "Harbor", "Ada", "ada@harbor.example", "long password 1")
+    accounts.create_practice(
+        partial(unscoped_work, app_factory),
+        "Harbor",
+        "Ada",
+        "ada@harbor.example",
+        "long password 1",
+    )
     at = app_as({"is_logged_in": False})
     assert [b.label for b in at.button] == ["Sign in with Google", "Sign in with Microsoft"]
 

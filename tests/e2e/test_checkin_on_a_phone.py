@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import hold_still, screenshot, wait_for_app
 from trustcare.catalog import get_catalog
 from trustcare.db import make_engine, make_session_factory, upgrade
-from trustcare.persistence.uow import CounselorWork
+from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.services import accounts, assignments, couples
 
 PHONE = {
@@ -25,7 +26,11 @@ def seed(database_url: str) -> int:
     upgrade(engine)
     factory = make_session_factory(engine)
     ada = accounts.create_practice(
-        factory, "Harbor Counseling", "Ada Fictional", "ada@harbor.example", "long password 1"
+        partial(unscoped_work, factory),
+        "Harbor Counseling",
+        "Ada Fictional",
+        "ada@harbor.example",
+        "long password 1",
     )
     with CounselorWork(factory, ada) as uow:
         couple_id = couples.create_couple(

@@ -3,12 +3,14 @@ form and a confirmation after it, and a pasted text that is too long is named as
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import func, select
 
 from tests.e2e.conftest import hold_still, screenshot, wait_for_app
 from trustcare.db import make_engine, make_session_factory, upgrade
 from trustcare.models import Assignment, CounselingSession, Couple
-from trustcare.persistence.uow import CounselorWork
+from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.services import accounts, couples
 
 
@@ -17,7 +19,11 @@ def _seed(database_url: str) -> int:
     upgrade(engine)
     factory = make_session_factory(engine)
     ada = accounts.create_practice(
-        factory, "Harbor Counseling", "Ada Fictional", "ada@harbor.example", "long password 1"
+        partial(unscoped_work, factory),
+        "Harbor Counseling",
+        "Ada Fictional",
+        "ada@harbor.example",
+        "long password 1",
     )
     with CounselorWork(factory, ada) as uow:
         couple_id = couples.create_couple(

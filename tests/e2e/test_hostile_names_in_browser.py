@@ -7,6 +7,8 @@ with plain ones: the hostile one may have no more links or pictures than the pla
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from tests.answers import SAFETY_YES
@@ -15,7 +17,7 @@ from tests.e2e.conftest import screenshot, wait_for_app
 from trustcare.catalog import get_catalog
 from trustcare.db import make_engine, make_session_factory, upgrade
 from trustcare.identity import PartnerActor
-from trustcare.persistence.uow import CounselorWork, PartnerWork
+from trustcare.persistence.uow import CounselorWork, PartnerWork, unscoped_work
 from trustcare.services import accounts, assignments, checkins, couples, links
 
 IMAGE = "![x](/session/end)"
@@ -51,7 +53,9 @@ def hostile_server(server):
     engine = make_engine(server.database_url)
     upgrade(engine)
     factory = make_session_factory(engine)
-    admin = accounts.create_practice(factory, DIRECTIVES, DASHES, EMAIL, PASSWORD)
+    admin = accounts.create_practice(
+        partial(unscoped_work, factory), DIRECTIVES, DASHES, EMAIL, PASSWORD
+    )
     server.hostile = _couple(factory, admin, ADDRESSES, IMAGE, LINK)
     server.plain = _couple(factory, admin, "Rivera", "Lena", "Marco")
     engine.dispose()

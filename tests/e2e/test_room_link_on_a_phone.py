@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from tests.couple_parts import shown_links
 from tests.e2e.conftest import screenshot, wait_for_app
 from tests.e2e.test_checkin_on_a_phone import PHONE, seed
 from trustcare.db import make_engine, make_session_factory
 from trustcare.identity import Actor
-from trustcare.persistence.uow import CounselorWork
+from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.services import accounts, links
 
 NO_LONGER_WORKS = "This link no longer works. Please ask your counselor for a new one."
@@ -16,7 +18,9 @@ NO_LONGER_WORKS = "This link no longer works. Please ask your counselor for a ne
 def room_url(database_url: str, couple_id: int, base: str) -> str:
     engine = make_engine(database_url)
     factory = make_session_factory(engine)
-    ada: Actor = accounts.authenticate(factory, "ada@harbor.example", "long password 1")
+    ada: Actor = accounts.authenticate(
+        partial(unscoped_work, factory), "ada@harbor.example", "long password 1"
+    )
     with CounselorWork(factory, ada) as uow:
         lena = shown_links(uow, couple_id)[0].partner_id
         issued = links.issue_room_link(uow, couple_id, lena, base)

@@ -3,11 +3,14 @@ makes one practice, and a login cookie copied before "Sign out" opens nothing af
 
 from __future__ import annotations
 
+from functools import partial
+
 from sqlalchemy import func, select
 
 from tests.e2e.conftest import screenshot, wait_for_app
 from trustcare.db import make_engine, make_session_factory, upgrade
 from trustcare.models import Counselor, Practice
+from trustcare.persistence.uow import unscoped_work
 from trustcare.services import accounts
 
 CASELOAD = "Caseload"
@@ -106,7 +109,7 @@ def _practice(database_url: str) -> None:
     engine = make_engine(database_url)
     upgrade(engine)
     accounts.create_practice(
-        make_session_factory(engine),
+        partial(unscoped_work, make_session_factory(engine)),
         "Harbor Counseling",
         "Ada Fictional",
         "ada@harbor.example",

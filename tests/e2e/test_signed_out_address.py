@@ -3,9 +3,11 @@ the sign-in page, not Streamlit's "Page not found" dialog, then that page after 
 
 from __future__ import annotations
 
+from functools import partial
+
 from tests.e2e.conftest import screenshot, wait_for_app
 from trustcare.db import make_engine, make_session_factory, upgrade
-from trustcare.persistence.uow import CounselorWork
+from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.services import accounts, couples
 
 CASELOAD = "Caseload"
@@ -19,7 +21,11 @@ def _practice_with_a_new_couple(database_url: str) -> int:
     upgrade(engine)
     factory = make_session_factory(engine)
     ada = accounts.create_practice(
-        factory, "Harbor Counseling", "Ada Fictional", "ada@harbor.example", "long password 1"
+        partial(unscoped_work, factory),
+        "Harbor Counseling",
+        "Ada Fictional",
+        "ada@harbor.example",
+        "long password 1",
     )
     with CounselorWork(factory, ada) as uow:
         couple_id = couples.create_couple(

@@ -16,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from sqlalchemy import select
 from tests.e2e.conftest import Server, free_port, screenshot, start_server, wait_for_app
 from trustcare.db import make_engine, make_session_factory, upgrade
 from trustcare.models import AuditEvent, Counselor, Couple
-from trustcare.persistence.uow import CounselorWork
+from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.services import accounts, admin, couples
 
 pytest.importorskip("oidc_provider_mock", reason="oidc-provider-mock needs Python 3.12+")
@@ -87,7 +88,11 @@ def harbor_database(tmp_path) -> str:
     upgrade(engine)
     factory = make_session_factory(engine)
     ada = accounts.create_practice(
-        factory, "Harbor Counseling", "Ada Fictional", "ada@harbor.example", "long password 1"
+        partial(unscoped_work, factory),
+        "Harbor Counseling",
+        "Ada Fictional",
+        "ada@harbor.example",
+        "long password 1",
     )
     with CounselorWork(factory, ada) as uow:
         ben_id = accounts.add_counselor(uow, "Ben Imaginary", "ben@harbor.example", None)
@@ -97,7 +102,7 @@ def harbor_database(tmp_path) -> str:
         )
     with CounselorWork(factory, ada) as uow:
         admin.deactivate_counselor(uow, cleo_id)
-    ben = accounts.actor_for_login(factory, ben_id, 1)
+    ben = accounts.actor_for_login(partial(unscoped_work, factory), ben_id, 1)
     with CounselorWork(factory, ben) as uow:
         okafor = couples.create_couple(
             uow, "Okafor", [couples.PartnerInput("Chidi"), couples.PartnerInput("Tess")]

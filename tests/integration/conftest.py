@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import pytest
 from sqlalchemy import event
 
 from trustcare.identity import Actor
-from trustcare.persistence.uow import CounselorWork
+from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.services import accounts, couples
 
 
@@ -28,13 +29,19 @@ class Practice:
 def practice(factory) -> Practice:
     """Harbor Counseling: admin Ada with couple "Rivera", counselor Ben with couple "Okafor"."""
     admin = accounts.create_practice(
-        factory, "Harbor Counseling", "Ada Fictional", "ada@harbor.example", "long password 1"
+        partial(unscoped_work, factory),
+        "Harbor Counseling",
+        "Ada Fictional",
+        "ada@harbor.example",
+        "long password 1",
     )
     with CounselorWork(factory, admin) as uow:
         ben_id = accounts.add_counselor(
             uow, "Ben Imaginary", "ben@harbor.example", "long password 2"
         )
-    ben = accounts.authenticate(factory, "ben@harbor.example", "long password 2")
+    ben = accounts.authenticate(
+        partial(unscoped_work, factory), "ben@harbor.example", "long password 2"
+    )
     assert ben.counselor_id == ben_id
     with CounselorWork(factory, admin) as uow:
         rivera = couples.create_couple(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 from dataclasses import fields
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from tests.couple_parts import shown_record
 from trustcare.errors import CoupleNotFound, InvalidInput, LoginFailed, PermissionDenied
 from trustcare.identity import SignOnIdentity
 from trustcare.models import AuditEvent, Counselor, Couple, Practice
+from trustcare.persistence.uow import unscoped_work
 from trustcare.practice_settings import form_label
 from trustcare.services import accounts, admin, audit, couples, signon
 from trustcare.services.validation import label_key
@@ -96,7 +98,7 @@ def _deactivate_ben(practice):
 
 
 def _link_ben(practice):
-    signon.sign_on(practice.factory, _ben_sign_on_identity())
+    signon.sign_on(partial(unscoped_work, practice.factory), _ben_sign_on_identity())
 
 
 def _nothing(practice):
@@ -216,16 +218,25 @@ def test_deactivating_a_counselor_ends_their_open_logins_and_refuses_new_ones(pr
     with practice.work(practice.admin) as uow:
         left_to_hand_over = admin.deactivate_counselor(uow, ben.counselor_id)
     assert left_to_hand_over == 1
-    assert accounts.actor_for_login(practice.factory, ben.counselor_id, ben.session_version) is None
+    assert (
+        accounts.actor_for_login(
+            partial(unscoped_work, practice.factory), ben.counselor_id, ben.session_version
+        )
+        is None
+    )
     with pytest.raises(LoginFailed):
-        accounts.authenticate(practice.factory, "ben@harbor.example", "long password 2")
+        accounts.authenticate(
+            partial(unscoped_work, practice.factory), "ben@harbor.example", "long password 2"
+        )
 
 
 def test_a_reactivated_counselor_can_sign_in_again(practice):
     _deactivate_ben(practice)
     with practice.work(practice.admin) as uow:
         admin.reactivate_counselor(uow, practice.counselor.counselor_id)
-    assert accounts.authenticate(practice.factory, "ben@harbor.example", "long password 2")
+    assert accounts.authenticate(
+        partial(unscoped_work, practice.factory), "ben@harbor.example", "long password 2"
+    )
 
 
 def test_an_admin_cannot_deactivate_themselves(practice):
@@ -238,17 +249,28 @@ def test_resetting_a_password_ends_open_logins_and_the_new_password_works(practi
     ben = practice.counselor
     with practice.work(practice.admin) as uow:
         admin.reset_password(uow, ben.counselor_id, "fresh password 9")
-    assert accounts.actor_for_login(practice.factory, ben.counselor_id, ben.session_version) is None
+    assert (
+        accounts.actor_for_login(
+            partial(unscoped_work, practice.factory), ben.counselor_id, ben.session_version
+        )
+        is None
+    )
     with pytest.raises(LoginFailed):
-        accounts.authenticate(practice.factory, "ben@harbor.example", "long password 2")
-    assert accounts.authenticate(practice.factory, "ben@harbor.example", "fresh password 9")
+        accounts.authenticate(
+            partial(unscoped_work, practice.factory), "ben@harbor.example", "long password 2"
+        )
+    assert accounts.authenticate(
+        partial(unscoped_work, practice.factory), "ben@harbor.example", "fresh password 9"
+    )
 
 
 def test_forgetting_a_linked_sign_on_lets_the_next_sign_on_link_again(practice):
     _link_ben(practice)
     with practice.work(practice.admin) as uow:
         admin.forget_sign_on(uow, practice.counselor.counselor_id)
-    actor = signon.sign_on(practice.factory, _ben_sign_on_identity("ben-recreated"))
+    actor = signon.sign_on(
+        partial(unscoped_work, practice.factory), _ben_sign_on_identity("ben-recreated")
+    )
     assert actor.counselor_id == practice.counselor.counselor_id
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from urllib.parse import urlencode
 
 import pytest
@@ -17,6 +18,7 @@ from trustcare.login_cookie import (
     make_ticket,
     read_cookie,
 )
+from trustcare.persistence.uow import unscoped_work
 from trustcare.services import accounts
 from trustcare.settings import load_settings
 from trustcare.web import end_session, start_session
@@ -106,7 +108,12 @@ def test_no_local_login_cookie_is_set_while_single_sign_on_is_on(local_environme
 def test_sign_out_ends_the_login_so_a_copied_cookie_opens_nothing(local_environment, practice):
     ben = practice.counselor
     cookie = _cookie_of(_start(_claim(ben)))
-    args = (practice.factory, ben.counselor_id, ben.session_version, ben.login_id)
+    args = (
+        partial(unscoped_work, practice.factory),
+        ben.counselor_id,
+        ben.session_version,
+        ben.login_id,
+    )
     assert accounts.actor_for_login(*args) is not None
     token = make_sign_out_token(load_settings().secret_key, _claim(ben))
     body = urlencode({"token": token}).encode()
@@ -126,35 +133,51 @@ def test_sign_out_without_its_token_changes_nothing(local_environment, practice,
     headers = _call(end_session, _request("POST", "/session/end", body=body, cookie=cookie))
     assert "set-cookie" not in headers
     assert accounts.actor_for_login(
-        practice.factory, ben.counselor_id, ben.session_version, ben.login_id
+        partial(unscoped_work, practice.factory),
+        ben.counselor_id,
+        ben.session_version,
+        ben.login_id,
     )
 
 
 def test_the_sign_out_token_of_another_login_does_not_end_this_one(local_environment, practice):
     ben = practice.counselor
     cookie = _cookie_of(_start(_claim(ben)))
-    other = accounts.authenticate(practice.factory, "ben@harbor.example", "long password 2")
+    other = accounts.authenticate(
+        partial(unscoped_work, practice.factory), "ben@harbor.example", "long password 2"
+    )
     token = make_sign_out_token(load_settings().secret_key, _claim(other))
     body = urlencode({"token": token}).encode()
     _call(end_session, _request("POST", "/session/end", body=body, cookie=cookie))
     assert accounts.actor_for_login(
-        practice.factory, ben.counselor_id, ben.session_version, ben.login_id
+        partial(unscoped_work, practice.factory),
+        ben.counselor_id,
+        ben.session_version,
+        ben.login_id,
     )
 
 
 def test_sign_out_everywhere_ends_every_login_of_that_counselor(practice):
     ben = practice.counselor
-    phone = accounts.authenticate(practice.factory, "ben@harbor.example", "long password 2")
+    phone = accounts.authenticate(
+        partial(unscoped_work, practice.factory), "ben@harbor.example", "long password 2"
+    )
     with practice.work(ben) as uow:
         accounts.sign_out_everywhere(uow)
     for login in (ben, phone):
         assert (
             accounts.actor_for_login(
-                practice.factory, login.counselor_id, login.session_version, login.login_id
+                partial(unscoped_work, practice.factory),
+                login.counselor_id,
+                login.session_version,
+                login.login_id,
             )
             is None
         )
     admin = practice.admin
     assert accounts.actor_for_login(
-        practice.factory, admin.counselor_id, admin.session_version, admin.login_id
+        partial(unscoped_work, practice.factory),
+        admin.counselor_id,
+        admin.session_version,
+        admin.login_id,
     ), "another counselor's login is not touched"

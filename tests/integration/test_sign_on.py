@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from trustcare.errors import LoginFailed
 from trustcare.identity import SignOnIdentity
 from trustcare.models import AuditEvent, Counselor
+from trustcare.persistence.uow import unscoped_work
 from trustcare.services import accounts, admin, signon
 
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.UTC)
@@ -35,7 +37,9 @@ def _actions(factory) -> list[str]:
 
 
 def test_the_first_sign_on_finds_the_counselor_by_email_and_links_the_identity(practice):
-    actor = signon.sign_on(practice.factory, identity(email="BEN@harbor.example"), now=NOW)
+    actor = signon.sign_on(
+        partial(unscoped_work, practice.factory), identity(email="BEN@harbor.example"), now=NOW
+    )
     assert actor.counselor_id == practice.counselor.counselor_id
     with practice.factory() as session:
         ben = session.get(Counselor, actor.counselor_id)
@@ -44,41 +48,51 @@ def test_the_first_sign_on_finds_the_counselor_by_email_and_links_the_identity(p
 
 
 def test_later_sign_ons_go_by_subject_even_when_the_email_changed(practice):
-    signon.sign_on(practice.factory, identity(), now=NOW)
-    actor = signon.sign_on(practice.factory, identity(email="benjamin@new.example"), now=NOW)
+    signon.sign_on(partial(unscoped_work, practice.factory), identity(), now=NOW)
+    actor = signon.sign_on(
+        partial(unscoped_work, practice.factory), identity(email="benjamin@new.example"), now=NOW
+    )
     assert actor.counselor_id == practice.counselor.counselor_id
 
 
 def test_an_unknown_identity_is_refused(practice):
     stranger = identity(subject="zz-9", email="stranger@elsewhere.example")
     with pytest.raises(signon.SignOnUnknown, match="Ask your practice admin"):
-        signon.sign_on(practice.factory, stranger, now=NOW)
+        signon.sign_on(partial(unscoped_work, practice.factory), stranger, now=NOW)
 
 
 def test_an_email_the_provider_has_not_verified_does_not_link(practice):
     with pytest.raises(signon.SignOnUnknown):
-        signon.sign_on(practice.factory, identity(email_verified=False), now=NOW)
+        signon.sign_on(
+            partial(unscoped_work, practice.factory), identity(email_verified=False), now=NOW
+        )
 
 
 def test_a_provider_that_does_not_say_whether_the_email_is_verified_may_link(practice):
-    assert signon.sign_on(practice.factory, identity(email_verified=None), now=NOW)
+    assert signon.sign_on(
+        partial(unscoped_work, practice.factory), identity(email_verified=None), now=NOW
+    )
 
 
 def test_someone_else_with_a_linked_counselors_email_cannot_take_the_account_over(practice):
-    signon.sign_on(practice.factory, identity(), now=NOW)
+    signon.sign_on(partial(unscoped_work, practice.factory), identity(), now=NOW)
     impostor = identity(subject="another-subject")
     with pytest.raises(signon.SignOnUnknown):
-        signon.sign_on(practice.factory, impostor, now=NOW)
+        signon.sign_on(partial(unscoped_work, practice.factory), impostor, now=NOW)
     with pytest.raises(signon.SignOnUnknown):
-        signon.sign_on(practice.factory, identity(issuer="https://other-idp.example"), now=NOW)
+        signon.sign_on(
+            partial(unscoped_work, practice.factory),
+            identity(issuer="https://other-idp.example"),
+            now=NOW,
+        )
 
 
 def test_a_deactivated_counselor_is_refused_and_the_refusal_audited(practice):
-    signon.sign_on(practice.factory, identity(), now=NOW)
+    signon.sign_on(partial(unscoped_work, practice.factory), identity(), now=NOW)
     with practice.work(practice.admin) as uow:
         admin.deactivate_counselor(uow, practice.counselor.counselor_id)
     with pytest.raises(signon.SignOnDeactivated, match="deactivated"):
-        signon.sign_on(practice.factory, identity(), now=NOW)
+        signon.sign_on(partial(unscoped_work, practice.factory), identity(), now=NOW)
     assert _actions(practice.factory)[-1] == "login.refused"
 
 
@@ -86,7 +100,7 @@ def test_a_deactivated_counselor_who_never_signed_on_is_refused_and_not_linked(p
     with practice.work(practice.admin) as uow:
         admin.deactivate_counselor(uow, practice.counselor.counselor_id)
     with pytest.raises(signon.SignOnDeactivated):
-        signon.sign_on(practice.factory, identity(), now=NOW)
+        signon.sign_on(partial(unscoped_work, practice.factory), identity(), now=NOW)
     with practice.factory() as session:
         assert session.get(Counselor, practice.counselor.counselor_id).oidc_subject is None
 
@@ -96,19 +110,24 @@ def test_a_deactivated_counselor_who_never_signed_on_is_refused_and_not_linked(p
 )
 def test_an_expired_identity_or_one_without_expiry_is_refused(practice, expires_at):
     with pytest.raises(signon.SignOnExpired):
-        signon.sign_on(practice.factory, identity(expires_at=expires_at), now=NOW)
+        signon.sign_on(
+            partial(unscoped_work, practice.factory), identity(expires_at=expires_at), now=NOW
+        )
 
 
 @pytest.mark.parametrize("changes", [{"issuer": ""}, {"subject": ""}])
 def test_an_identity_without_issuer_or_subject_is_refused(practice, changes):
     with pytest.raises(signon.SignOnUnknown):
-        signon.sign_on(practice.factory, identity(**changes), now=NOW)
+        signon.sign_on(partial(unscoped_work, practice.factory), identity(**changes), now=NOW)
 
 
 def test_a_counselor_added_for_sign_on_can_sign_on_but_has_no_password(practice):
     with practice.work(practice.admin) as uow:
         cleo_id = accounts.add_counselor(uow, "Cleo Invented", "cleo@harbor.example", None)
     cleo = identity(subject="cleo-1", email="cleo@harbor.example")
-    assert signon.sign_on(practice.factory, cleo, now=NOW).counselor_id == cleo_id
+    assert (
+        signon.sign_on(partial(unscoped_work, practice.factory), cleo, now=NOW).counselor_id
+        == cleo_id
+    )
     with pytest.raises(LoginFailed):
-        accounts.authenticate(practice.factory, "cleo@harbor.example", "")
+        accounts.authenticate(partial(unscoped_work, practice.factory), "cleo@harbor.example", "")

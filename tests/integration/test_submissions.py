@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
@@ -18,6 +19,7 @@ from trustcare.errors import (
     SessionNotFound,
 )
 from trustcare.models import Assignment, AuditEvent, CounselingSession, Counselor, Couple
+from trustcare.persistence.uow import unscoped_work
 from trustcare.services import accounts, assignments, couples
 
 TODAY = dt.date.today()
@@ -103,7 +105,7 @@ def test_couples_assignments_and_counselors_are_made_once_per_submission(practic
 def test_a_double_submitted_setup_form_makes_one_practice_and_signs_in_twice(factory):
     made = [
         accounts.create_practice(
-            factory,
+            partial(unscoped_work, factory),
             "Harbor Counseling",
             "Ada Fictional",
             "ada@harbor.example",

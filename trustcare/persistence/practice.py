@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import false, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from trustcare.models import Practice
+from trustcare.errors import PermissionDenied
+from trustcare.identity import Actor
+from trustcare.models import Couple, Practice
 from trustcare.persistence.base import Repository
+from trustcare.persistence.ids import row_id
 from trustcare.practice_settings import PracticeSettings, form_label
 
 log = logging.getLogger(__name__)
@@ -56,3 +60,88 @@ class PracticeRepository(Repository):
         """The settings of a practice reached through a row already in scope (a link's
         couple, a couple just written); never from an id a person typed."""
         return read_practice_settings(self._session, practice_id)[0]
+
+    # Setup, before there is an identity.
+
+    def any_installed(self) -> bool:
+        """Whether this installation has a practice yet (unscoped: first-run setup)."""
+        if self._actor is not None:
+            raise TypeError("any_installed is for the unscoped setup only")
+        return bool(self._session.scalar(select(func.count(Practice.id))))
+
+    def add_practice(self, practice: Practice) -> Practice:
+        """Store the installation's practice (unscoped: first-run setup, the demo)."""
+        if self._actor is not None:
+            raise TypeError("add_practice is for the unscoped setup only")
+        return self._add(practice)
+
+    # The admin's practice: its record and every couple in it (labels, never clinical rows).
+
+    def _admin(self) -> Actor:
+        actor = self._counselor()
+        if not actor.is_admin:
+            raise PermissionDenied("Only a practice admin can do this.")
+        return actor
+
+    def _couples(self):
+        return select(Couple).where(Couple.practice_id == self._admin().practice_id)
+
+    def own_practice(self) -> Practice:
+        """The admin's practice row, to store new settings on."""
+        return self._session.get(Practice, self._admin().practice_id)
+
+    def practice_couple(self, couple_id: object) -> Couple | None:
+        """Any couple of the admin's practice (hand-over, break-glass); None for other ids."""
+        return self._session.scalars(
+            self._couples().where(Couple.id == row_id(couple_id))
+        ).one_or_none()
+
+    def open_couples_of(self, counselor_id: int) -> int:
+        """How many couples of the practice a counselor has that are not closed."""
+        return self._session.scalar(
+            self._couples()
+            .with_only_columns(func.count(Couple.id))
+            .where(Couple.counselor_id == counselor_id, Couple.status != "closed")
+        )
+
+    def handover_couples(
+        self, limit: int, *, searched: bool, label_contains: str | None, counselor_ids: list[int]
+    ) -> list[tuple[int, str, str, int]]:
+        """(id, label, status, counselor id) of the practice's couples by label, at most
+        `limit`; when `searched`, only those whose label key contains `label_contains` or
+        whose counselor is among `counselor_ids` (a limited read along the label index)."""
+        statement = self._couples().with_only_columns(
+            Couple.id, Couple.label, Couple.status, Couple.counselor_id
+        )
+        if searched:
+            matches = [false()]
+            if label_contains is not None:
+                matches.append(Couple.label_key.contains(label_contains, autoescape=True))
+            if counselor_ids:
+                matches.append(Couple.counselor_id.in_(counselor_ids))
+            statement = statement.where(or_(*matches))
+        rows = self._session.execute(
+            statement.order_by(Couple.label_key, Couple.id).limit(limit)
+        ).all()
+        return [tuple(row) for row in rows]
+
+    def label_taken(self, counselor_id: int, label_key: str) -> bool:
+        """Whether a counselor of the practice already has a couple under this label key."""
+        clash = self._session.scalars(
+            self._couples()
+            .with_only_columns(Couple.id)
+            .where(Couple.counselor_id == counselor_id, Couple.label_key == label_key)
+        ).first()
+        return clash is not None
+
+    def move_couple(self, couple: Couple, counselor_id: int) -> bool:
+        """Give a couple of the practice to another counselor; False if the database refused
+        it (a parallel hand-over made the label clash)."""
+        if couple.practice_id != self._admin().practice_id:
+            raise PermissionDenied("Only a practice admin can do this.")
+        couple.counselor_id = counselor_id
+        try:
+            self._session.flush()
+        except IntegrityError:
+            return False
+        return True

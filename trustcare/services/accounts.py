@@ -8,16 +8,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
-from sqlalchemy import and_, case, delete, false, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, sessionmaker
-
 from trustcare.errors import InvalidInput, LoginFailed, LoginThrottled
 from trustcare.identity import Actor, InstalledPractice
-from trustcare.models import NAME_MAX, Counselor, Login, LoginAttempt, Practice, utcnow
+from trustcare.models import NAME_MAX, Counselor, Practice, utcnow
 from trustcare.passwords import hash_password, password_problem, verify_password
-from trustcare.persistence.uow import CounselorWork, UnitOfWork
+from trustcare.persistence.uow import CounselorWork, OpenUnscoped, UnscopedWork
 from trustcare.services.validation import clean_email, clean_name
 
 log = logging.getLogger(__name__)
@@ -34,13 +29,13 @@ def actor_of(counselor: Counselor) -> Actor:
     )
 
 
-def current_practice(factory: sessionmaker[Session]) -> InstalledPractice | None:
+def current_practice(open_work: OpenUnscoped) -> InstalledPractice | None:
     """The practice this installation serves, or None before setup."""
-    return practice_and_login(factory, None)[0]
+    return practice_and_login(open_work, None)[0]
 
 
 def practice_and_login(
-    factory: sessionmaker[Session], claim: tuple[int, int, int | None] | None
+    open_work: OpenUnscoped, claim: tuple[int, int, int | None] | None
 ) -> tuple[InstalledPractice | None, Actor | None]:
     """The installation's practice and the actor behind a held login (counselor id, session
     version, login id), if that counselor is still active, not signed out everywhere, and the
@@ -51,39 +46,12 @@ def practice_and_login(
     server each statement is a round trip.
     """
     counselor_id, session_version, login_id = claim if claim is not None else (None, None, None)
-    statement = (
-        select(Practice.id, Practice.name, Practice.is_demo, *_ACTOR_COLUMNS, Login.id)
-        .select_from(Practice)
-        .outerjoin(Counselor, Counselor.id == counselor_id if claim is not None else false())
-        .outerjoin(Login, _live_login(login_id))
-        .order_by(Practice.id)
-        .limit(1)
-    )
-    with UnitOfWork(factory, read_only=True) as uow:
-        row = uow.session.execute(statement).first()
+    with open_work(read_only=True) as uow:
+        row = uow.accounts.installation_and_login(counselor_id, login_id)
     if row is None:
         return None, None
     practice = InstalledPractice(id=row[0], name=row[1], is_demo=row[2])
     return practice, _login_actor(row[3:], session_version, login_id)
-
-
-def _live_login(login_id: int | None):
-    """Joins the held login's row only while it belongs to the counselor and has not ended."""
-    if login_id is None:
-        return false()
-    return and_(Login.id == login_id, Login.counselor_id == Counselor.id, Login.ended_at.is_(None))
-
-
-# In the order of Actor's fields, then whether the account is active.
-_ACTOR_COLUMNS = (
-    Counselor.id,
-    Counselor.practice_id,
-    Counselor.role,
-    Counselor.display_name,
-    Counselor.email,
-    Counselor.session_version,
-    Counselor.is_active,
-)
 
 
 def _login_actor(
@@ -100,21 +68,23 @@ def _login_actor(
 
 
 def _new_counselor_fields(
-    uow: UnitOfWork, name: str, email: str, password: str | None, problems: dict[str, str]
+    uow: CounselorWork | UnscopedWork,
+    name: str,
+    email: str,
+    password: str | None,
+    problems: dict[str, str],
 ) -> tuple[str, str]:
     name = clean_name(name, "name", NAME_MAX, problems)
     email = clean_email(email, "email", problems)
     if password is not None and (problem := password_problem(password)):
         problems["password"] = problem
-    if "email" not in problems and uow.session.scalar(
-        select(func.count(Counselor.id)).where(Counselor.email == email)
-    ):
+    if "email" not in problems and uow.accounts.email_taken(email):
         problems["email"] = "already belongs to an account"
     return name, email
 
 
 def create_practice(
-    factory: sessionmaker[Session],
+    open_work: OpenUnscoped,
     practice_name: str,
     admin_name: str,
     email: str,
@@ -129,20 +99,20 @@ def create_practice(
     A double click on "Create practice" sends the same form twice (`submission`, its
     one-use key): the second finds the admin the first made and signs them in too.
     """
-    with UnitOfWork(factory) as uow:
+    with open_work() as uow:
         if (admin_id := uow.once(submission, "practice", None)) is not None:
-            admin = uow.session.get(Counselor, admin_id)
+            admin = uow.accounts.counselor_made_by_setup(admin_id)
             return _start_login(uow, admin)
         problems: dict[str, str] = {}
-        if uow.session.scalar(select(func.count(Practice.id))):
+        if uow.practice.any_installed():
             problems["practice"] = "this installation already has a practice"
         practice_name = clean_name(practice_name, "practice name", 120, problems)
         admin_name, email = _new_counselor_fields(uow, admin_name, email, password, problems)
         if problems:
             raise InvalidInput(problems)
-        practice = Practice(name=practice_name, is_demo=is_demo, settings={})
-        uow.session.add(practice)
-        uow.session.flush()
+        practice = uow.practice.add_practice(
+            Practice(name=practice_name, is_demo=is_demo, settings={})
+        )
         admin = Counselor(
             practice_id=practice.id,
             email=email,
@@ -150,8 +120,7 @@ def create_practice(
             role="admin",
             password_hash=hash_password(password),
         )
-        uow.session.add(admin)
-        uow.session.flush()
+        uow.accounts.add_counselor(admin)
         uow.audit(
             "practice.create",
             "practice",
@@ -164,11 +133,9 @@ def create_practice(
         return _start_login(uow, admin)
 
 
-def _start_login(uow: UnitOfWork, counselor: Counselor) -> Actor:
+def _start_login(uow: UnscopedWork, counselor: Counselor) -> Actor:
     """A new login row for a counselor whose identity was just proven; commits."""
-    login = Login(counselor_id=counselor.id)
-    uow.session.add(login)
-    uow.session.flush()
+    login = uow.accounts.start_login(counselor)
     uow.commit()
     return replace(actor_of(counselor), login_id=login.id)
 
@@ -186,36 +153,7 @@ def _attempt_key(kind: str, value: str) -> str:
     return f"{kind}:{hashlib.sha256(value.encode()).hexdigest()}"
 
 
-def _count_attempt(session: Session, key: str, now: dt.datetime) -> tuple[int, dt.datetime]:
-    """Count one attempt in one atomic statement and return (attempts, window start).
-
-    An upsert with RETURNING: parallel attempts each get their own count, on every replica,
-    so twenty guesses at once are twenty attempts, not one.
-    """
-    table = LoginAttempt.__table__
-    insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(
-        table
-    )
-    expired = table.c.window_started_at <= now - ATTEMPT_WINDOW
-    statement = (
-        insert.values(key=key, attempts=1, window_started_at=now, last_attempt_at=now)
-        .on_conflict_do_update(
-            index_elements=[table.c.key],
-            set_={
-                "attempts": case((expired, 1), else_=table.c.attempts + 1),
-                "window_started_at": case((expired, now), else_=table.c.window_started_at),
-                "last_attempt_at": now,
-            },
-        )
-        .returning(table.c.attempts, table.c.window_started_at)
-    )
-    attempts, window_started_at = session.execute(statement).one()
-    return attempts, window_started_at
-
-
-def _admit_attempt(
-    factory: sessionmaker[Session], email: str, source: str, now: dt.datetime
-) -> None:
+def _admit_attempt(open_work: OpenUnscoped, email: str, source: str, now: dt.datetime) -> None:
     """Count this attempt against the email and the source; refuse it when either is spent.
 
     Known and unknown emails are counted alike, so the answer never tells them apart.
@@ -224,8 +162,10 @@ def _admit_attempt(
         (_attempt_key("email", email), ATTEMPTS_PER_ACCOUNT),
         (_attempt_key("source", source), ATTEMPTS_PER_SOURCE),
     )
-    with UnitOfWork(factory) as uow:
-        counts = [(*_count_attempt(uow.session, key, now), limit) for key, limit in limits]
+    with open_work() as uow:
+        counts = [
+            (*uow.accounts.count_attempt(key, now, ATTEMPT_WINDOW), limit) for key, limit in limits
+        ]
         uow.commit()
     waits = [
         (started + ATTEMPT_WINDOW - now).total_seconds()
@@ -238,15 +178,13 @@ def _admit_attempt(
         raise LoginThrottled(wait)
 
 
-def lift_throttle(session: Session, email: str) -> None:
+def lift_throttle(uow: CounselorWork | UnscopedWork, email: str) -> None:
     """Forget an email's failed attempts (a right password, or an admin's password reset)."""
-    session.execute(
-        delete(LoginAttempt).where(LoginAttempt.key == _attempt_key("email", email.lower()))
-    )
+    uow.accounts.forget_attempts(_attempt_key("email", email.lower()))
 
 
 def authenticate(
-    factory: sessionmaker[Session],
+    open_work: OpenUnscoped,
     email: str,
     password: str,
     source: str = "unknown",
@@ -256,11 +194,9 @@ def authenticate(
     number of attempts per window, counted before the password is checked."""
     now = now or utcnow()
     email = (email or "").strip().lower()
-    _admit_attempt(factory, email, source, now)
-    with UnitOfWork(factory) as uow:
-        counselor = uow.session.scalars(
-            select(Counselor).where(Counselor.email == email)
-        ).one_or_none()
+    _admit_attempt(open_work, email, source, now)
+    with open_work() as uow:
+        counselor = uow.accounts.counselor_by_email(email)
         if counselor is None or not counselor.is_active or counselor.password_hash is None:
             verify_password(None, password or "")
             log.info("login refused: no active local account for the given email")
@@ -277,10 +213,8 @@ def authenticate(
             uow.commit()
             log.info("login failed for counselor %s", counselor.id)
             raise LoginFailed()
-        lift_throttle(uow.session, email)
-        uow.session.execute(
-            delete(LoginAttempt).where(LoginAttempt.last_attempt_at < now - ATTEMPT_WINDOW)
-        )
+        lift_throttle(uow, email)
+        uow.accounts.forget_attempts_before(now - ATTEMPT_WINDOW)
         uow.audit(
             "login",
             "counselor",
@@ -293,48 +227,28 @@ def authenticate(
 
 
 def use_ticket(
-    factory: sessionmaker[Session], counselor_id: int, login_id: int, now: dt.datetime | None = None
+    open_work: OpenUnscoped, counselor_id: int, login_id: int, now: dt.datetime | None = None
 ) -> bool:
     """Mark a login's cookie ticket as used; False if it was used already or the login ended.
 
     One atomic UPDATE, so two requests with the same ticket cannot both get a cookie.
     """
-    with UnitOfWork(factory) as uow:
-        used = uow.session.execute(
-            update(Login)
-            .where(
-                Login.id == login_id,
-                Login.counselor_id == counselor_id,
-                Login.ticket_used_at.is_(None),
-                Login.ended_at.is_(None),
-            )
-            .values(ticket_used_at=now or utcnow())
-        ).rowcount
+    with open_work() as uow:
+        used = uow.accounts.use_ticket(counselor_id, login_id, now or utcnow())
         uow.commit()
-    return used == 1
+    return used
 
 
-def end_login(factory: sessionmaker[Session], counselor_id: int, login_id: int | None) -> None:
+def end_login(open_work: OpenUnscoped, counselor_id: int, login_id: int | None) -> None:
     """ "Sign out": this login ends on the server, so a copy of its cookie opens nothing.
 
     Ending a login twice (the page, then the cookie route) writes one trail entry.
     """
     if login_id is None:
         return
-    with UnitOfWork(factory) as uow:
-        ended = uow.session.execute(
-            update(Login)
-            .where(
-                Login.id == login_id,
-                Login.counselor_id == counselor_id,
-                Login.ended_at.is_(None),
-            )
-            .values(ended_at=utcnow())
-        ).rowcount
-        if ended:
-            practice_id = uow.session.scalar(
-                select(Counselor.practice_id).where(Counselor.id == counselor_id)
-            )
+    with open_work() as uow:
+        if uow.accounts.end_login(counselor_id, login_id, utcnow()):
+            practice_id = uow.accounts.practice_of_counselor(counselor_id)
             uow.audit(
                 "logout",
                 "counselor",
@@ -348,31 +262,22 @@ def end_login(factory: sessionmaker[Session], counselor_id: int, login_id: int |
 
 def sign_out_everywhere(uow: CounselorWork) -> None:
     """End every login of the acting counselor, on every browser (lost phone, shared computer)."""
-    counselor = uow.session.get(Counselor, uow.actor.counselor_id)
+    counselor = uow.accounts.own_account()
     counselor.session_version += 1
-    uow.session.execute(
-        update(Login)
-        .where(Login.counselor_id == counselor.id, Login.ended_at.is_(None))
-        .values(ended_at=utcnow())
-    )
+    uow.accounts.end_every_login(counselor, utcnow())
     uow.record("logout.everywhere", "counselor", counselor.id)
     uow.commit()
 
 
 def actor_for_login(
-    factory: sessionmaker[Session],
+    open_work: OpenUnscoped,
     counselor_id: int,
     session_version: int,
     login_id: int | None = None,
 ) -> Actor | None:
     """The actor behind a held login, if that counselor is still active and not signed out."""
-    with UnitOfWork(factory, read_only=True) as uow:
-        row = uow.session.execute(
-            select(*_ACTOR_COLUMNS, Login.id)
-            .select_from(Counselor)
-            .outerjoin(Login, _live_login(login_id))
-            .where(Counselor.id == counselor_id)
-        ).first()
+    with open_work(read_only=True) as uow:
+        row = uow.accounts.held_login(counselor_id, login_id)
     return None if row is None else _login_actor(row, session_version, login_id)
 
 
@@ -403,8 +308,7 @@ def add_counselor(
         role=role,
         password_hash=None if password is None else hash_password(password),
     )
-    uow.session.add(counselor)
-    uow.session.flush()
+    uow.accounts.add_counselor(counselor)
     uow.record(
         "counselor.create",
         "counselor",
@@ -419,11 +323,7 @@ def add_counselor(
 
 def list_counselors(uow: CounselorWork) -> list[dict]:
     uow.require_admin()
-    rows = uow.session.scalars(
-        select(Counselor)
-        .where(Counselor.practice_id == uow.actor.practice_id)
-        .order_by(Counselor.display_name)
-    ).all()
+    rows = uow.accounts.in_practice()
     return [
         {"name": c.display_name, "email": c.email, "role": c.role, "active": c.is_active}
         for c in rows

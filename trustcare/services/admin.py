@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import false, func, or_, select
-from sqlalchemy.exc import IntegrityError
 
 from trustcare.errors import CoupleNotFound, InvalidInput, NotFound
 from trustcare.models import LABEL_MAX, Counselor, Couple, Practice
 from trustcare.passwords import hash_password, password_problem
-from trustcare.persistence.uow import CounselorWork, read_practice_settings, row_id
+from trustcare.persistence.uow import CounselorWork
 from trustcare.practice_settings import PracticeSettings, form_label
 from trustcare.services import accounts
 from trustcare.services.couples import CoupleRecord, record_of
@@ -100,50 +98,24 @@ def _sign_in_kind(has_password: bool, sign_on_linked: bool) -> str:
 
 
 def _counselor(uow: CounselorWork, counselor_id: int) -> Counselor:
-    counselor = uow.session.scalars(
-        uow.practice_counselors().where(Counselor.id == row_id(counselor_id))
-    ).one_or_none()
+    counselor = uow.accounts.in_practice_by_id(counselor_id)
     if counselor is None:
         raise CounselorNotFound()
     return counselor
 
 
 def _practice_couple(uow: CounselorWork, couple_id: int) -> Couple:
-    couple = uow.session.scalars(
-        uow.couples.in_practice().where(Couple.id == row_id(couple_id))
-    ).one_or_none()
+    couple = uow.practice.practice_couple(couple_id)
     if couple is None:
         raise CoupleNotFound()
     return couple
 
 
 def counselor_roster(uow: CounselorWork) -> list[CounselorRow]:
-    """Everyone with an account, how they sign in, and how many couples they counsel.
-
-    One statement; each caseload is counted inside the couple index that starts with the
-    counselor (ix_couple_caseload), without reading the couples themselves.
-    """
+    """Everyone with an account, how they sign in, and how many couples they counsel (one
+    statement, see `AccountRepository.roster`)."""
     uow.require_admin()
-    caseload_size = (
-        select(func.count())
-        .select_from(Couple)
-        .where(Couple.counselor_id == Counselor.id)
-        .scalar_subquery()
-    )
-    rows = uow.session.execute(
-        uow.practice_counselors()
-        .with_only_columns(
-            Counselor.id,
-            Counselor.display_name,
-            Counselor.email,
-            Counselor.role,
-            Counselor.is_active,
-            Counselor.password_hash.is_not(None),
-            Counselor.oidc_subject.is_not(None),
-            caseload_size,
-        )
-        .order_by(Counselor.display_name, Counselor.id)
-    ).all()
+    rows = uow.accounts.roster()
     return [
         CounselorRow(
             id=counselor_id,
@@ -171,11 +143,7 @@ def deactivate_counselor(uow: CounselorWork, counselor_id: int) -> int:
     counselor.session_version += 1
     uow.record("counselor.deactivate", "counselor", counselor.id)
     uow.commit()
-    return uow.session.scalar(
-        uow.couples.in_practice()
-        .with_only_columns(func.count(Couple.id))
-        .where(Couple.counselor_id == counselor.id, Couple.status != "closed")
-    )
+    return uow.practice.open_couples_of(counselor.id)
 
 
 def reactivate_counselor(uow: CounselorWork, counselor_id: int) -> None:
@@ -196,7 +164,7 @@ def reset_password(uow: CounselorWork, counselor_id: int, new_password: str) -> 
         raise InvalidInput({"password": problem})
     counselor.password_hash = hash_password(new_password)
     counselor.session_version += 1
-    accounts.lift_throttle(uow.session, counselor.email)
+    accounts.lift_throttle(uow, counselor.email)
     uow.record("counselor.reset_password", "counselor", counselor.id)
     uow.commit()
 
@@ -222,30 +190,17 @@ def handover_view(uow: CounselorWork, search: str = "") -> HandoverView:
     as labels); labels are matched by the database, a limited read along the label index.
     """
     uow.require_admin()
-    counselors = [
-        CounselorChoice(*row)
-        for row in uow.session.execute(
-            uow.practice_counselors()
-            .with_only_columns(Counselor.id, Counselor.display_name, Counselor.is_active)
-            .order_by(Counselor.display_name, Counselor.id)
-        ).all()
-    ]
+    counselors = [CounselorChoice(*row) for row in uow.accounts.choices()]
     names = {counselor.id: counselor.name for counselor in counselors}
     needle = label_key(search) if isinstance(search, str) else ""
-    statement = uow.couples.in_practice().with_only_columns(
-        Couple.id, Couple.label, Couple.status, Couple.counselor_id
+    # A NUL is in no label, and PostgreSQL refuses it in a parameter.
+    label_searchable = needle and "\x00" not in needle and len(needle) <= LABEL_KEY_MAX
+    rows = uow.practice.handover_couples(
+        HANDOVER_LIMIT + 1,
+        searched=bool(needle),
+        label_contains=needle if label_searchable else None,
+        counselor_ids=[id_ for id_, name in names.items() if needle and needle in label_key(name)],
     )
-    if needle:
-        matches = [false()]
-        # A NUL is in no label, and PostgreSQL refuses it in a parameter.
-        if "\x00" not in needle and len(needle) <= LABEL_KEY_MAX:
-            matches.append(Couple.label_key.contains(needle, autoescape=True))
-        if counselor_ids := [id_ for id_, name in names.items() if needle in label_key(name)]:
-            matches.append(Couple.counselor_id.in_(counselor_ids))
-        statement = statement.where(or_(*matches))
-    rows = uow.session.execute(
-        statement.order_by(Couple.label_key, Couple.id).limit(HANDOVER_LIMIT + 1)
-    ).all()
     return HandoverView(
         rows=[
             HandoverRow(couple_id, label, status, counselor_id, names[counselor_id])
@@ -284,19 +239,11 @@ def hand_over_couple(
             "caseload; rename one of the two couples first"
         )
     }
-    clash = uow.session.scalars(
-        uow.couples.in_practice()
-        .with_only_columns(Couple.id)
-        .where(Couple.counselor_id == target.id, Couple.label_key == couple.label_key)
-    ).first()
-    if clash is not None:
+    if uow.practice.label_taken(target.id, couple.label_key):
         raise InvalidInput(label_clash)
     previous = couple.counselor_id
-    couple.counselor_id = target.id
-    try:
-        uow.session.flush()
-    except IntegrityError as error:
-        raise InvalidInput(label_clash) from error
+    if not uow.practice.move_couple(couple, target.id):
+        raise InvalidInput(label_clash)
     uow.record(
         "couple.handover",
         "couple",
@@ -329,7 +276,7 @@ def read_record_break_glass(uow: CounselorWork, couple_id: int, reason: str) -> 
     uow.require_admin()
     reason = _break_glass_reason(reason)
     couple = _practice_couple(uow, couple_id)
-    record = record_of(uow.session, couple)
+    record = record_of(uow, couple)
     uow.record(
         "couple.break_glass", "couple", couple.id, counselor=couple.counselor_id, reason=reason
     )
@@ -338,13 +285,13 @@ def read_record_break_glass(uow: CounselorWork, couple_id: int, reason: str) -> 
 
 
 def _stored_settings(uow: CounselorWork) -> tuple[Practice, PracticeSettings]:
-    practice = uow.session.get(Practice, uow.actor.practice_id)
-    return practice, read_practice_settings(uow.session, practice.id)[0]
+    practice = uow.practice.own_practice()
+    return practice, uow.practice.settings()
 
 
 def practice_settings(uow: CounselorWork) -> PracticeSettingsView:
     uow.require_admin()
-    stored, problem = read_practice_settings(uow.session, uow.actor.practice_id)
+    stored, problem = uow.practice.settings_and_problem()
     shown = stored.model_copy(update={"smtp": stored.smtp.model_copy(update={"password": ""})})
     return PracticeSettingsView(shown, bool(stored.smtp.password), problem)
 
@@ -401,7 +348,7 @@ def save_practice_settings(
     before, after = _flatten(stored.model_dump()), _flatten(new.model_dump())
     changed = sorted(key for key in after if before.get(key) != after[key])
     if changed:
-        practice.settings = new.model_dump()
+        practice.settings = new.model_dump(mode="json")
         uow.record("practice.settings", "practice", practice.id, changed=changed)
         uow.commit()
     return changed

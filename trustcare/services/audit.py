@@ -6,17 +6,14 @@ them. Times are UTC. Exporting is itself an audited action: the file leaves the 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Row, Select, Text, and_, cast, false, select, tuple_
 
 from trustcare.audit_actions import ACTIONS, RECORD_TYPES
-from trustcare.models import AuditEvent, Counselor
-from trustcare.persistence.ids import MAX_ROW_ID
+from trustcare.persistence.audit import AuditCursor, AuditFilter
 from trustcare.persistence.uow import CounselorWork
 
 PAGE_SIZE = 50
@@ -35,18 +32,6 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
-class AuditFilter:
-    """Which events to show; every field left empty matches everything. Dates are inclusive."""
-
-    start: dt.date | None = None
-    end: dt.date | None = None
-    actor_id: int | None = None
-    action: str = ""
-    record_type: str = ""
-    record_id: int | None = None
-
-
-@dataclass(frozen=True)
 class AuditChoices:
     """What the filters offer: the practice's counselors, and every action (with what it means)
     and record type the services can write, whether or not it has happened yet."""
@@ -57,74 +42,9 @@ class AuditChoices:
 
 
 @dataclass(frozen=True)
-class AuditCursor:
-    """The last event of a page; the next, older page starts after it."""
-
-    at: dt.datetime
-    event_id: int
-
-
-@dataclass(frozen=True)
 class AuditPage:
     events: pa.Table
     older: AuditCursor | None  # where the next page starts; None when this is the oldest
-
-
-def _events(uow: CounselorWork, filters: AuditFilter, before: AuditCursor | None = None) -> Select:
-    """The matching events newest first, as the columns shown, with the acting counselor's name.
-
-    Each filter has an index on audit_event (models.py) that yields its events newest first,
-    so a page reads only its own rows, however long the trail.
-    """
-    statement = (
-        select(
-            AuditEvent.id,
-            AuditEvent.at,
-            AuditEvent.actor_kind,
-            AuditEvent.actor_id,
-            Counselor.display_name,
-            AuditEvent.action,
-            AuditEvent.record_type,
-            AuditEvent.record_id,
-            # As stored: JSON columns are written in the form shown (db.json_text).
-            cast(AuditEvent.detail, Text),
-        )
-        .outerjoin(
-            Counselor,
-            and_(
-                AuditEvent.actor_kind == "counselor",
-                Counselor.id == AuditEvent.actor_id,
-                Counselor.practice_id == AuditEvent.practice_id,
-            ),
-        )
-        .where(AuditEvent.practice_id == uow.actor.practice_id)
-    )
-    if filters.start is not None:
-        start = dt.datetime.combine(filters.start, dt.time(), dt.UTC)
-        statement = statement.where(AuditEvent.at >= start)
-    if filters.end is not None:
-        end = dt.datetime.combine(filters.end + dt.timedelta(days=1), dt.time(), dt.UTC)
-        statement = statement.where(AuditEvent.at < end)
-    if filters.actor_id is not None:
-        statement = statement.where(
-            AuditEvent.actor_kind == "counselor", AuditEvent.actor_id == filters.actor_id
-        )
-    if filters.action:
-        statement = statement.where(AuditEvent.action == filters.action)
-    if filters.record_type:
-        statement = statement.where(AuditEvent.record_type == filters.record_type)
-    if filters.record_id is not None:
-        statement = statement.where(
-            AuditEvent.record_id == filters.record_id
-            # A larger id names no row, and PostgreSQL would refuse it as a parameter.
-            if abs(filters.record_id) <= MAX_ROW_ID
-            else false()
-        )
-    if before is not None:
-        statement = statement.where(
-            tuple_(AuditEvent.at, AuditEvent.id) < tuple_(before.at, before.event_id)
-        )
-    return statement.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 
 def _actor(kind: str, actor_id: int | None, name: str | None) -> str:
@@ -135,7 +55,7 @@ def _actor(kind: str, actor_id: int | None, name: str | None) -> str:
     return kind
 
 
-def _table(rows: Sequence[Row]) -> pa.Table:
+def _table(rows: Sequence[Sequence]) -> pa.Table:
     """Arrow, the form `st.dataframe` sends to the browser: building a pandas frame and having
     Streamlit convert it costs more, on every run, than the query itself. Arrow stores the
     aware times as UTC. Details are shown as stored; events written before JSON columns were
@@ -162,13 +82,7 @@ def _table(rows: Sequence[Row]) -> pa.Table:
 def audit_choices(uow: CounselorWork) -> AuditChoices:
     """One small query (the counselors); actions and record types come from the code."""
     uow.require_admin()
-    actors = dict(
-        uow.session.execute(
-            uow.practice_counselors()
-            .with_only_columns(Counselor.id, Counselor.display_name)
-            .order_by(Counselor.display_name, Counselor.id)
-        ).all()
-    )
+    actors = dict(uow.accounts.names())
     return AuditChoices(
         actors=actors,
         actions={action: known.meaning for action, known in ACTIONS.items()},
@@ -181,10 +95,7 @@ def audit_events(
 ) -> AuditPage:
     """One page of matching events, newest first, starting after `before` (or at the newest)."""
     uow.require_admin()
-    # Plain columns: the connection runs them without the ORM's per-statement work.
-    rows = (
-        uow.session.connection().execute(_events(uow, filters, before).limit(PAGE_SIZE + 1)).all()
-    )
+    rows = uow.audit_log.page(filters, before, PAGE_SIZE + 1)
     shown = rows[:PAGE_SIZE]
     older = AuditCursor(shown[-1].at, shown[-1].id) if len(rows) > PAGE_SIZE else None
     return AuditPage(_table(shown), older=older)
@@ -199,7 +110,7 @@ def _spreadsheet_safe(value: object) -> object:
 def export_audit_csv(uow: CounselorWork, filters: AuditFilter) -> str:
     """Every matching event as CSV (UTF-8, with a header); the export itself is audited."""
     uow.require_admin()
-    rows = uow.session.execute(_events(uow, filters).limit(EXPORT_LIMIT)).all()
+    rows = uow.audit_log.export(filters, EXPORT_LIMIT)
     frame = (
         _table(rows)
         .to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)

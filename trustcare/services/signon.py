@@ -12,13 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-
 from trustcare.errors import ServiceError
 from trustcare.identity import Actor, SignOnIdentity
 from trustcare.models import Counselor, utcnow
-from trustcare.persistence.uow import UnitOfWork
+from trustcare.persistence.uow import OpenUnscoped, UnscopedWork
 from trustcare.services.accounts import actor_of
 
 log = logging.getLogger(__name__)
@@ -49,21 +46,12 @@ class SignOnDeactivated(SignOnRefused):
         )
 
 
-def _linked_counselor(session: Session, identity: SignOnIdentity) -> Counselor | None:
-    return session.scalars(
-        select(Counselor).where(
-            Counselor.oidc_issuer == identity.issuer,
-            Counselor.oidc_subject == identity.subject,
-        )
-    ).one_or_none()
-
-
-def _counselor_awaiting_link(session: Session, identity: SignOnIdentity) -> Counselor | None:
+def _counselor_awaiting_link(uow: UnscopedWork, identity: SignOnIdentity) -> Counselor | None:
     """The counselor the admin added under this email, if the provider vouches for the email."""
     email = identity.email.strip().lower()
     if not email or identity.email_verified is False:
         return None
-    counselor = session.scalars(select(Counselor).where(Counselor.email == email)).one_or_none()
+    counselor = uow.accounts.counselor_by_email(email)
     if counselor is not None and counselor.oidc_subject is not None:
         log.warning(
             "sign-on refused: counselor %s is already linked to another identity", counselor.id
@@ -73,7 +61,7 @@ def _counselor_awaiting_link(session: Session, identity: SignOnIdentity) -> Coun
 
 
 def sign_on(
-    factory: sessionmaker[Session], identity: SignOnIdentity, now: dt.datetime | None = None
+    open_work: OpenUnscoped, identity: SignOnIdentity, now: dt.datetime | None = None
 ) -> Actor:
     """The counselor behind a fresh identity-provider login; links the identity on first use."""
     now = now or utcnow()
@@ -82,11 +70,11 @@ def sign_on(
     if not identity.issuer or not identity.subject:
         log.warning("sign-on refused: the ID token has no issuer or subject")
         raise SignOnUnknown()
-    with UnitOfWork(factory) as uow:
-        counselor = _linked_counselor(uow.session, identity)
+    with open_work() as uow:
+        counselor = uow.accounts.linked_counselor(identity.issuer, identity.subject)
         first_sign_on = counselor is None
         if counselor is None:
-            counselor = _counselor_awaiting_link(uow.session, identity)
+            counselor = _counselor_awaiting_link(uow, identity)
         if counselor is None:
             log.info("sign-on refused: no counselor for this identity (issuer %s)", identity.issuer)
             raise SignOnUnknown()

@@ -97,7 +97,7 @@ def current_practice(context: AppContext) -> InstalledPractice | None:
     if "practice" not in memo:
         claim = _held_claim(context)
         practice, actor = accounts.practice_and_login(
-            context.session_factory,
+            context.unscoped_work,
             None if claim is None else (claim.counselor_id, claim.session_version, claim.login_id),
         )
         memo["practice"] = practice
@@ -129,7 +129,7 @@ def _login_of(context: AppContext, claim: LoginClaim) -> Actor | None:
     if looked_up is not None and looked_up[0] == claim:
         return looked_up[1]
     return accounts.actor_for_login(
-        context.session_factory, claim.counselor_id, claim.session_version, claim.login_id
+        context.unscoped_work, claim.counselor_id, claim.session_version, claim.login_id
     )
 
 
@@ -185,7 +185,7 @@ def _signed_on_actor(context: AppContext) -> Actor | None:
     _forget_sign_on()
     st.session_state[SIGN_ON_KEY] = seen
     try:
-        actor = signon.sign_on(context.session_factory, identity)
+        actor = signon.sign_on(context.unscoped_work, identity)
     except signon.SignOnRefused as refusal:
         st.session_state[REFUSAL_KEY] = (str(refusal), isinstance(refusal, signon.SignOnExpired))
         return None
@@ -222,7 +222,7 @@ def sign_out(context: AppContext) -> None:
     if context.settings.auth_configured:
         st.logout()
     elif isinstance(held, Actor) and held.login_id is not None:
-        accounts.end_login(context.session_factory, held.counselor_id, held.login_id)
+        accounts.end_login(context.unscoped_work, held.counselor_id, held.login_id)
         token = make_sign_out_token(context.settings.secret_key, _claim_of(held))
         _browser_post("/session/end", {"token": token})
 
