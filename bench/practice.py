@@ -13,6 +13,7 @@ import hashlib
 import json
 import random
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -33,7 +34,7 @@ from trustcare.models import (
     Login,
     Partner,
 )
-from trustcare.persistence.uow import CounselorWork
+from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.scoring import score_answers
 from trustcare.services import accounts, links
 from trustcare.services.checkins import MEASURE_ID
@@ -416,7 +417,11 @@ def build_practice(
     """Fill a freshly upgraded, empty database with a practice of `couples` couples."""
     today = today or dt.date.today()
     admin = accounts.create_practice(
-        factory, "Bench Practice", "Ada Admin", "ada@bench.example", "bench admin password"
+        partial(unscoped_work, factory),
+        "Bench Practice",
+        "Ada Admin",
+        "ada@bench.example",
+        "bench admin password",
     )
     with CounselorWork(factory, admin) as uow:
         counselor_id = accounts.add_counselor(uow, "Casey Caseload", "casey@bench.example", None)
@@ -428,7 +433,7 @@ def build_practice(
         session.add(login)
         session.commit()
         login_id = login.id
-    counselor = accounts.actor_for_login(factory, counselor_id, 1, login_id)
+    counselor = accounts.actor_for_login(partial(unscoped_work, factory), counselor_id, 1, login_id)
     generator = _Generator(catalog, counselor, today, seed)
     with engine.begin() as connection:
         for first in range(1, couples + 1, CHUNK_COUPLES):
