@@ -4,8 +4,8 @@ import pyarrow as pa
 import streamlit as st
 
 from trustcare import charts
-from trustcare.services import caseloads, couples
 from trustcare.errors import ServiceError
+from trustcare.services import caseloads, couples
 from trustcare.ui import state
 from trustcare.ui.chart import show_chart
 from trustcare.ui.forms import OneUseForm

@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from trustcare import charts
-from trustcare.services import export, progress
 from trustcare.errors import NotFound
+from trustcare.services import export, progress
 from trustcare.ui import state
 from trustcare.ui.chart import show_remembered_chart
 from trustcare.ui.text import escape_markdown

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from trustcare import charts
-from trustcare.services import links, session_screen
 from trustcare.errors import NotFound
+from trustcare.services import links, session_screen
 from trustcare.ui import session_style, state
 from trustcare.ui.address import app_address
 from trustcare.ui.chart import show_remembered_chart
