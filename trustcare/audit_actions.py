@@ -49,6 +49,8 @@ ACTIONS: dict[str, AuditAction] = {
     "practice.create": AuditAction("practice", "the practice was created"),
     "practice.seed_demo": AuditAction("practice", "the demo practice was filled"),
     "practice.settings": AuditAction("practice", "practice settings changed"),
+    "reminders.restart": AuditAction("couple", "a counselor restarted a partner's reminders"),
+    "reminders.stop": AuditAction("couple", "a client stopped their reminders"),
     "session.create": AuditAction("couple", "a session was logged"),
     "session.correct": AuditAction("couple", "a logged session's date was corrected"),
     "session.delete": AuditAction("couple", "a logged session was deleted"),
