@@ -195,6 +195,76 @@ def _figure(value: float | None, decimals: int, unit: str = "") -> str:
 
 
 @main.group()
+def reminders() -> None:
+    """Check-in reminders by email (see README, Reminders)."""
+
+
+@reminders.command("run")
+@click.option("--once", is_flag=True, help="One pass, then exit (for cron or a systemd timer).")
+@click.option("--database-url", help="Database to use (default: TRUSTCARE_DATABASE_URL).")
+@click.option(
+    "--interval",
+    default=60,
+    show_default=True,
+    type=click.IntRange(5, 3600),
+    help="Seconds between passes when looping.",
+)
+@click.option("--now", "now_text", hidden=True, help="Fake clock for tests (ISO, aware).")
+@click.option("--crash-after", type=int, hidden=True, help="Tests: die hard after N sent.")
+def reminders_run(
+    once: bool,
+    database_url: str | None,
+    interval: int,
+    now_text: str | None,
+    crash_after: int | None,
+) -> None:
+    """Send the check-in reminders that are due: one pass with --once, else every minute.
+
+    Safe to run on several machines against one PostgreSQL database; on SQLite only one
+    runner works at a time (a second one says so and exits).
+
+    Example: trustcare reminders run --once
+    """
+    import dataclasses
+    import datetime as dt
+    import os
+    import threading
+
+    from trustcare.context import build_context
+    from trustcare.reminder_runner import RunnerBusy, one_pass, run_forever
+
+    try:
+        settings = load_settings()
+        if database_url:
+            settings = dataclasses.replace(settings, database_url=database_url)
+        context = build_context(settings)
+    except (SettingsError, DatabaseError) as error:
+        raise click.ClickException(str(error)) from error
+    if not once:
+        click.echo(f"sending due reminders every {interval} s (Ctrl-C stops)")
+        run_forever(context, threading.Event(), interval)
+        return
+    now = None
+    if now_text:
+        now = dt.datetime.fromisoformat(now_text)
+        if now.tzinfo is None:
+            raise click.ClickException("--now needs a time zone, for example 2026-03-01T09:00Z")
+
+    def crash(sent: int) -> None:
+        if crash_after is not None and sent >= crash_after:
+            os._exit(137)
+
+    try:
+        result = one_pass(context, now, crash if crash_after is not None else None)
+    except RunnerBusy as busy:
+        click.echo(str(busy), err=True)
+        sys.exit(3)
+    finally:
+        context.engine.dispose()
+    click.echo(f"reminders: {result.describe()}")
+
+
+@main.group()
 def content() -> None:
     """Content library commands."""
 
