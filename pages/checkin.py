@@ -4,9 +4,9 @@ import uuid
 
 import streamlit as st
 
+from trustcare.errors import LinkNotUsable, ServiceError, StorageUnavailable
 from trustcare.links import hash_token
 from trustcare.services import checkins, links
-from trustcare.errors import LinkNotUsable, ServiceError, StorageUnavailable
 from trustcare.ui import state
 from trustcare.ui.address import request_source
 from trustcare.ui.forms import show_problems
@@ -21,7 +21,7 @@ if "room" in st.query_params:
     room_token = st.query_params.get("room", "")
     st.title("Check-in")
     try:
-        usable = links.room_link_usable(context.session_factory, room_token)
+        usable = links.room_link_usable(context.unscoped_work, room_token)
     except StorageUnavailable as error:
         st.warning(str(error))
         st.stop()
@@ -34,7 +34,7 @@ if "room" in st.query_params:
     )
     if st.button("Yes, this is my own phone", type="primary", width="stretch"):
         try:
-            fresh = links.claim_room_link(context.session_factory, room_token)
+            fresh = links.claim_room_link(context.unscoped_work, room_token)
         except ServiceError as error:
             st.info(str(error))
             st.stop()
@@ -50,7 +50,7 @@ token = st.query_params.get("t", "")
 held_key = f"client_page_{hash_token(str(token))[:24]}"
 try:
     actor = links.open_link(
-        context.session_factory,
+        context.unscoped_work,
         token,
         client=request_source(context.settings),
     )

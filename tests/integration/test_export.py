@@ -8,6 +8,7 @@ import io
 import re
 import uuid
 from collections import Counter
+from functools import partial
 from html.parser import HTMLParser
 
 import pytest
@@ -18,7 +19,7 @@ from tests.couple_parts import shown_checkins
 from trustcare.catalog import get_catalog
 from trustcare.errors import CoupleNotFound
 from trustcare.models import AuditEvent, CheckIn, Partner
-from trustcare.persistence.uow import PartnerWork
+from trustcare.persistence.uow import PartnerWork, unscoped_work
 from trustcare.scoring import score_answers
 from trustcare.services import checkins, couples, export, links
 
@@ -86,6 +87,11 @@ class NoWait:
         pass
 
 
+def unscoped(practice):
+    """Opens an unscoped unit of work on the practice's database, as link entry points take."""
+    return partial(unscoped_work, practice.factory)
+
+
 class ReportParser(HTMLParser):
     """Start tags, visible text and table cells of a report, as a browser would read them."""
 
@@ -150,7 +156,7 @@ def check_in(practice, catalog):
         with practice.work(practice.admin) as uow:
             issued = links.issue_link(uow, practice.admins_couple, partner_id, BASE)
         token = issued.url.split("t=", 1)[1]
-        partner = links.open_link(practice.factory, token, throttle=NoWait())
+        partner = links.open_link(unscoped(practice), token, throttle=NoWait())
         with PartnerWork(practice.factory, partner) as uow:
             checkins.submit_checkin(
                 uow, catalog, answers, reflection, share, None, uuid.uuid4().hex

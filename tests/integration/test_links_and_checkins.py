@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select, update
@@ -20,7 +21,7 @@ from trustcare.errors import (
 )
 from trustcare.links import hash_token
 from trustcare.models import AuditEvent, CheckIn, CheckinLink, ExerciseProgress
-from trustcare.persistence.uow import PartnerWork
+from trustcare.persistence.uow import PartnerWork, unscoped_work
 from trustcare.services import assignments, checkins, links
 
 BASE = "https://care.example"
@@ -49,6 +50,11 @@ class NoWait:
         pass
 
 
+def unscoped(practice):
+    """Opens an unscoped unit of work on the practice's database, as link entry points take."""
+    return partial(unscoped_work, practice.factory)
+
+
 @pytest.fixture
 def catalog():
     """The shipped content library."""
@@ -65,7 +71,7 @@ def rivera(practice):
 
 def open_as(practice, url: str):
     token = url.split("t=", 1)[1]
-    return links.open_link(practice.factory, token, throttle=NoWait())
+    return links.open_link(unscoped(practice), token, throttle=NoWait())
 
 
 def issue(practice, couple_id, partner_id, actor=None):
@@ -140,7 +146,7 @@ def test_links_expire_after_the_practice_setting(practice, rivera):
 )
 def test_bad_tokens_all_get_the_same_refusal(practice, token):
     with pytest.raises(LinkNotUsable) as error:
-        links.open_link(practice.factory, token, throttle=NoWait())
+        links.open_link(unscoped(practice), token, throttle=NoWait())
     assert str(error.value) == "This link no longer works. Please ask your counselor for a new one."
 
 
@@ -149,7 +155,7 @@ def test_a_tampered_token_is_refused(practice, rivera):
     token = issue(practice, couple_id, lena).url.split("t=", 1)[1]
     tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
     with pytest.raises(LinkNotUsable):
-        links.open_link(practice.factory, tampered, throttle=NoWait())
+        links.open_link(unscoped(practice), tampered, throttle=NoWait())
 
 
 def test_repeated_bad_tokens_are_slowed_down():
@@ -168,7 +174,7 @@ def test_open_link_sleeps_after_bad_tokens(practice):
     throttle = links.BadTokenThrottle()
     for _ in range(3):
         with pytest.raises(LinkNotUsable):
-            links.open_link(practice.factory, "nope", "203.0.113.5", throttle, sleep=slept.append)
+            links.open_link(unscoped(practice), "nope", "203.0.113.5", throttle, sleep=slept.append)
     assert slept == [0.25, 0.5]
 
 
@@ -178,11 +184,11 @@ def test_a_valid_link_never_waits_after_bad_ones_from_the_same_address(practice,
     throttle = links.BadTokenThrottle()
     for _ in range(8):
         with pytest.raises(LinkNotUsable):
-            links.open_link(practice.factory, "nope", "127.0.0.1", throttle, sleep=slept.append)
+            links.open_link(unscoped(practice), "nope", "127.0.0.1", throttle, sleep=slept.append)
     assert slept[-1] == throttle.max_delay
     slept.clear()
     token = issue(practice, rivera[0], rivera[1]).url.split("t=", 1)[1]
-    actor = links.open_link(practice.factory, token, "127.0.0.1", throttle, sleep=slept.append)
+    actor = links.open_link(unscoped(practice), token, "127.0.0.1", throttle, sleep=slept.append)
     assert actor.partner_id == rivera[1]
     assert slept == []
 

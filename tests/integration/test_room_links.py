@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
 from sqlalchemy import select, update
@@ -10,6 +11,7 @@ from sqlalchemy import select, update
 from tests.couple_parts import shown_links
 from trustcare.errors import LinkNotUsable
 from trustcare.models import CheckinLink
+from trustcare.persistence.uow import unscoped_work
 from trustcare.services import links
 
 BASE = "https://care.example"
@@ -21,6 +23,11 @@ class NoWait:
 
     def record_failure(self, client, now=None):
         pass
+
+
+def unscoped(practice):
+    """Opens an unscoped unit of work on the practice's database, as link entry points take."""
+    return partial(unscoped_work, practice.factory)
 
 
 @pytest.fixture
@@ -41,22 +48,22 @@ def room_token(practice, rivera) -> str:
 def test_a_room_link_never_opens_the_partners_page_itself(practice, rivera):
     token = room_token(practice, rivera)
     with pytest.raises(LinkNotUsable):
-        links.open_link(practice.factory, token, throttle=NoWait())
+        links.open_link(unscoped(practice), token, throttle=NoWait())
 
 
 def test_claiming_a_room_link_gives_a_fresh_personal_link_once(practice, rivera):
     with practice.work(practice.admin) as uow:
         old = links.issue_link(uow, rivera[0], rivera[1], BASE).url.split("t=", 1)[1]
     token = room_token(practice, rivera)
-    assert links.room_link_usable(practice.factory, token)
-    fresh = links.claim_room_link(practice.factory, token)
-    actor = links.open_link(practice.factory, fresh, throttle=NoWait())
+    assert links.room_link_usable(unscoped(practice), token)
+    fresh = links.claim_room_link(unscoped(practice), token)
+    actor = links.open_link(unscoped(practice), fresh, throttle=NoWait())
     assert actor.partner_id == rivera[1]
     with pytest.raises(LinkNotUsable):
-        links.open_link(practice.factory, old, throttle=NoWait())
-    assert not links.room_link_usable(practice.factory, token)
+        links.open_link(unscoped(practice), old, throttle=NoWait())
+    assert not links.room_link_usable(unscoped(practice), token)
     with pytest.raises(LinkNotUsable):
-        links.claim_room_link(practice.factory, token)
+        links.claim_room_link(unscoped(practice), token)
     with practice.work(practice.admin) as uow:
         assert shown_links(uow, rivera[0])[0].state == "active"
 
@@ -70,8 +77,8 @@ def test_an_expired_room_link_cannot_be_claimed(practice, rivera):
             .values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
         )
         session.commit()
-    assert not links.room_link_usable(practice.factory, token)
+    assert not links.room_link_usable(unscoped(practice), token)
     with pytest.raises(LinkNotUsable):
-        links.claim_room_link(practice.factory, token)
+        links.claim_room_link(unscoped(practice), token)
     with practice.factory() as session:
         assert session.scalars(select(CheckinLink.used_at)).all() == [None]

@@ -2,8 +2,150 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from trustcare.errors import PermissionDenied
+from trustcare.models import Assignment, CheckIn, Couple, ExerciseProgress, Partner
 from trustcare.persistence.base import Repository
 
 
 class CheckinRepository(Repository):
-    """Check-ins and exercise progress, of a counselor's couples or of the partner behind a link."""
+    """Check-ins and exercise progress, of a counselor's couples or of the partner behind a link.
+
+    Counselor-side methods take a couple from `uow.couples.get`; partner-side methods reach only
+    the partner's own rows (and the assignments meant for them).
+    """
+
+    # --- the partner behind a link ---------------------------------------------------------
+
+    def own_partner(self) -> Partner:
+        """The partner behind the link."""
+        return self._session.get(Partner, self._partner().partner_id)
+
+    def _own_assignments(self):
+        """Assignments meant for this partner: to both partners, or to them alone."""
+        partner = self._partner()
+        return select(Assignment).where(
+            Assignment.couple_id == partner.couple_id,
+            or_(Assignment.partner_id.is_(None), Assignment.partner_id == partner.partner_id),
+        )
+
+    def open_assignments(self) -> Sequence[Assignment]:
+        """The partner's assigned and in-progress assignments, soonest due first."""
+        return self._session.scalars(
+            self._own_assignments()
+            .where(Assignment.status.in_(("assigned", "in_progress")))
+            .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.id)
+        ).all()
+
+    def own_assignment(self, assignment_id: int) -> Assignment | None:
+        """One assignment meant for this partner, or None."""
+        return self._session.scalars(
+            self._own_assignments().where(Assignment.id == assignment_id)
+        ).one_or_none()
+
+    def own_progress(self, assignment_ids: Sequence[int]) -> list[ExerciseProgress]:
+        """The partner's done exercises of these assignments."""
+        return list(
+            self._session.scalars(
+                select(ExerciseProgress).where(
+                    ExerciseProgress.partner_id == self._partner().partner_id,
+                    ExerciseProgress.assignment_id.in_(list(assignment_ids) or [-1]),
+                )
+            )
+        )
+
+    def own_exercise(self, assignment: Assignment, exercise_id: str) -> ExerciseProgress | None:
+        """The partner's progress row of one exercise of an assignment of `own_assignment`."""
+        return self._session.scalars(
+            select(ExerciseProgress).where(
+                ExerciseProgress.assignment_id == assignment.id,
+                ExerciseProgress.partner_id == self._partner().partner_id,
+                ExerciseProgress.exercise_id == exercise_id,
+            )
+        ).one_or_none()
+
+    def store_progress(self, progress: ExerciseProgress) -> ExerciseProgress:
+        """Store the partner's new or changed progress row now (one INSERT or UPDATE)."""
+        if progress.partner_id != self._partner().partner_id:
+            raise PermissionDenied("Only the partner's own progress can be stored.")
+        return self._add(progress)
+
+    def exercises_done(self, assignment: Assignment) -> tuple[list[int], list[tuple[int, str]]]:
+        """For an assignment of `own_assignment`: the partner ids it addresses, and every
+        (partner id, exercise id) done of it by anyone it addresses."""
+        couple_id = self._partner().couple_id
+        if assignment.couple_id != couple_id:
+            raise PermissionDenied("Only the partner's own assignments are in reach.")
+        addressed = (
+            [assignment.partner_id]
+            if assignment.partner_id is not None
+            else list(
+                self._session.scalars(select(Partner.id).where(Partner.couple_id == couple_id))
+            )
+        )
+        done = self._session.execute(
+            select(ExerciseProgress.partner_id, ExerciseProgress.exercise_id).where(
+                ExerciseProgress.assignment_id == assignment.id
+            )
+        ).all()
+        return addressed, [(partner_id, exercise_id) for partner_id, exercise_id in done]
+
+    def own_checkin_count(self) -> int:
+        return self._session.scalar(
+            select(func.count(CheckIn.id)).where(CheckIn.partner_id == self._partner().partner_id)
+        )
+
+    def own_checkin_with_key(self, idempotency_key: str) -> CheckIn | None:
+        """The partner's check-in stored under this form's key, if any."""
+        return self._session.scalars(
+            select(CheckIn).where(
+                CheckIn.idempotency_key == idempotency_key,
+                CheckIn.partner_id == self._partner().partner_id,
+            )
+        ).one_or_none()
+
+    def add_checkin(self, checkin: CheckIn) -> CheckIn:
+        """The check-in stored for its key: `checkin`, or the earlier one when a parallel
+        submit with the same key was stored first (this unit of work is then rolled back)."""
+        partner = self._partner()
+        if checkin.partner_id != partner.partner_id or checkin.couple_id != partner.couple_id:
+            raise PermissionDenied("Only the partner's own check-in can be stored.")
+        try:
+            return self._add(checkin)
+        except IntegrityError:
+            self._session.rollback()
+            earlier = self.own_checkin_with_key(checkin.idempotency_key)
+            if earlier is None:
+                raise
+            return earlier
+
+    # --- a counselor's couple ---------------------------------------------------------------
+
+    def checkins_of(self, couple: Couple, limit: int) -> Sequence[CheckIn]:
+        """Both partners' check-ins of a couple from `uow.couples.get`, newest first."""
+        self._counselor()
+        return self._session.scalars(
+            select(CheckIn)
+            .where(CheckIn.couple_id == couple.id)
+            .order_by(CheckIn.submitted_at.desc(), CheckIn.id.desc())
+            .limit(limit)
+        ).all()
+
+    def reflections_of(
+        self, couple: Couple, limit: int
+    ) -> list[tuple[ExerciseProgress, Assignment]]:
+        """Exercises done with a reflection, and their assignment, of a couple from
+        `uow.couples.get`, newest first."""
+        self._counselor()
+        rows = self._session.execute(
+            select(ExerciseProgress, Assignment)
+            .join(Assignment, Assignment.id == ExerciseProgress.assignment_id)
+            .where(Assignment.couple_id == couple.id, ExerciseProgress.reflection != "")
+            .order_by(ExerciseProgress.done_at.desc())
+            .limit(limit)
+        ).all()
+        return [(progress, assignment) for progress, assignment in rows]

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-
-from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import ContentNotFound, Measure, Module
-from trustcare.errors import AssignmentNotFound, InvalidInput, StorageUnavailable
-from trustcare.models import Assignment, CheckIn, Couple, ExerciseProgress, Partner, utcnow
+from trustcare.errors import AssignmentNotFound, InvalidInput
+from trustcare.models import Assignment, CheckIn, Couple, ExerciseProgress, utcnow
+from trustcare.persistence.storage import storage_failures
 from trustcare.persistence.uow import CounselorWork, PartnerWork
 from trustcare.practice_settings import PracticeSettings
 from trustcare.scoring import score_answers
@@ -113,14 +111,6 @@ def _module(catalog: Catalog, module_id: str, version: int) -> Module | None:
         return None
 
 
-def _own_assignments(uow: PartnerWork):
-    """Open assignments meant for this partner: to both partners, or to them alone."""
-    return select(Assignment).where(
-        Assignment.couple_id == uow.actor.couple_id,
-        or_(Assignment.partner_id.is_(None), Assignment.partner_id == uow.actor.partner_id),
-    )
-
-
 def client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
     """Everything the partner's own page shows, and nothing of the other partner."""
     with storage_guard(uow, "client page"):
@@ -128,20 +118,11 @@ def client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
 
 
 def _client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
-    partner = uow.session.get(Partner, uow.actor.partner_id)
-    assignments = uow.session.scalars(
-        _own_assignments(uow)
-        .where(Assignment.status.in_(("assigned", "in_progress")))
-        .order_by(Assignment.due_on.is_(None), Assignment.due_on, Assignment.id)
-    ).all()
+    partner = uow.checkins.own_partner()
+    assignments = uow.checkins.open_assignments()
     progress = {
         (p.assignment_id, p.exercise_id): p
-        for p in uow.session.scalars(
-            select(ExerciseProgress).where(
-                ExerciseProgress.partner_id == uow.actor.partner_id,
-                ExerciseProgress.assignment_id.in_([a.id for a in assignments] or [-1]),
-            )
-        )
+        for p in uow.checkins.own_progress([a.id for a in assignments])
     }
     shown = []
     for assignment in assignments:
@@ -176,9 +157,7 @@ def _client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
                 tuple(exercises),
             )
         )
-    checkins_so_far = uow.session.scalar(
-        select(func.count(CheckIn.id)).where(CheckIn.partner_id == uow.actor.partner_id)
-    )
+    checkins_so_far = uow.checkins.own_checkin_count()
     settings = uow.practice_settings()
     return ClientPage(
         partner.display_name,
@@ -190,21 +169,13 @@ def _client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
     )
 
 
-@contextmanager
-def storage_guard(uow: PartnerWork, what: str) -> Iterator[None]:
+def storage_guard(uow: PartnerWork, what: str) -> AbstractContextManager[None]:
     """Any database failure of a partner's write becomes StorageUnavailable, logged bare.
 
     SQLAlchemy's error text carries the statement's parameters (a reflection, a safety
     answer); only the error's class name is logged, and the page keeps the typed answers.
     """
-    try:
-        yield
-    except SQLAlchemyError as error:
-        with suppress(SQLAlchemyError):
-            uow.session.rollback()
-        cause = getattr(error, "orig", None) or error
-        log.error("%s not stored or read: database error (%s)", what, type(cause).__name__)
-        raise StorageUnavailable() from None
+    return storage_failures(f"{what} not stored or read", uow.rollback)
 
 
 def mark_exercise_done(
@@ -228,9 +199,7 @@ def _mark_exercise_done(
     reflection: str,
     share_reflection: bool,
 ) -> None:
-    assignment = uow.session.scalars(
-        _own_assignments(uow).where(Assignment.id == assignment_id)
-    ).one_or_none()
+    assignment = uow.checkins.own_assignment(assignment_id)
     if assignment is None:
         raise AssignmentNotFound()
     module = _module(catalog, assignment.module_id, assignment.module_version)
@@ -240,13 +209,7 @@ def _mark_exercise_done(
     reflection = clean_long_text(reflection, "reflection", REFLECTION_MAX, problems)
     if problems:
         raise InvalidInput(problems)
-    progress = uow.session.scalars(
-        select(ExerciseProgress).where(
-            ExerciseProgress.assignment_id == assignment.id,
-            ExerciseProgress.partner_id == uow.actor.partner_id,
-            ExerciseProgress.exercise_id == exercise_id,
-        )
-    ).one_or_none()
+    progress = uow.checkins.own_exercise(assignment, exercise_id)
     if progress is None:
         progress = ExerciseProgress(
             assignment_id=assignment.id,
@@ -254,10 +217,9 @@ def _mark_exercise_done(
             exercise_id=exercise_id,
             done_at=utcnow(),
         )
-        uow.session.add(progress)
     progress.reflection = reflection
     progress.reflection_shared = bool(share_reflection and reflection.strip())
-    uow.session.flush()
+    uow.checkins.store_progress(progress)
     _advance_status(uow, assignment, len(module.exercises))
     uow.record("exercise.done", "assignment", assignment.id, exercise=exercise_id)
     uow.commit()
@@ -267,18 +229,7 @@ def _advance_status(uow: PartnerWork, assignment: Assignment, exercise_count: in
     """In progress once anything is done; completed when every addressed partner did it all."""
     if assignment.status == "assigned":
         assignment.status = "in_progress"
-    addressed = (
-        [assignment.partner_id]
-        if assignment.partner_id is not None
-        else uow.session.scalars(
-            select(Partner.id).where(Partner.couple_id == assignment.couple_id)
-        ).all()
-    )
-    done = uow.session.execute(
-        select(ExerciseProgress.partner_id, ExerciseProgress.exercise_id).where(
-            ExerciseProgress.assignment_id == assignment.id
-        )
-    ).all()
+    addressed, done = uow.checkins.exercises_done(assignment)
     per_partner = {partner_id: 0 for partner_id in addressed}
     for partner_id, _exercise in done:
         if partner_id in per_partner:
@@ -295,7 +246,7 @@ def set_consent(uow: PartnerWork, share_scores: bool) -> None:
 
 
 def _set_consent(uow: PartnerWork, share_scores: bool) -> None:
-    partner = uow.session.get(Partner, uow.actor.partner_id)
+    partner = uow.checkins.own_partner()
     partner.share_scores_in_joint_sessions = bool(share_scores)
     partner.consent_updated_at = utcnow()
     # What the shared screen may show changed: a screen built before must not be reused.
@@ -334,7 +285,7 @@ def _submit_checkin(
     reflection = clean_long_text(reflection, "reflection", REFLECTION_MAX, problems)
     if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
         problems["form"] = "is out of date; please reload the page"
-    existing = _existing(uow, idempotency_key)
+    existing = uow.checkins.own_checkin_with_key(idempotency_key)
     if existing is not None:
         return CheckinReceipt(existing.id, existing.safety_flag, True, settings.support_text)
     measure = catalog.measure(MEASURE_ID)
@@ -347,7 +298,7 @@ def _submit_checkin(
         problems["required"] = "please answer: " + "; ".join(unanswered)
     if problems:
         raise InvalidInput(problems)
-    partner = uow.session.get(Partner, uow.actor.partner_id)
+    partner = uow.checkins.own_partner()
     if share_scores is not None:
         partner.share_scores_in_joint_sessions = bool(share_scores)
         partner.consent_updated_at = utcnow()
@@ -368,15 +319,9 @@ def _submit_checkin(
         safety_flag=scores.safety_flag,
         idempotency_key=idempotency_key,
     )
-    uow.session.add(checkin)
-    try:
-        uow.session.flush()
-    except IntegrityError:
-        uow.session.rollback()
-        existing = _existing(uow, idempotency_key)
-        if existing is None:
-            raise
-        return CheckinReceipt(existing.id, existing.safety_flag, True, settings.support_text)
+    stored = uow.checkins.add_checkin(checkin)
+    if stored is not checkin:
+        return CheckinReceipt(stored.id, stored.safety_flag, True, settings.support_text)
     uow.record("checkin.submit", "couple", uow.actor.couple_id, checkin_id=checkin.id)
     uow.commit()
     log.info("check-in %s stored for partner %s", checkin.id, uow.actor.partner_id)
@@ -392,15 +337,6 @@ def missing_required(measure: Measure, answers: Mapping[str, int | None]) -> lis
     ]
 
 
-def _existing(uow: PartnerWork, idempotency_key: str) -> CheckIn | None:
-    return uow.session.scalars(
-        select(CheckIn).where(
-            CheckIn.idempotency_key == idempotency_key,
-            CheckIn.partner_id == uow.actor.partner_id,
-        )
-    ).one_or_none()
-
-
 def checkins_of(
     uow: CounselorWork,
     catalog: Catalog,
@@ -410,12 +346,7 @@ def checkins_of(
 ) -> CoupleCheckins:
     """The counselor's view of a couple from `uow.couples.get` whose partners' names are known:
     both partners' check-ins and exercise reflections, newest first."""
-    rows = uow.session.scalars(
-        select(CheckIn)
-        .where(CheckIn.couple_id == couple.id)
-        .order_by(CheckIn.submitted_at.desc(), CheckIn.id.desc())
-        .limit(limit)
-    ).all()
+    rows = uow.checkins.checkins_of(couple, limit)
     checkins = [
         CheckinView(
             c.id,
@@ -433,13 +364,7 @@ def checkins_of(
         )
         for c in rows
     ]
-    progress_rows = uow.session.execute(
-        select(ExerciseProgress, Assignment)
-        .join(Assignment, Assignment.id == ExerciseProgress.assignment_id)
-        .where(Assignment.couple_id == couple.id, ExerciseProgress.reflection != "")
-        .order_by(ExerciseProgress.done_at.desc())
-        .limit(limit)
-    ).all()
+    progress_rows = uow.checkins.reflections_of(couple, limit)
     reflections = []
     for progress, assignment in progress_rows:
         module = _module(catalog, assignment.module_id, assignment.module_version)

@@ -22,12 +22,11 @@ from collections.abc import Iterable
 
 import pandas as pd
 import plotly.graph_objects as go
-from sqlalchemy import select
 
 from trustcare import charts
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import Measure
-from trustcare.models import Partner, utcnow
+from trustcare.models import Couple, utcnow
 from trustcare.persistence.uow import CounselorWork
 from trustcare.scoring import classify_change
 from trustcare.services.checkins import MEASURE_ID
@@ -343,14 +342,11 @@ def _caveat(measure: Measure, threshold: float) -> str:
     return f'<div class="caveat"><p>{" ".join(parts)}</p></div>'
 
 
-def _sharing_choices(uow: CounselorWork, couple_id: int) -> dict[int, str]:
+def _sharing_choices(uow: CounselorWork, couple: Couple) -> dict[int, str]:
     words = {True: "yes", False: "no", None: "not asked yet"}
-    rows = uow.session.execute(
-        select(Partner.id, Partner.share_scores_in_joint_sessions).where(
-            Partner.couple_id == couple_id
-        )
-    )
-    return {partner_id: words[choice] for partner_id, choice in rows}
+    return {
+        partner_id: words[choice] for partner_id, choice in uow.exports.sharing_choices(couple)
+    }
 
 
 def progress_report_html(
@@ -368,7 +364,7 @@ def progress_report_html(
     couple = uow.couples.get(couple_id)
     progress = couple_progress(uow, catalog, couple.id)
     measure = catalog.measure(MEASURE_ID)
-    sharing = _sharing_choices(uow, couple.id)
+    sharing = _sharing_choices(uow, couple)
     generated_at = (generated_at or utcnow()).astimezone(dt.UTC)
 
     label = _e(couple.label)

@@ -14,20 +14,12 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import urlencode
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
-
-from trustcare.errors import (
-    EmailNotSent,
-    LinkNotUsable,
-    PartnerNotFound,
-    StorageUnavailable,
-)
+from trustcare.errors import EmailNotSent, LinkNotUsable
 from trustcare.identity import PartnerActor
 from trustcare.links import CHECKIN_PATH, checkin_url, hash_token, looks_like_token, new_token
-from trustcare.models import CheckinLink, Couple, Partner, Practice, utcnow
-from trustcare.persistence.uow import CounselorWork, UnitOfWork, read_practice_settings, row_id
+from trustcare.models import CheckinLink, Couple, Partner, utcnow
+from trustcare.persistence.storage import storage_failures
+from trustcare.persistence.uow import CounselorWork, OpenUnscoped, UnscopedWork
 from trustcare.practice_settings import SmtpSettings
 from trustcare.services.couples import PartnerView
 from trustcare.services.validation import EMAIL_PATTERN
@@ -57,13 +49,7 @@ class LinkState:
 
 
 def _partner_of(uow: CounselorWork, couple_id: int, partner_id: int) -> Partner:
-    couple = uow.couples.get(couple_id)
-    partner = uow.session.scalars(
-        select(Partner).where(Partner.id == row_id(partner_id), Partner.couple_id == couple.id)
-    ).one_or_none()
-    if partner is None:
-        raise PartnerNotFound()
-    return partner
+    return uow.links.partner_of(uow.couples.get(couple_id), partner_id)
 
 
 def issue_link(
@@ -84,12 +70,7 @@ def issue_link(
     if uow.once(submission, "link", uow.actor.practice_id) is not None:
         return None
     settings = uow.practice_settings()
-    now = utcnow()
-    uow.session.execute(
-        update(CheckinLink)
-        .where(CheckinLink.partner_id == partner.id, CheckinLink.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    uow.links.revoke_live(partner, utcnow())
     link, token = _store_link(
         uow, couple_id, partner, dt.timedelta(days=settings.link_expiry_days), "personal"
     )
@@ -115,8 +96,7 @@ def _store_link(
         created_by=uow.actor.counselor_id,
         purpose=purpose,
     )
-    uow.session.add(link)
-    uow.session.flush()
+    uow.links.add_link(link)
     uow.record("link.issue", "couple", couple_id, partner_id=partner.id, link_id=link.id)
     uow.made(link.id)
     uow.commit()
@@ -151,15 +131,10 @@ def room_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/{CHECKIN_PATH}?{urlencode({'room': token})}"
 
 
-def _live_room_link(session: Session, token: object, now: dt.datetime) -> CheckinLink | None:
+def _live_room_link(uow: UnscopedWork, token: object, now: dt.datetime) -> CheckinLink | None:
     if not looks_like_token(token):
         return None
-    row = session.execute(
-        select(CheckinLink, Couple)
-        .join(Partner, Partner.id == CheckinLink.partner_id)
-        .join(Couple, Couple.id == Partner.couple_id)
-        .where(CheckinLink.token_hash == hash_token(token), CheckinLink.purpose == "room")
-    ).one_or_none()
+    row = uow.links.room_link_by_hash(hash_token(token))
     if row is None:
         return None
     link, couple = row
@@ -168,85 +143,57 @@ def _live_room_link(session: Session, token: object, now: dt.datetime) -> Checki
     return link
 
 
-def room_link_usable(factory: sessionmaker[Session], token: object) -> bool:
+def room_link_usable(open_work: OpenUnscoped, token: object) -> bool:
     """Whether a room link can still be claimed; it tells nothing about whose it is."""
-    try:
-        with UnitOfWork(factory, read_only=True) as uow:
-            return _live_room_link(uow.session, token, utcnow()) is not None
-    except SQLAlchemyError as error:
-        log.error("room link not checked: database error (%s)", type(error).__name__)
-        raise StorageUnavailable() from None
+    with storage_failures("room link not checked"), open_work(read_only=True) as uow:
+        return _live_room_link(uow, token, utcnow()) is not None
 
 
-def claim_room_link(factory: sessionmaker[Session], token: object) -> str:
+def claim_room_link(open_work: OpenUnscoped, token: object) -> str:
     """Use a room link once: returns a fresh personal token for its partner (old ones revoked).
 
     The claim is one conditional UPDATE, so two phones scanning the same code get one link.
     """
     now = utcnow()
-    try:
-        with UnitOfWork(factory) as uow:
-            link = _live_room_link(uow.session, token, now)
-            if link is None:
-                raise LinkNotUsable()
-            claimed = uow.session.execute(
-                update(CheckinLink)
-                .where(CheckinLink.id == link.id, CheckinLink.used_at.is_(None))
-                .values(used_at=now)
-            )
-            if claimed.rowcount != 1:
-                raise LinkNotUsable()
-            partner = uow.session.get(Partner, link.partner_id)
-            couple = uow.session.get(Couple, partner.couple_id)
-            settings = read_practice_settings(uow.session, couple.practice_id)[0]
-            uow.session.execute(
-                update(CheckinLink)
-                .where(
-                    CheckinLink.partner_id == partner.id,
-                    CheckinLink.revoked_at.is_(None),
-                    CheckinLink.purpose == "personal",
-                )
-                .values(revoked_at=now)
-            )
-            fresh = new_token()
-            personal = CheckinLink(
+    with storage_failures("room link not claimed"), open_work() as uow:
+        link = _live_room_link(uow, token, now)
+        if link is None or not uow.links.claim_room_link(link, now):
+            raise LinkNotUsable()
+        partner, couple = uow.links.partner_behind(link)
+        settings = uow.practice.settings_of(couple.practice_id)
+        uow.links.revoke_live_personal(partner, now)
+        fresh = new_token()
+        personal = uow.links.add_link(
+            CheckinLink(
                 partner_id=partner.id,
                 token_hash=hash_token(fresh),
                 created_at=now,
                 expires_at=now + dt.timedelta(days=settings.link_expiry_days),
                 created_by=link.created_by,
             )
-            uow.session.add(personal)
-            uow.session.flush()
-            uow.audit(
-                "link.issue",
-                "couple",
-                couple.id,
-                practice_id=couple.practice_id,
-                actor_kind="partner",
-                actor_id=partner.id,
-                partner_id=partner.id,
-                link_id=personal.id,
-                room_link_id=link.id,
-            )
-            uow.commit()
-            return fresh
-    except SQLAlchemyError as error:
-        log.error("room link not claimed: database error (%s)", type(error).__name__)
-        raise StorageUnavailable() from None
+        )
+        uow.audit(
+            "link.issue",
+            "couple",
+            couple.id,
+            practice_id=couple.practice_id,
+            actor_kind="partner",
+            actor_id=partner.id,
+            partner_id=partner.id,
+            link_id=personal.id,
+            room_link_id=link.id,
+        )
+        uow.commit()
+        return fresh
 
 
 def revoke_links(uow: CounselorWork, couple_id: int, partner_id: int) -> int:
     """Stop every live link of this partner at once; returns how many were live."""
     partner = _partner_of(uow, couple_id, partner_id)
-    result = uow.session.execute(
-        update(CheckinLink)
-        .where(CheckinLink.partner_id == partner.id, CheckinLink.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
-    )
+    live = uow.links.revoke_live(partner, utcnow())
     uow.record("link.revoke", "couple", couple_id, partner_id=partner.id)
     uow.commit()
-    return result.rowcount or 0
+    return live
 
 
 def link_states_of(
@@ -255,12 +202,7 @@ def link_states_of(
     """Each partner's newest link and its state, for a couple from `uow.couples.get` whose
     partners are known, in one query."""
     now = utcnow()
-    links = uow.session.scalars(
-        select(CheckinLink)
-        .join(Partner, Partner.id == CheckinLink.partner_id)
-        .where(Partner.couple_id == couple.id, CheckinLink.purpose == "personal")
-        .order_by(CheckinLink.created_at.desc(), CheckinLink.id.desc())
-    ).all()
+    links = uow.links.personal_links_of(couple)
     newest: dict[int, CheckinLink] = {}
     for link in links:
         newest.setdefault(link.partner_id, link)
@@ -371,7 +313,7 @@ bad_token_throttle = BadTokenThrottle()
 
 
 def open_link(
-    factory: sessionmaker[Session],
+    open_work: OpenUnscoped,
     token: object,
     client: str = "unknown",
     throttle: BadTokenThrottle = bad_token_throttle,
@@ -392,23 +334,14 @@ def open_link(
 
     if not looks_like_token(token):
         raise refuse()
-    try:
-        return _open_live_link(factory, token, refuse)
-    except SQLAlchemyError as error:
-        cause = getattr(error, "orig", None) or error
-        log.error("check-in link not checked: database error (%s)", type(cause).__name__)
-        raise StorageUnavailable() from None
+    with storage_failures("check-in link not checked"):
+        return _open_live_link(open_work, token, refuse)
 
 
-def _open_live_link(factory: sessionmaker[Session], token: str, refuse) -> PartnerActor:
+def _open_live_link(open_work: OpenUnscoped, token: str, refuse) -> PartnerActor:
     now = utcnow()
-    with UnitOfWork(factory) as uow:
-        row = uow.session.execute(
-            select(CheckinLink, Partner, Couple)
-            .join(Partner, Partner.id == CheckinLink.partner_id)
-            .join(Couple, Couple.id == Partner.couple_id)
-            .where(CheckinLink.token_hash == hash_token(token))
-        ).one_or_none()
+    with open_work() as uow:
+        row = uow.links.link_by_hash(hash_token(token))
         usable = (
             row is not None
             and row[0].purpose == "personal"
@@ -478,9 +411,7 @@ def email_link(uow: CounselorWork, issued: IssuedLink, couple_id: int) -> str:
     address = (partner.contact or "").strip()
     if not EMAIL_PATTERN.match(address):
         raise EmailNotSent(f"{partner.display_name} has no email address in their contact details.")
-    practice_name = uow.session.scalar(
-        select(Practice.name).where(Practice.id == uow.actor.practice_id)
-    )
+    practice_name = uow.links.practice_name()
     counselor = uow.actor.display_name
     message = EmailMessage()
     message["From"] = smtp.sender
