@@ -50,6 +50,38 @@ def quick_password_hashing(monkeypatch):
     monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
+# A fixed, fictional Fernet key for every test: the databases a session shares are written
+# under it, and the app reads it from the environment like a real install would.
+TEST_ENCRYPTION_KEY = "dGVzdC1vbmx5LWtleS1mb3ItdHJ1c3RjYXJlLXRlc3Q="
+
+
+@pytest.fixture(scope="session", autouse=True)
+def encryption_key_for_the_session() -> Iterator[None]:
+    """Configured before the session's databases are migrated (their canary is under it)."""
+    from trustcare.encryption import configure_keys
+
+    saved = os.environ.get("TRUSTCARE_ENCRYPTION_KEY")
+    os.environ["TRUSTCARE_ENCRYPTION_KEY"] = TEST_ENCRYPTION_KEY
+    configure_keys([TEST_ENCRYPTION_KEY])
+    yield
+    if saved is None:
+        os.environ.pop("TRUSTCARE_ENCRYPTION_KEY", None)
+    else:
+        os.environ["TRUSTCARE_ENCRYPTION_KEY"] = saved
+
+
+@pytest.fixture(autouse=True)
+def encryption_key(monkeypatch, encryption_key_for_the_session) -> Iterator[None]:
+    """Every test starts and ends with the test key, whatever it configured meanwhile (a
+    session database migrated after it is then written under the test key too)."""
+    from trustcare.encryption import configure_keys
+
+    monkeypatch.setenv("TRUSTCARE_ENCRYPTION_KEY", TEST_ENCRYPTION_KEY)
+    configure_keys([TEST_ENCRYPTION_KEY])
+    yield
+    configure_keys([TEST_ENCRYPTION_KEY])
+
+
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 

@@ -18,6 +18,7 @@ def _engine(database_url: str | None):
         settings = load_settings()
     except SettingsError as error:
         raise click.ClickException(str(error)) from error
+    _configure_encryption(settings.encryption_keys)
     try:
         return make_engine(database_url or settings.database_url)
     except DatabaseError as error:
@@ -306,6 +307,67 @@ def bench(ctx: click.Context) -> None:
         click.echo(BENCH_ABSENT, err=True)
         sys.exit(2)
     command.main(args=list(ctx.args), prog_name=ctx.command_path)
+
+
+def _configure_encryption(keys: tuple[str, ...]) -> None:
+    """Every command that opens the database reads and writes clinical text through the key
+    ring (`db upgrade` encrypts existing rows); production without a key is refused later."""
+    from trustcare.encryption import configure_keys
+
+    if keys:
+        configure_keys(keys, "TRUSTCARE_ENCRYPTION_KEY")
+
+
+@click.group("keys")
+def keys() -> None:
+    """Encryption keys for clinical text at rest (see README, Encryption at rest)."""
+
+
+@keys.command("rotate")
+@click.option("--database-url", help="Database to re-encrypt (default: TRUSTCARE_DATABASE_URL).")
+@click.option(
+    "--batch-rows",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Rows re-encrypted and committed per batch.",
+)
+def keys_rotate(database_url: str | None, batch_rows: int) -> None:
+    """Re-encrypt every encrypted column under the newest key.
+
+    Put the new key first in TRUSTCARE_ENCRYPTION_KEY (or the first line of
+    encryption_key_file) and keep the old ones after it, then run this. Rows are re-encrypted
+    in committed batches while the app keeps running; a rerun after an interruption skips the
+    rows already under the newest key. Once it reports nothing left to do, the old keys can be
+    removed from the list. Prints how many values were re-encrypted per column.
+
+    Example: TRUSTCARE_ENCRYPTION_KEY=NEWKEY,OLDKEY trustcare keys rotate
+    """
+    from trustcare.encryption import (
+        EncryptionError,
+        check_keys_match,
+        encrypted_columns,
+        rotate_column,
+    )
+    from trustcare.models import Base
+
+    engine = _engine(database_url)
+    try:
+        upgrade(engine)
+        check_keys_match(engine)
+        total = 0
+        for table, column in encrypted_columns(Base.metadata):
+            rotated, current = rotate_column(engine, table, column, batch_rows)
+            total += rotated
+            click.echo(f"{table}.{column}: {rotated} re-encrypted, {current} already current")
+    except (DatabaseError, EncryptionError) as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        engine.dispose()
+    click.echo(f"done: {total} value(s) re-encrypted under the newest key")
+
+
+main.add_command(keys)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from trustcare.db import (
     make_session_factory,
     upgrade,
 )
+from trustcare.encryption import EncryptionError, check_keys_match, configure_keys, keys_configured
 from trustcare.identity import Actor, PartnerActor
 from trustcare.persistence.uow import (
     CounselorWork,
@@ -29,7 +30,7 @@ from trustcare.persistence.uow import (
     unscoped_work,
 )
 from trustcare.services.standings import store_standings
-from trustcare.settings import Settings
+from trustcare.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,12 @@ class AppContext:
 
 
 def build_context(settings: Settings) -> AppContext:
-    """Open the database; the embedded SQLite upgrades itself, a server database must be current."""
+    """Open the database; the embedded SQLite upgrades itself, a server database must be current.
+
+    The encryption keys are configured first (the upgrade may encrypt existing rows), and a
+    missing or wrong key refuses to start here rather than on the first page with a note.
+    """
+    _configure_encryption(settings)
     engine = make_engine(settings.database_url)
     if settings.is_sqlite:
         upgrade(engine)
@@ -85,4 +91,23 @@ def build_context(settings: Settings) -> AppContext:
             raise DatabaseError(
                 "the database schema is not current; run `trustcare db upgrade` first"
             )
+    try:
+        check_keys_match(engine)
+    except EncryptionError as error:
+        raise DatabaseError(str(error)) from error
     return AppContext(settings, engine, make_session_factory(engine))
+
+
+def _configure_encryption(settings: Settings) -> None:
+    if settings.encryption_keys:
+        try:
+            configure_keys(settings.encryption_keys, "TRUSTCARE_ENCRYPTION_KEY")
+        except EncryptionError as error:
+            raise SettingsError(str(error)) from error
+    elif not keys_configured():
+        raise SettingsError(
+            "TRUSTCARE_ENCRYPTION_KEY (or encryption_key_file) is unset; production needs "
+            "the Fernet key that encrypts clinical text at rest, the same on every replica: "
+            "python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'"
+        )

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from trustcare.clock import utcnow
+from trustcare.encryption import EncryptedBool, EncryptedJSON, EncryptedText
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -145,7 +146,7 @@ class Partner(Base):
     couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
     display_name: Mapped[str] = mapped_column(String(NAME_MAX))
-    contact: Mapped[str | None] = mapped_column(String(254))
+    contact: Mapped[str | None] = mapped_column(EncryptedText)
     share_scores_in_joint_sessions: Mapped[bool | None] = mapped_column(Boolean)
     consent_updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -160,7 +161,7 @@ class CounselingSession(Base):
     couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     held_on: Mapped[dt.date] = mapped_column(Date)
-    notes: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(EncryptedText, default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -183,7 +184,7 @@ class Assignment(Base):
     module_version: Mapped[int] = mapped_column(Integer)
     track_id: Mapped[str | None] = mapped_column(String(80))
     due_on: Mapped[dt.date | None] = mapped_column(Date)
-    note_to_client: Mapped[str] = mapped_column(Text, default="")
+    note_to_client: Mapped[str] = mapped_column(EncryptedText, default="")
     status: Mapped[str] = mapped_column(String(16), default="assigned")
     assigned_by: Mapped[int | None] = mapped_column(ForeignKey("counselor.id"))
     assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -199,7 +200,7 @@ class ExerciseProgress(Base):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
     exercise_id: Mapped[str] = mapped_column(String(80))
     done_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    reflection: Mapped[str] = mapped_column(Text, default="")
+    reflection: Mapped[str] = mapped_column(EncryptedText, default="")
     reflection_shared: Mapped[bool] = mapped_column(Boolean, default=False)
 
     assignment: Mapped[Assignment] = relationship()
@@ -219,16 +220,16 @@ class CheckIn(Base):
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     measure_id: Mapped[str] = mapped_column(String(80))
     measure_version: Mapped[int] = mapped_column(Integer)
-    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     subscales: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     total: Mapped[float | None] = mapped_column(Float)
     overall: Mapped[int | None] = mapped_column(Integer)
     practice: Mapped[int | None] = mapped_column(Integer)
-    reflection: Mapped[str] = mapped_column(Text, default="")
+    reflection: Mapped[str] = mapped_column(EncryptedText, default="")
     reflection_shared: Mapped[bool] = mapped_column(Boolean, default=False)
     scores_shared: Mapped[bool] = mapped_column(Boolean, default=False)
     # None: the safety question was left unanswered, which is never the same as "no".
-    safety_flag: Mapped[bool | None] = mapped_column(Boolean)
+    safety_flag: Mapped[bool | None] = mapped_column(EncryptedBool)
     idempotency_key: Mapped[str] = mapped_column(String(64))
 
 
@@ -346,7 +347,7 @@ class AlertAcknowledgement(Base):
     acknowledged_by: Mapped[int] = mapped_column(ForeignKey("counselor.id"))
     acknowledged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # What the counselor did about it (asked for safety alerts); clinical, never audited.
-    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    note: Mapped[str] = mapped_column(EncryptedText, default="", server_default="")
 
 
 class Login(Base):
@@ -393,3 +394,13 @@ class Submission(Base):
     kind: Mapped[str] = mapped_column(String(32))
     record_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EncryptionCheck(Base):
+    """One known value encrypted under the key ring: start-up decrypts it, so a wrong key is
+    refused before any page shows an error (see trustcare/encryption.py)."""
+
+    __tablename__ = "encryption_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(Text)

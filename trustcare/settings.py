@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_SECRET_KEY = "change-me-to-a-long-random-string"
 ENVIRONMENTS = ("development", "demo", "production")
@@ -39,6 +41,9 @@ class Settings:
     sign_on_providers: tuple[str, ...] = ()
     # How many proxies in front of the app append to X-Forwarded-For (0: none, trust the socket).
     trusted_proxy_hops: int = 0
+    # Fernet keys for clinical text at rest, newest (the one that encrypts) first; empty only
+    # in production with none set, which build_context refuses (see trustcare/encryption.py).
+    encryption_keys: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def is_production(self) -> bool:
@@ -88,6 +93,65 @@ def _local_secret_key(var_dir: Path) -> str:
     key_file.touch(mode=0o600)
     key_file.write_text(key, encoding="utf-8")
     return key
+
+
+def _local_encryption_key(var_dir: Path) -> str:
+    """A per-installation Fernet key beside the embedded database, like `_local_secret_key`:
+    a development or demo install encrypts at rest with no setup. Lose it and the notes go."""
+    key_file = var_dir / "encryption_key"
+    if key_file.is_file():
+        return key_file.read_text(encoding="utf-8").strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode("ascii")
+    key_file.touch(mode=0o600)
+    key_file.write_text(key, encoding="utf-8")
+    return key
+
+
+def _split_keys(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.replace("\n", ",").split(",") if part.strip())
+
+
+def _encryption_keys(
+    named: object, key_file: str | None, environment: str, var_dir: Path
+) -> tuple[str, ...]:
+    """The key ring from `encryption_key` (comma-separated or a TOML list, newest first) or
+    `encryption_key_file` (one key per line, newest first); each must be a Fernet key."""
+    if named not in (None, "") and key_file:
+        raise SettingsError(
+            "set either TRUSTCARE_ENCRYPTION_KEY (encryption_key) or "
+            "TRUSTCARE_ENCRYPTION_KEY_FILE (encryption_key_file), not both"
+        )
+    setting = "TRUSTCARE_ENCRYPTION_KEY"
+    if isinstance(named, list):
+        keys = tuple(str(key).strip() for key in named if str(key).strip())
+    elif named not in (None, ""):
+        keys = _split_keys(str(named))
+    elif key_file:
+        setting = f"TRUSTCARE_ENCRYPTION_KEY_FILE ({key_file})"
+        try:
+            keys = _split_keys(Path(key_file).read_text(encoding="utf-8"))
+        except OSError as error:
+            raise SettingsError(
+                f"TRUSTCARE_ENCRYPTION_KEY_FILE names {key_file}, which cannot be read: "
+                f"{error.strerror}"
+            ) from error
+        if not keys:
+            raise SettingsError(f"{setting} holds no key")
+    elif environment == "production":
+        return ()
+    else:
+        return (_local_encryption_key(var_dir),)
+    for position, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode("ascii"))
+        except (ValueError, UnicodeEncodeError) as error:
+            raise SettingsError(
+                f"{setting}: key {position} is not a Fernet key (32 url-safe base64 bytes); "
+                "make one with: python -c 'from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())'"
+            ) from error
+    return keys
 
 
 def secrets_file(environ: Mapping[str, str]) -> Path:
@@ -211,6 +275,10 @@ def load_settings(
     content_dirs = tuple(
         Path(part) for part in (value("content_dirs", "") or "").split(os.pathsep) if part
     )
+    named_keys = environ.get("TRUSTCARE_ENCRYPTION_KEY") or section.get("encryption_key")
+    encryption_keys = _encryption_keys(
+        named_keys, value("encryption_key_file"), environment, var_dir
+    )
     return Settings(
         database_url=value("database_url") or default_database_url(var_dir),
         secret_key=secret_key or _local_secret_key(var_dir),
@@ -221,6 +289,7 @@ def load_settings(
         auth_configured=bool(sign_on_providers),
         sign_on_providers=sign_on_providers,
         trusted_proxy_hops=_proxy_hops(value("trusted_proxy_hops", "0")),
+        encryption_keys=encryption_keys,
     )
 
 
