@@ -19,18 +19,12 @@ log = logging.getLogger(__name__)
 
 
 def couples_in_reach(actor: Actor) -> Select[tuple[Couple]]:
-    """The counselor's caseload as a query, for the persistence layer's own narrowing only."""
+    """The counselor's caseload as a query, for the persistence layer's own narrowing only
+    (services reach couples through `CoupleRepository`, never through a query)."""
     return select(Couple).where(
         Couple.counselor_id == actor.counselor_id,
         Couple.practice_id == actor.practice_id,
     )
-
-
-def couples_in_practice(actor: Actor) -> Select[tuple[Couple]]:
-    """Every couple of the practice, for admin reads only (hand-over, break-glass)."""
-    if not actor.is_admin:
-        raise PermissionDenied("Only a practice admin can do this.")
-    return select(Couple).where(Couple.practice_id == actor.practice_id)
 
 
 def matching_couples(
@@ -63,10 +57,6 @@ class CoupleRepository(Repository):
     """A counselor's couples. Couples outside the caseload do not exist here: `get` says
     "not found" for them exactly as for a couple that was never made."""
 
-    def in_reach(self) -> Select[tuple[Couple]]:
-        """Transitional (services still narrowing it): the acting counselor's caseload."""
-        return couples_in_reach(self._counselor())
-
     def get(self, couple_id: object) -> Couple:
         couple = None
         if row_id(couple_id) is not None:
@@ -78,10 +68,6 @@ class CoupleRepository(Repository):
             log.info("couple %s not found for counselor %s", couple_id, counselor_id)
             raise CoupleNotFound()
         return couple
-
-    def in_practice(self) -> Select[tuple[Couple]]:
-        """Transitional (services still narrowing it): every couple of the practice, admin only."""
-        return couples_in_practice(self._counselor())
 
     def caseload_rows(
         self,

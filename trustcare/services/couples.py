@@ -15,7 +15,6 @@ from trustcare.models import (
     Partner,
     utcnow,
 )
-from trustcare.persistence.couples import matching_couples
 from trustcare.persistence.uow import CounselorWork
 from trustcare.services.derived import derived
 from trustcare.services.validation import (
@@ -84,12 +83,6 @@ class CoupleRecord:
 class PartnerInput:
     display_name: str
     contact: str = ""
-
-
-def caseload_filter(uow: CounselorWork, status: str | None = None, search: str = ""):
-    """Transitional, for services/caseloads.py until its own repository narrows the caseload:
-    the counselor's couples matching a status and a search of labels and partner names."""
-    return matching_couples(uow.actor, status, search, label_key(search.strip()))
 
 
 def list_caseload(
