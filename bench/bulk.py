@@ -7,7 +7,21 @@ gets one `executemany` of tuples already converted by each column type's own bin
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import JSON, Connection
+
+from trustcare.encryption import EncryptedJSON, EncryptedType
+
+
+def _encrypter(column_type: object) -> Callable | None:
+    """Encrypted columns are encrypted here too (COPY runs no column type); their JSON ones
+    already hold JSON text, the others their plain value."""
+    if isinstance(column_type, EncryptedJSON):
+        return column_type.encrypt_serialized
+    if isinstance(column_type, EncryptedType):
+        return lambda value: column_type.process_bind_param(value, None)
+    return None
 
 
 def write_rows(connection: Connection, model: type, rows: list[dict]) -> None:
@@ -24,13 +38,24 @@ def write_rows(connection: Connection, model: type, rows: list[dict]) -> None:
             raw.cursor() as cursor,
             cursor.copy(f"COPY {preparer.format_table(table)} ({names}) FROM STDIN") as copy,
         ):
+            encrypters = [(name, _encrypter(table.c[name].type)) for name in columns]
             for row in rows:
-                copy.write_row([row[name] for name in columns])
+                copy.write_row(
+                    [
+                        row[name] if encrypt is None or row[name] is None else encrypt(row[name])
+                        for name, encrypt in encrypters
+                    ]
+                )
         return
     processors = [
-        None
-        if isinstance(table.c[name].type, JSON)
-        else table.c[name].type.dialect_impl(connection.dialect).bind_processor(connection.dialect)
+        _encrypter(table.c[name].type)
+        or (
+            None
+            if isinstance(table.c[name].type, JSON)
+            else table.c[name].type.dialect_impl(connection.dialect).bind_processor(
+                connection.dialect
+            )
+        )
         for name in columns
     ]
     steps = list(zip(columns, processors, strict=True))

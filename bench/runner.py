@@ -38,6 +38,7 @@ from bench.practice import build_practice
 from bench.submit import time_submits
 from trustcare.catalog import get_catalog, shipped_content_dir
 from trustcare.db import make_engine, make_session_factory, upgrade
+from trustcare.encryption import configure_keys, generate_key
 
 SUBMITS = 50
 REFERENCE_PAGES = ("empty", "reference")
@@ -45,6 +46,8 @@ APP_ENV = {
     "TRUSTCARE_ENV": "development",
     # Log lines to a terminal are not what is measured; warnings and errors still show.
     "TRUSTCARE_LOG_LEVEL": "WARNING",
+    # One throwaway key for the bench's databases: the practice is built and read under it.
+    "TRUSTCARE_ENCRYPTION_KEY": generate_key(),
 }
 CLEARED_ENV = ("TRUSTCARE_CONTENT_DIRS", "TRUSTCARE_BASE_URL", "TRUSTCARE_SECRET_KEY")
 
@@ -194,6 +197,7 @@ def bench_size(
     with database.fresh(workdir, couples) as url:
         engine = make_engine(url)
         try:
+            configure_keys([APP_ENV["TRUSTCARE_ENCRYPTION_KEY"]])
             upgrade(engine)
             factory = make_session_factory(engine)
             started = time.perf_counter()
