@@ -126,6 +126,14 @@ class Couple(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The next appointment (UTC) and how it recurs ("once", "weekly", "every_2_weeks"); a
+    # recurring one rolls forward at the same local time (trustcare/schedules.py).
+    next_session_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    session_rhythm: Mapped[str] = mapped_column(String(16), default="once", server_default="once")
+    # The couple's check-in schedule (schedules.CheckinSchedule as JSON); None follows the
+    # practice default. `schedule_since` is the local day it began: nothing is due before it.
+    schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    schedule_since: Mapped[dt.date | None] = mapped_column(Date)
 
     partners: Mapped[list[Partner]] = relationship(
         back_populates="couple", order_by="Partner.position", cascade="all, delete-orphan"
@@ -149,6 +157,9 @@ class Partner(Base):
     contact: Mapped[str | None] = mapped_column(EncryptedText)
     share_scores_in_joint_sessions: Mapped[bool | None] = mapped_column(Boolean)
     consent_updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set when the partner stopped reminders (from the email's link or their page); cleared
+    # when the counselor restarts them with the partner's agreement.
+    reminders_stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     couple: Mapped[Couple] = relationship(back_populates="partners")
 
@@ -243,6 +254,9 @@ class CheckinLink(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
     token_hash: Mapped[str] = mapped_column(String(64))
+    # The personal link's token, encrypted (never logged), so that a reminder can carry the
+    # link the partner already has instead of a new one that would stop it.
+    token_sealed: Mapped[str | None] = mapped_column(EncryptedText)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -404,3 +418,34 @@ class EncryptionCheck(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(Text)
+
+
+class Reminder(Base):
+    """One reminder for one partner and one due window, claimed before it is sent.
+
+    The unique (partner, window) row is the claim: runners on several replicas insert it,
+    and only one insert wins, so no partner gets the same reminder twice. A failed send is
+    retried with back-off (`next_attempt_at`) until `attempts` runs out, then shown to the
+    counselor as failed. `last_error` names the kind of failure, never an address or a link.
+    """
+
+    __tablename__ = "reminder"
+    __table_args__ = (
+        UniqueConstraint("partner_id", "window_key"),
+        CheckConstraint("status IN ('sending', 'sent', 'retry', 'failed')", name="status"),
+        Index("ix_reminder_status_next", "status", "next_attempt_at"),
+        Index("ix_reminder_couple", "couple_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
+    window_key: Mapped[str] = mapped_column(String(10))
+    window_closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="sending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

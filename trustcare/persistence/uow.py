@@ -14,14 +14,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from trustcare.audit_actions import check_action
 from trustcare.errors import PermissionDenied
 from trustcare.identity import Actor, PartnerActor
-from trustcare.models import AuditEvent, Counselor, Submission, utcnow
+from trustcare.models import AuditEvent, Submission, utcnow
 from trustcare.persistence.accounts import AccountRepository
 from trustcare.persistence.agendas import AgendaRepository
 from trustcare.persistence.assignments import AssignmentRepository
@@ -35,6 +34,7 @@ from trustcare.persistence.ids import row_id  # noqa: F401  (transitional re-exp
 from trustcare.persistence.links import LinkRepository
 from trustcare.persistence.practice import PracticeRepository, read_practice_settings  # noqa: F401
 from trustcare.persistence.progress import ProgressRepository
+from trustcare.persistence.reminders import ReminderRepository
 from trustcare.persistence.screens import SharedScreenRepository
 from trustcare.persistence.seeding import SeedRepository
 from trustcare.persistence.sessions import SessionRepository
@@ -215,15 +215,11 @@ class CounselorWork(UnitOfWork):
         self.practice = PracticeRepository(session, actor)
         self.accounts = AccountRepository(session, actor)
         self.audit_log = AuditRepository(session, actor)
+        self.reminders = ReminderRepository(session, actor)
 
     def require_admin(self) -> None:
         if not self.actor.is_admin:
             raise PermissionDenied("Only a practice admin can do this.")
-
-    def practice_counselors(self) -> Select[tuple[Counselor]]:
-        """Every counselor account of the practice, for admin services only."""
-        self.require_admin()
-        return select(Counselor).where(Counselor.practice_id == self.actor.practice_id)
 
     def record(self, action: str, record_type: str, record_id: int | None, **detail: Any) -> None:
         self.audit(
@@ -255,6 +251,7 @@ class PartnerWork(UnitOfWork):
         self.assignments = AssignmentRepository(session, actor)
         self.links = LinkRepository(session, actor)
         self.practice = PracticeRepository(session, actor)
+        self.reminders = ReminderRepository(session, actor)
 
     def practice_settings(self) -> PracticeSettings:
         """The settings of the partner's practice (see `PracticeRepository.settings`)."""
@@ -287,6 +284,7 @@ class UnscopedWork(UnitOfWork):
         self.caseload = CaseloadRepository(session, None)
         self.seeding = SeedRepository(session, None)
         self.calibration = CalibrationRepository(session, None)
+        self.reminders = ReminderRepository(session, None)
 
 
 # Opens a fresh unscoped unit of work; `read_only` as for UnitOfWork.
