@@ -12,10 +12,11 @@ from trustcare.services import couples
 
 
 def autocommit(uow) -> bool | None:
-    """Whether the driver's connection runs each statement on its own (PostgreSQL only)."""
-    if uow.session.get_bind().dialect.name != "postgresql":
+    """Whether the driver's connection runs each statement on its own (PostgreSQL only; this
+    test of the persistence layer looks inside the unit of work on purpose)."""
+    if uow.dialect != "postgresql":
         return None
-    return uow.session.connection().connection.driver_connection.autocommit
+    return uow._session.connection().connection.driver_connection.autocommit
 
 
 def test_a_read_only_unit_of_work_reads_but_refuses_to_commit(practice):
@@ -42,7 +43,7 @@ def test_reads_open_no_transaction_and_the_next_unit_of_work_has_one_again(pract
     ):
         in_write = autocommit(uow)
         uow.record("couple.view", "couple", 424242)
-        uow.session.flush()
+        uow.flush()
         raise RuntimeError("an error before the commit")
     with practice.factory() as session:
         written = session.scalar(

@@ -30,9 +30,8 @@ from trustcare.persistence.caseloads import CaseloadRepository
 from trustcare.persistence.checkins import CheckinRepository
 from trustcare.persistence.couples import CoupleRepository
 from trustcare.persistence.exports import ExportRepository
-from trustcare.persistence.ids import row_id  # noqa: F401  (transitional re-export)
 from trustcare.persistence.links import LinkRepository
-from trustcare.persistence.practice import PracticeRepository, read_practice_settings  # noqa: F401
+from trustcare.persistence.practice import PracticeRepository
 from trustcare.persistence.progress import ProgressRepository
 from trustcare.persistence.reminders import ReminderRepository
 from trustcare.persistence.screens import SharedScreenRepository
@@ -68,11 +67,6 @@ class UnitOfWork:
         self._on_commit = on_commit
         self._session: Session
         self._submission: Submission | None = None
-
-    @property
-    def session(self) -> Session:
-        """Transitional: services still reaching the session directly (being removed)."""
-        return self._session
 
     def __enter__(self):
         self._session = self._session_factory()
