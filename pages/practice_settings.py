@@ -1,4 +1,6 @@
-"""Practice admin: check-in links, alert thresholds, email (SMTP), support text, base URL."""
+"""Practice admin: links, alerts, email (SMTP), support text, schedules, sign-in, retention."""
+
+from zoneinfo import available_timezones
 
 import streamlit as st
 
@@ -7,9 +9,11 @@ from trustcare.practice_settings import form_label
 from trustcare.services import admin
 from trustcare.ui import state
 from trustcare.ui.forms import show_problems
+from trustcare.ui.schedule_form import schedule_inputs
 from trustcare.ui.text import escape_markdown
 
 NOTICE_KEY = "practice_settings_notice"
+TIME_ZONES = sorted(available_timezones())
 context = state.get_context()
 actor = state.current_actor(context)
 
@@ -79,6 +83,37 @@ with st.form("practice_settings"):
         max_chars=300,
     )
 
+    st.subheader("Check-in schedules and reminders")
+    time_zone = st.selectbox(
+        "Time zone of the practice",
+        TIME_ZONES,
+        index=TIME_ZONES.index(current.time_zone) if current.time_zone in TIME_ZONES else None,
+        help="Schedules and reminders fire at these local times, across daylight-saving changes.",
+    )
+    st.caption("The schedule of a couple that has none of its own:")
+    checkin_schedule = schedule_inputs(current.checkin_schedule, "practice_schedule")
+
+    st.subheader("Sign-in")
+    require_two_factor = st.checkbox(
+        "Require two-factor sign-in for local accounts (single sign-on uses the provider's)",
+        current.require_two_factor,
+    )
+    left, right = st.columns(2)
+    idle_minutes = left.number_input(
+        "Sign out after this many idle minutes", 5, 240, current.idle_minutes
+    )
+    max_login_hours = right.number_input(
+        "Sign out after this many hours in any case", 1, 24, current.max_login_hours
+    )
+
+    st.subheader("Records retention")
+    retention_years = st.number_input(
+        "Keep closed couples for this many years, then list them for deletion",
+        1,
+        30,
+        current.retention_years,
+    )
+
     if st.form_submit_button("Save settings", type="primary"):
         values = {
             "link_expiry_days": link_expiry_days,
@@ -97,6 +132,12 @@ with st.form("practice_settings"):
             },
             "support_text": support_text,
             "base_url": base_url,
+            "time_zone": time_zone or "",
+            "checkin_schedule": checkin_schedule,
+            "require_two_factor": require_two_factor,
+            "idle_minutes": idle_minutes,
+            "max_login_hours": max_login_hours,
+            "retention_years": retention_years,
         }
         try:
             with context.work(actor) as uow:

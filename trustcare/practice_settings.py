@@ -58,6 +58,13 @@ class PracticeSettings(BaseModel):
     time_zone: str = Field(default="UTC", max_length=64)
     # The check-in schedule of a couple that has none of its own.
     checkin_schedule: CheckinSchedule = Field(default_factory=CheckinSchedule)
+    # Local accounts must enrol a second factor (TOTP); single sign-on relies on the provider's.
+    require_two_factor: bool = False
+    # A counselor's login ends after this long without a page run, and at this age regardless.
+    idle_minutes: int = Field(default=15, ge=5, le=240)
+    max_login_hours: int = Field(default=12, ge=1, le=24)
+    # Closed couples are listed for deletion this many years after they were closed.
+    retention_years: int = Field(default=7, ge=1, le=30)
 
     @field_validator("time_zone")
     @classmethod
@@ -97,6 +104,10 @@ FORM_LABELS = {
     "checkin_schedule.days_before": "Days before each session",
     "checkin_schedule.window_days": "Days a due check-in stays open",
     "checkin_schedule.reminder_day": "Reminder on day (0: none)",
+    "require_two_factor": "Require two-factor sign-in for local accounts",
+    "idle_minutes": "Sign out after this many idle minutes",
+    "max_login_hours": "Sign out after this many hours in any case",
+    "retention_years": "Keep closed couples for this many years",
 }
 
 

@@ -228,6 +228,28 @@ def test_saving_settings_reports_what_changed_and_keeps_the_password(harbor):
     assert view.settings.link_expiry_days == 21 and view.smtp_password_stored
 
 
+def test_the_time_zone_and_default_schedule_are_saved_and_kept_by_the_next_save(harbor):
+    at = admin_page(harbor, "pages/practice_settings.py")
+    next(s for s in at.selectbox if s.label == "Time zone of the practice").set_value(
+        "Europe/Berlin"
+    )
+    at.selectbox(key="practice_schedule_kind").set_value("every_weeks")
+    at.selectbox(key="practice_schedule_weekday").set_value(3)
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert not at.exception
+    assert "Saved: Check-ins are due, Weekday, Time zone of the practice." in texts(at)
+    next(n for n in at.number_input if n.label.startswith("Days a new")).set_value(21)
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert "Saved: Days a new check-in link stays valid." in texts(at)
+    with CounselorWork(harbor["factory"], harbor["ada"]) as uow:
+        settings = admin.practice_settings(uow).settings
+    assert settings.time_zone == "Europe/Berlin"
+    assert (settings.checkin_schedule.kind, settings.checkin_schedule.weekday) == (
+        "every_weeks",
+        3,
+    )
+
+
 def test_the_audit_trail_lists_events_and_filters_by_action(harbor):
     at = admin_page(harbor, "pages/audit_trail.py")
     assert not at.exception
