@@ -252,3 +252,23 @@ def test_finding_due_reminders_takes_the_same_statements_for_more_couples(
                 uow, f"Extra {number}", [couples.PartnerInput("A"), couples.PartnerInput("B")]
             )
     assert count_statements(find) == few
+
+
+def test_a_reminder_carries_the_partners_current_link_while_it_stays_valid(scheduled, outbox):
+    from trustcare.services import links
+
+    lena = _lena(scheduled)
+    with scheduled.work(scheduled.admin) as uow:
+        issued = links.issue_link(uow, scheduled.admins_couple, lena, "http://localhost:8501")
+    _pass(scheduled, outbox)
+    token = issued.url.split("t=")[1]
+    assert f"t={token}" in outbox.sent[0].get_body(("plain",)).get_content()
+    # A link that expires before the window closes is replaced by a new one.
+    with scheduled.factory() as session:
+        from trustcare.models import CheckinLink
+
+        session.get(CheckinLink, session.scalar(select(CheckinLink.id))).expires_at = NOW
+        session.commit()
+    _pass(scheduled, outbox, NOW + dt.timedelta(days=7))
+    assert f"t={token}" not in outbox.sent[1].get_body(("plain",)).get_content()
+    assert "/checkin?t=" in outbox.sent[1].get_body(("plain",)).get_content()

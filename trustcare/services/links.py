@@ -91,6 +91,8 @@ def _store_link(
     link = CheckinLink(
         partner_id=partner.id,
         token_hash=hash_token(token),
+        # Sealed (encrypted) so a reminder can carry the link the partner already has.
+        token_sealed=token if purpose == "personal" else None,
         created_at=now,
         expires_at=now + lifetime,
         created_by=uow.actor.counselor_id,
@@ -167,6 +169,7 @@ def claim_room_link(open_work: OpenUnscoped, token: object) -> str:
             CheckinLink(
                 partner_id=partner.id,
                 token_hash=hash_token(fresh),
+                token_sealed=fresh,
                 created_at=now,
                 expires_at=now + dt.timedelta(days=settings.link_expiry_days),
                 created_by=link.created_by,
