@@ -210,14 +210,24 @@ def reminders() -> None:
     type=click.IntRange(5, 3600),
     help="Seconds between passes when looping.",
 )
-@click.option("--now", "now_text", hidden=True, help="Fake clock for tests (ISO, aware).")
+@click.option(
+    "--now",
+    "now_texts",
+    multiple=True,
+    hidden=True,
+    help="Fake clock for tests (ISO, aware); repeated: one pass at each time, in order.",
+)
 @click.option("--crash-after", type=int, hidden=True, help="Tests: die hard after N sent.")
+@click.option(
+    "--paced", is_flag=True, hidden=True, help="Tests: wait for a line on stdin before each pass."
+)
 def reminders_run(
     once: bool,
     database_url: str | None,
     interval: int,
-    now_text: str | None,
+    now_texts: tuple[str, ...],
     crash_after: int | None,
+    paced: bool,
 ) -> None:
     """Send the check-in reminders that are due: one pass with --once, else every minute.
 
@@ -245,24 +255,30 @@ def reminders_run(
         click.echo(f"sending due reminders every {interval} s (Ctrl-C stops)")
         run_forever(context, threading.Event(), interval)
         return
-    now = None
-    if now_text:
-        now = dt.datetime.fromisoformat(now_text)
+    times: list[dt.datetime | None] = []
+    for text in now_texts:
+        now = dt.datetime.fromisoformat(text)
         if now.tzinfo is None:
             raise click.ClickException("--now needs a time zone, for example 2026-03-01T09:00Z")
+        times.append(now)
+    sent = 0
 
-    def crash(sent: int) -> None:
-        if crash_after is not None and sent >= crash_after:
+    def crash(sent_in_pass: int) -> None:
+        if crash_after is not None and sent + sent_in_pass >= crash_after:
             os._exit(137)
 
     try:
-        result = one_pass(context, now, crash if crash_after is not None else None)
+        for now in times or [None]:
+            if paced and not sys.stdin.readline():
+                break
+            result = one_pass(context, now, crash if crash_after is not None else None)
+            sent += result.sent
+            click.echo(f"reminders: {result.describe()}")
     except RunnerBusy as busy:
         click.echo(str(busy), err=True)
         sys.exit(3)
     finally:
         context.engine.dispose()
-    click.echo(f"reminders: {result.describe()}")
 
 
 @main.group()
