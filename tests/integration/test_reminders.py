@@ -272,3 +272,18 @@ def test_a_reminder_carries_the_partners_current_link_while_it_stays_valid(sched
     _pass(scheduled, outbox, NOW + dt.timedelta(days=7))
     assert f"t={token}" not in outbox.sent[1].get_body(("plain",)).get_content()
     assert "/checkin?t=" in outbox.sent[1].get_body(("plain",)).get_content()
+
+
+def test_on_sqlite_one_runner_per_database_file(tmp_path, monkeypatch):
+    from trustcare import reminder_runner
+
+    url = f"sqlite:///{tmp_path / 'trustcare.db'}"
+    with reminder_runner.one_runner(url):
+        with pytest.raises(reminder_runner.RunnerBusy, match="only one runner"):
+            with reminder_runner.one_runner(url):
+                pass
+    with reminder_runner.one_runner(url):
+        pass
+    assert reminder_runner.lock_path("postgresql+psycopg://db/trustcare") is None
+    monkeypatch.setenv("TRUSTCARE_REMINDERS", "off")
+    assert reminder_runner.start_in_background(lambda: None) is None

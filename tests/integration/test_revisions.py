@@ -5,6 +5,7 @@ caseload revision. The kinds come from the models, so a new table cannot be forg
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
 from sqlalchemy import select
@@ -23,8 +24,10 @@ from trustcare.models import (
     Couple,
     ExerciseProgress,
     Partner,
+    Practice,
+    Reminder,
 )
-from trustcare.persistence.uow import PartnerWork
+from trustcare.persistence.uow import CounselorWork, PartnerWork, unscoped_work
 from trustcare.revisions import couple_owned_classes
 from trustcare.services import (
     admin,
@@ -35,6 +38,7 @@ from trustcare.services import (
     couples,
     links,
     overview,
+    reminders,
 )
 
 TODAY = dt.date.today()
@@ -135,6 +139,36 @@ def _acknowledge(practice):
     return before
 
 
+class _Outbox:
+    def __call__(self, smtp):
+        return self
+
+    def send(self, message) -> None:
+        """Accepts every message (nothing leaves the test)."""
+
+
+def _remind(practice):
+    with practice.factory() as session:
+        session.get(Practice, practice.admin.practice_id).settings = {
+            "smtp": {"host": "mail.harbor.example", "sender": "care@harbor.example"}
+        }
+        rivera = session.get(Couple, practice.admins_couple)
+        rivera.schedule = {"kind": "every_weeks", "every_weeks": 1, "weekday": 0}
+        rivera.schedule_since = dt.date(2026, 3, 2)
+        session.commit()
+    before = _revisions(practice)
+    sent = reminders.run_pass(
+        partial(unscoped_work, practice.factory),
+        partial(CounselorWork, practice.factory),
+        _Outbox(),
+        "test-secret",
+        "http://localhost:8501",
+        dt.datetime(2026, 3, 4, 10, 0, tzinfo=dt.UTC),
+    )
+    assert sent.sent == 1
+    return before
+
+
 # Each kind of couple-owned row, and a public service that writes it. A writer may return the
 # revisions it saw just before its own write (after setting things up).
 WRITERS = {
@@ -146,6 +180,7 @@ WRITERS = {
     CheckIn: [_check_in],
     CheckinLink: [_issue_link, _revoke_link],
     AlertAcknowledgement: [_acknowledge],
+    Reminder: [_remind],
 }
 
 

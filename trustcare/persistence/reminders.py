@@ -72,7 +72,18 @@ class ReminderRepository(Repository):
             .on_conflict_do_nothing(index_elements=["partner_id", "window_key"])
             .returning(Reminder)
         )
-        return [reminder_row(row) for row in self._session.scalars(statement)]
+        rows = [reminder_row(row) for row in self._session.scalars(statement)]
+        if rows:
+            # A bulk INSERT is not seen by the revision hooks (trustcare/revisions.py), a bulk
+            # UPDATE is: this one changes nothing but raises the claimed couples' revisions,
+            # so a counselor's cached views show the claim.
+            self._session.execute(
+                update(Reminder)
+                .where(Reminder.id.in_([row.id for row in rows]))
+                .values(claimed_until=Reminder.claimed_until)
+                .execution_options(synchronize_session=False)
+            )
+        return rows
 
     def take_over(
         self, reminder_ids: Sequence[int], now: dt.datetime, claimed_until: dt.datetime
