@@ -11,7 +11,7 @@ from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
 from trustcare.settings import SettingsError, load_settings, streamlit_secrets
-from trustcare.web import SecurityHeadersMiddleware, routes
+from trustcare.web import SecurityHeadersMiddleware, routes, start_reminders
 
 try:
     load_settings()
@@ -23,6 +23,9 @@ except SettingsError as error:
 # st.navigation call, so the first session after start-up could open pages/<name>.py directly,
 # without app.py's sign-in check. Every page set here comes from st.navigation in app.py.
 PagesManager.uses_pages_directory = False
+
+# Due check-in reminders go out from a background thread of this process (README, Reminders).
+start_reminders()
 
 app = st.App(
     "app.py",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
+import html
 import logging
 from urllib.parse import parse_qs
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,7 +22,9 @@ from trustcare.login_cookie import (
     read_sign_out_token,
     read_ticket,
 )
+from trustcare.reminder_messages import read_stop_token
 from trustcare.services import accounts
+from trustcare.services import reminders as reminder_service
 from trustcare.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -180,8 +183,58 @@ async def end_session(request: Request) -> RedirectResponse:
     return response
 
 
+STOP_PAGE = (
+    "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+    "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+    "<title>Check-in reminders</title></head><body>{body}</body></html>"
+)
+
+
+def _stop_page(body: str, status_code: int = 200) -> HTMLResponse:
+    return HTMLResponse(STOP_PAGE.format(body=body), status_code=status_code)
+
+
+async def stop_reminders(request: Request) -> HTMLResponse:
+    """The stop link of a reminder email: GET asks to confirm (a mail scanner that follows
+    links stops nothing), POST stops; a mail client's one-click POST (RFC 8058) carries the
+    token in the address. Neither answer tells whose link it was."""
+    settings, context = _context()
+    token = request.query_params.get("t")
+    if request.method == "GET":
+        if read_stop_token(settings.secret_key, token) is None:
+            return _stop_page("<p>This link does not work. Ask your counselor.</p>", 400)
+        return _stop_page(
+            "<h1>Stop check-in reminders?</h1>"
+            "<p>You will get no more reminder emails. Your personal link keeps working, and "
+            "your counselor will see that you stopped them.</p>"
+            "<form method='post' action='/reminders/stop'>"
+            f"<input type='hidden' name='t' value='{html.escape(token or '', quote=True)}'>"
+            "<button type='submit'>Stop reminders</button></form>"
+        )
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    token = (form.get("t") or [None])[0] or token
+    stopped = await run_in_threadpool(
+        reminder_service.stop_reminders, context.unscoped_work, settings.secret_key, token
+    )
+    if not stopped:
+        return _stop_page("<p>This link does not work. Ask your counselor.</p>", 400)
+    return _stop_page(
+        "<h1>Reminders stopped</h1><p>You will get no more reminder emails. If you change "
+        "your mind, ask your counselor to restart them.</p>"
+    )
+
+
+def start_reminders() -> None:
+    """The server's reminder runner: one daemon thread per process (TRUSTCARE_REMINDERS=off
+    keeps it off), on the routes' own context."""
+    from trustcare.reminder_runner import start_in_background
+
+    start_in_background(lambda: _context()[1])
+
+
 def routes() -> list[Route]:
     return [
         Route("/session/start", start_session, methods=["GET"]),
         Route("/session/end", end_session, methods=["POST"]),
+        Route("/reminders/stop", stop_reminders, methods=["GET", "POST"]),
     ]
