@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import sys
+from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -384,6 +386,98 @@ def keys_rotate(database_url: str | None, batch_rows: int) -> None:
 
 
 main.add_command(keys)
+
+
+def _backup_engine_and_ring(database_url: str | None):
+    """The engine and the practice key ring, both from settings (see README, Backup and
+    restore); the key ring is also configured for the upgrade that follows a restore."""
+    from trustcare.backup import BackupError, key_ring
+
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+    try:
+        ring = key_ring(settings.encryption_keys)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    _configure_encryption(settings.encryption_keys)
+    try:
+        return make_engine(database_url or settings.database_url), ring
+    except DatabaseError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@main.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--database-url", help="Database to back up (default: TRUSTCARE_DATABASE_URL).")
+def backup_command(path: Path, database_url: str | None) -> None:
+    """Write the whole database to PATH, encrypted with the practice key.
+
+    SQLite is copied with its online backup API while the app runs; PostgreSQL with
+    `pg_dump --format=custom` (exit status 69 when pg_dump is not on the PATH). The file is
+    readable only with a key of TRUSTCARE_ENCRYPTION_KEY: keep the key apart from the backups.
+
+    Example: trustcare backup /srv/backups/trustcare-$(date +%F).tcbackup
+    """
+    from trustcare.backup import BackupError, ToolMissing, backup, table_names
+    from trustcare.encryption import EncryptionError, check_keys_match
+
+    engine, ring = _backup_engine_and_ring(database_url)
+    try:
+        if "encryption_check" in table_names(engine):
+            check_keys_match(engine)
+        summary = backup(engine, path, ring)
+    except ToolMissing as missing:
+        _exit_tool_missing(missing)
+    except (BackupError, EncryptionError) as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        engine.dispose()
+    click.echo(
+        f"backed up the {summary.kind} database ({summary.dump_bytes} bytes) to {path}, "
+        f"encrypted ({summary.file_bytes} bytes)"
+    )
+
+
+@main.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--database-url", help="Empty database to restore into (default: TRUSTCARE_DATABASE_URL)."
+)
+def restore_command(path: Path, database_url: str | None) -> None:
+    """Restore a backup made by `trustcare backup` into an EMPTY database, then upgrade it.
+
+    Refuses a database that has any table. Needs the key the backup was made with among the
+    keys of TRUSTCARE_ENCRYPTION_KEY, and for PostgreSQL pg_restore on the PATH (exit status
+    69 when it is not). Run `trustcare reindex` afterwards if the alert rules changed since.
+
+    Example: createdb trustcare_restored &&
+    trustcare restore --database-url postgresql+psycopg://app@db/trustcare_restored backup.tcbackup
+    """
+    from trustcare.backup import BackupError, ToolMissing, restore
+    from trustcare.encryption import EncryptionError, check_keys_match
+
+    engine, ring = _backup_engine_and_ring(database_url)
+    try:
+        kind = restore(engine, path, ring)
+        upgrade(engine)
+        check_keys_match(engine)
+    except ToolMissing as missing:
+        _exit_tool_missing(missing)
+    except (BackupError, DatabaseError, EncryptionError) as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        engine.dispose()
+    where = engine.url.render_as_string(hide_password=True)
+    click.echo(f"restored the {kind} backup {path} into {where}; schema upgraded to the newest")
+
+
+def _exit_tool_missing(missing: Exception) -> NoReturn:
+    from trustcare.backup import TOOL_MISSING_EXIT
+
+    click.echo(f"Error: {missing}", err=True)
+    sys.exit(TOOL_MISSING_EXIT)
 
 
 if __name__ == "__main__":
