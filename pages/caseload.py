@@ -51,6 +51,16 @@ else:
             "Status": pa.array([row.status.capitalize() for row in rows], pa.string()),
             "Sessions": pa.array([row.sessions for row in rows], pa.int64()),
             "Last session": pa.array([row.last_session for row in rows], pa.date32()),
+            "Next session": pa.array(
+                [
+                    row.next_session.astimezone(caseload.zone).strftime("%a %d %b %H:%M")
+                    if row.next_session
+                    else None
+                    for row in rows
+                ],
+                pa.string(),
+            ),
+            "Check-ins done": pa.array([row.completion for row in rows], pa.string()),
         }
     )
     event = st.dataframe(

@@ -29,9 +29,17 @@ ACTIONS: dict[str, AuditAction] = {
     "counselor.forget_sign_on": AuditAction("counselor", "a linked sign-on was forgotten"),
     "counselor.reactivate": AuditAction("counselor", "a counselor was reactivated"),
     "counselor.reset_password": AuditAction("counselor", "a password was reset"),
+    "counselor.reset_two_factor": AuditAction(
+        "counselor", "an admin reset a counselor's two-factor sign-in"
+    ),
+    "counselor.two_factor_enrol": AuditAction("counselor", "a counselor set up two-factor sign-in"),
+    "couple.appointment": AuditAction("couple", "a couple's next session was set"),
     "couple.break_glass": AuditAction("couple", "an admin read a record (break-glass)"),
     "couple.create": AuditAction("couple", "a couple was added"),
+    "couple.delete": AuditAction("couple", "an admin deleted a couple and all their records"),
     "couple.handover": AuditAction("couple", "a couple was handed over"),
+    "couple.purge": AuditAction("couple", "a couple past the retention period was purged"),
+    "couple.schedule": AuditAction("couple", "a couple's check-in schedule changed"),
     "couple.status": AuditAction("couple", "a couple's status changed"),
     "couple.update": AuditAction("couple", "a couple's details changed"),
     "couple.view": AuditAction("couple", "a couple's record was opened"),
@@ -44,7 +52,11 @@ ACTIONS: dict[str, AuditAction] = {
     "login": AuditAction("counselor", "a counselor signed in"),
     "login.failed": AuditAction("counselor", "a sign-in failed"),
     "login.refused": AuditAction("counselor", "a sign-on was refused"),
+    "login.second_factor_failed": AuditAction("counselor", "a two-factor code was refused"),
     "logout": AuditAction("counselor", "a counselor signed out"),
+    "logout.automatic": AuditAction(
+        "counselor", "a sign-in ended on its own (idle time or maximum age)"
+    ),
     "logout.everywhere": AuditAction("counselor", "a counselor signed out on every browser"),
     "practice.create": AuditAction("practice", "the practice was created"),
     "practice.seed_demo": AuditAction("practice", "the demo practice was filled"),

@@ -172,7 +172,8 @@ class CaseloadRepository(Repository):
 
     def page(self, listed: CaseloadFilter, limit: int, offset: int) -> list[Row]:
         """One page of the listed couples, most urgent first, from their stored rows: id,
-        label, status, partners, sessions, last_session, urgent, attention.
+        label, status, partners, sessions, last_session, urgent, attention, next_session_at,
+        session_rhythm.
 
         The couple's own columns decide what is listed; the stored copies (fresh: the caller
         refreshed them) let the database walk an index in urgency order and stop after one page.
@@ -188,6 +189,9 @@ class CaseloadRepository(Repository):
                 CoupleStanding.last_session,
                 CoupleStanding.urgent,
                 CoupleStanding.attention,
+                Couple.next_session_at,
+                Couple.session_rhythm,
+                Couple.schedule,
             )
             .join(CoupleStanding, CoupleStanding.couple_id == Couple.id)
             .where(*self._stored_for_me())

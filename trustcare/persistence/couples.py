@@ -177,6 +177,16 @@ class CoupleRepository(Repository):
             partner.display_name = name
             partner.contact = contact
 
+    def set_appointment(self, couple: Couple, starts_at: dt.datetime | None, rhythm: str) -> None:
+        """The next session (UTC, or None) and its rhythm, on a couple from `get`."""
+        couple.next_session_at = starts_at
+        couple.session_rhythm = rhythm
+
+    def set_schedule(self, couple: Couple, schedule: dict | None, since: dt.date) -> None:
+        """The couple's own check-in schedule (None: the practice default), from `since`."""
+        couple.schedule = schedule
+        couple.schedule_since = since
+
     def set_status(self, couple: Couple, status: str) -> str:
         """Give a couple from `get` a new status; returns the one it had."""
         previous = couple.status

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -15,8 +16,10 @@ from trustcare.models import Couple, utcnow
 from trustcare.persistence.caseloads import CaseloadFilter, standings_store
 from trustcare.persistence.uow import CounselorWork
 from trustcare.practice_settings import PracticeSettings
+from trustcare.schedules import Completion, ScheduleError, practice_zone
 from trustcare.services import couples as couple_service
 from trustcare.services.derived import derived
+from trustcare.services.schedules import partner_due_states
 from trustcare.services.standings import alert_counts, rules_key, standing_rows, standings_of
 from trustcare.services.validation import label_key
 
@@ -91,6 +94,7 @@ class CaseloadView:
     matching: int
     page: int
     pages: int
+    zone: ZoneInfo = ZoneInfo("UTC")
 
     @property
     def total(self) -> int:
@@ -134,6 +138,14 @@ def caseload_view(
     pages = max(1, -(-count // page_size))
     page = min(max(1, page), pages)
     shown = uow.caseload.page(listed, limit=page_size, offset=(page - 1) * page_size)
+    zone = zone_of(settings)
+    scheduled = [
+        row.id
+        for row in shown
+        if (row.schedule or {}).get("kind", "off") != "off"
+        or (row.schedule is None and settings.checkin_schedule.active)
+    ]
+    completions = _completions(uow, scheduled, now)
     return CaseloadView(
         rows=[
             couple_service.CaseloadRow(
@@ -143,6 +155,10 @@ def caseload_view(
                 status=row.status,
                 sessions=row.sessions,
                 last_session=row.last_session,
+                next_session=couple_service.upcoming_session(
+                    row.next_session_at, row.session_rhythm, zone, now
+                ),
+                completion=completions.get(row.id, ""),
             )
             for row in shown
         ],
@@ -151,7 +167,33 @@ def caseload_view(
         matching=count,
         page=page,
         pages=pages,
+        zone=zone,
     )
+
+
+def zone_of(settings: PracticeSettings) -> ZoneInfo:
+    """The practice's time zone (UTC when the stored name is not a known zone)."""
+    try:
+        return practice_zone(settings.time_zone)
+    except ScheduleError:
+        return ZoneInfo("UTC")
+
+
+def _completions(uow: CounselorWork, couple_ids: list[int], now: dt.datetime) -> dict[int, str]:
+    """Per listed couple with an active schedule, both partners' check-ins received over due in the
+    last windows ("5 of 8 (62%)"); a fixed number of statements for the whole page, none
+    when no listed couple has a schedule."""
+    if not couple_ids:
+        return {}
+    totals: dict[int, Completion] = {}
+    for state in partner_due_states(uow, couple_ids, now).values():
+        if not state.schedule.active:
+            continue
+        before = totals.get(state.couple_id, Completion(0, 0))
+        totals[state.couple_id] = Completion(
+            before.received + state.completion.received, before.due + state.completion.due
+        )
+    return {couple_id: total.describe() for couple_id, total in totals.items()}
 
 
 def caseload_overview(

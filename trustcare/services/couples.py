@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
 
 from trustcare.errors import InvalidInput
 from trustcare.models import (
@@ -16,7 +19,9 @@ from trustcare.models import (
     utcnow,
 )
 from trustcare.persistence.uow import CounselorWork
+from trustcare.schedules import RHYTHMS, CheckinSchedule, ScheduleError, next_session, practice_zone
 from trustcare.services.derived import derived
+from trustcare.services.schedules import DueState, partner_due_states
 from trustcare.services.validation import (
     clean_long_text,
     clean_name,
@@ -44,6 +49,10 @@ class CaseloadRow:
     status: str
     sessions: int
     last_session: dt.date | None
+    # The next session (UTC; a recurring appointment rolled forward) and the completion of
+    # both partners' due check-ins over the last windows ("" without a schedule).
+    next_session: dt.datetime | None = None
+    completion: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,12 @@ class CoupleRecord:
     partners: tuple[PartnerView, ...]
     sessions: tuple[SessionView, ...]
     created_at: dt.datetime
+    # The appointment as stored (UTC) and its rhythm (schedules.RHYTHMS); the couple's own
+    # check-in schedule (None: the practice default) and the local day it began.
+    next_session_at: dt.datetime | None = None
+    session_rhythm: str = "once"
+    schedule: dict | None = None
+    schedule_since: dt.date | None = None
 
     @property
     def next_session_number(self) -> int:
@@ -202,6 +217,10 @@ def record_of(uow: CounselorWork, couple: Couple) -> CoupleRecord:
         partners=partners,
         sessions=tuple(SessionView(*row) for row in sessions),
         created_at=couple.created_at,
+        next_session_at=couple.next_session_at,
+        session_rhythm=couple.session_rhythm or "once",
+        schedule=couple.schedule,
+        schedule_since=couple.schedule_since,
     )
 
 
@@ -356,3 +375,129 @@ def delete_session(uow: CounselorWork, couple_id: int, session_id: int, reason: 
     uow.sessions.delete_and_renumber(couple, session)
     uow.record("session.delete", "couple", couple.id, session_number=number, reason=reason)
     uow.commit()
+
+
+def practice_zone_of(uow: CounselorWork) -> ZoneInfo:
+    """The practice's time zone (UTC when the stored name is not a known zone)."""
+    try:
+        return practice_zone(uow.practice_settings().time_zone)
+    except ScheduleError:
+        return ZoneInfo("UTC")
+
+
+def set_appointment(
+    uow: CounselorWork,
+    couple_id: int,
+    day: dt.date | None,
+    at: dt.time | None,
+    rhythm: str = "once",
+) -> bool:
+    """Set the next session at local `day` and `at` in the practice's time zone (stored as
+    UTC), with its rhythm; no day clears it. Saving the same appointment again writes nothing;
+    returns whether it changed."""
+    couple = uow.couples.get(couple_id)
+    problems: dict[str, str] = {}
+    if rhythm not in RHYTHMS:
+        problems["rhythm"] = f"must be one of: {', '.join(RHYTHMS.values())}"
+    starts_at = None
+    if day is not None:
+        if not isinstance(day, dt.date) or not isinstance(at, dt.time):
+            problems["next session"] = "needs a date and a time"
+        else:
+            local = dt.datetime.combine(day, at.replace(tzinfo=None), tzinfo=practice_zone_of(uow))
+            starts_at = local.astimezone(dt.UTC)
+            if rhythm == "once" and starts_at < utcnow() - dt.timedelta(days=1):
+                problems["next session"] = "is in the past (log a held session instead)"
+    if problems:
+        raise InvalidInput(problems)
+    if day is None:
+        rhythm = "once"
+    if couple.next_session_at == starts_at and (couple.session_rhythm or "once") == rhythm:
+        return False
+    uow.couples.set_appointment(couple, starts_at, rhythm)
+    uow.record(
+        "couple.appointment",
+        "couple",
+        couple.id,
+        next_session=starts_at.isoformat() if starts_at else None,
+        rhythm=rhythm,
+    )
+    uow.commit()
+    return True
+
+
+def set_schedule(
+    uow: CounselorWork,
+    couple_id: int,
+    values: dict | None,
+    today: dt.date | None = None,
+) -> bool:
+    """Give the couple its own check-in schedule (None: follow the practice default again).
+
+    A changed schedule starts today (the practice's local day): nothing counts as due or missed
+    before it. Saving the same schedule again writes nothing; returns whether it changed.
+    """
+    couple = uow.couples.get(couple_id)
+    stored = None
+    if values is not None:
+        try:
+            stored = CheckinSchedule.model_validate(values).model_dump(mode="json")
+        except ValidationError as error:
+            raise InvalidInput(
+                {
+                    ".".join(str(part) for part in problem["loc"]) or "schedule": problem["msg"]
+                    for problem in error.errors()
+                }
+            ) from None
+    if couple.schedule == stored:
+        return False
+    today = today or utcnow().astimezone(practice_zone_of(uow)).date()
+    uow.couples.set_schedule(couple, stored, today)
+    uow.record(
+        "couple.schedule",
+        "couple",
+        couple.id,
+        schedule="practice default" if stored is None else CheckinSchedule(**stored).describe(),
+    )
+    uow.commit()
+    return True
+
+
+def upcoming_session(
+    next_session_at: dt.datetime | None, rhythm: str, zone: ZoneInfo, now: dt.datetime
+) -> dt.datetime | None:
+    """The next session from now: a recurring appointment rolls forward, a past one is gone."""
+    return next_session(next_session_at, rhythm if rhythm in RHYTHMS else "once", now, zone)
+
+
+@dataclass(frozen=True)
+class CoupleSchedules:
+    """The couple record's view of its appointment and check-in schedule: each partner's
+    due state (services/schedules.py DueState, by position), in the practice's time zone."""
+
+    zone: ZoneInfo
+    practice_default: CheckinSchedule
+    upcoming: dt.datetime | None
+    partners: list[DueState]
+
+
+def schedules_of(
+    uow: CounselorWork, couple_id: int, now: dt.datetime | None = None
+) -> CoupleSchedules:
+    """What the counselor sees of a couple's schedule: per partner what is due and by when,
+    the last reminder and its status, completion, a stop, and whether email can reach them."""
+    now = now or utcnow()
+    couple = uow.couples.get(couple_id)
+    zone = practice_zone_of(uow)
+    states = partner_due_states(uow, [couple.id], now)
+    partners = [
+        states[partner_id]
+        for partner_id, _position, _name, _contact in uow.couples.partners(couple)
+        if partner_id in states
+    ]
+    return CoupleSchedules(
+        zone=zone,
+        practice_default=uow.practice_settings().checkin_schedule,
+        upcoming=upcoming_session(couple.next_session_at, couple.session_rhythm, zone, now),
+        partners=partners,
+    )

@@ -1,4 +1,5 @@
-"""The couple record's details tab: rename the couple or its partners, change its status.
+"""The couple record's details tab: rename the couple or its partners, change its status, and
+(ui/couple_schedule.py) its next session, check-in schedule and reminders.
 
 The fields are drafts (see ui/drafts.py): a half-made change survives a look at another tab.
 A field the counselor has not touched follows the record, so a rename made elsewhere shows
@@ -14,7 +15,7 @@ from trustcare.errors import ServiceError
 from trustcare.identity import Actor
 from trustcare.services import couples
 from trustcare.services.couples import CoupleRecord, PartnerView
-from trustcare.ui import drafts
+from trustcare.ui import couple_schedule, drafts
 from trustcare.ui.forms import show_problems
 
 STATUS_ACTIONS = {
@@ -84,6 +85,7 @@ def show(context: AppContext, actor: Actor, record: CoupleRecord) -> None:
             with context.work(actor) as uow:
                 couples.set_status(uow, record.id, new_status)
             st.rerun()
+    couple_schedule.show(context, actor, record)
 
 
 def _save(context: AppContext, actor: Actor, record: CoupleRecord, stored: dict[str, str]) -> None:
