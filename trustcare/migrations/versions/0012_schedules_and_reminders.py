@@ -71,16 +71,23 @@ def upgrade() -> None:
     op.create_index("ix_reminder_couple", "reminder", ["couple_id"])
 
 
+def _drop_columns(table: str, *columns: str) -> None:
+    """Drop columns in place. On SQLite a batch rebuild would drop and recreate the table,
+    and with foreign keys on, dropping `couple` or `partner` cascades to every check-in and
+    session; SQLite 3.35+ drops a plain column in place instead."""
+    if op.get_bind().dialect.name == "sqlite":
+        for column in columns:
+            op.execute(f'ALTER TABLE "{table}" DROP COLUMN "{column}"')
+        return
+    with op.batch_alter_table(table) as batch:
+        for column in columns:
+            batch.drop_column(column)
+
+
 def downgrade() -> None:
     op.drop_index("ix_reminder_couple", table_name="reminder")
     op.drop_index("ix_reminder_status_next", table_name="reminder")
     op.drop_table("reminder")
-    with op.batch_alter_table("checkin_link") as batch:
-        batch.drop_column("token_sealed")
-    with op.batch_alter_table("partner") as batch:
-        batch.drop_column("reminders_stopped_at")
-    with op.batch_alter_table("couple") as batch:
-        batch.drop_column("schedule_since")
-        batch.drop_column("schedule")
-        batch.drop_column("session_rhythm")
-        batch.drop_column("next_session_at")
+    _drop_columns("checkin_link", "token_sealed")
+    _drop_columns("partner", "reminders_stopped_at")
+    _drop_columns("couple", "schedule_since", "schedule", "session_rhythm", "next_session_at")
