@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -395,6 +396,35 @@ class LoginAttempt(Base):
     attempts: Mapped[int] = mapped_column(Integer)
     window_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class TwoFactor(Base):
+    """A local account's authenticator (TOTP) secret, encrypted; in force once confirmed.
+
+    `last_step` is the time step of the last accepted code: a code is never accepted twice.
+    """
+
+    __tablename__ = "two_factor"
+
+    counselor_id: Mapped[int] = mapped_column(
+        ForeignKey("counselor.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(EncryptedText)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_step: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RecoveryCode(Base):
+    """One of a counselor's one-use recovery codes, as an argon2 hash; `used_at` once used."""
+
+    __tablename__ = "recovery_code"
+    __table_args__ = (Index("ix_recovery_code_counselor", "counselor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    counselor_id: Mapped[int] = mapped_column(ForeignKey("counselor.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Submission(Base):

@@ -55,6 +55,8 @@ ADMIN_CALLS = {
         uow, p.admin.counselor_id, "a brand new password"
     ),
     "admin.forget_sign_on": lambda uow, p: admin.forget_sign_on(uow, p.admin.counselor_id),
+    "admin.reset_two_factor": lambda uow, p: admin.reset_two_factor(uow, p.admin.counselor_id),
+    "admin.with_two_factor": lambda uow, p: admin.with_two_factor(uow),
     "admin.handover_view": lambda uow, p: admin.handover_view(uow),
     "admin.hand_over_couple": lambda uow, p: admin.hand_over_couple(
         uow, p.admins_couple, p.counselor.counselor_id

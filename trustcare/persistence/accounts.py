@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Row, and_, case, delete, false, func, select, update
+from sqlalchemy import Row, and_, case, delete, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from trustcare.errors import PermissionDenied
-from trustcare.models import Counselor, Couple, Login, LoginAttempt, Practice
+from trustcare.models import (
+    Counselor,
+    Couple,
+    Login,
+    LoginAttempt,
+    Practice,
+    RecoveryCode,
+    TwoFactor,
+)
 from trustcare.persistence.base import Repository
 from trustcare.persistence.ids import row_id
 
@@ -291,3 +299,116 @@ class AccountRepository(Repository):
             .order_by(Counselor.display_name, Counselor.id)
         ).all()
         return [tuple(row) for row in rows]
+
+    # Two-factor sign-in: the second step (unscoped), a counselor's own enrolment, an admin's
+    # reset.
+
+    def counselor_for_second_step(self, counselor_id: int) -> Counselor | None:
+        """Unscoped: the second step holds only the id of the account whose password was right."""
+        self._unscoped("counselor_for_second_step")
+        return self._session.get(Counselor, counselor_id)
+
+    def confirmed_second_factor(self, counselor_id: int) -> TwoFactor | None:
+        """Unscoped: the account's authenticator, once confirmed (sign-in asks for a code)."""
+        self._unscoped("confirmed_second_factor")
+        return self._session.scalars(
+            select(TwoFactor).where(
+                TwoFactor.counselor_id == counselor_id, TwoFactor.confirmed_at.is_not(None)
+            )
+        ).one_or_none()
+
+    def accept_code_step(self, counselor_id: int, step: int) -> bool:
+        """Record a code's time step as used; False if that step or a later one was used.
+
+        Unscoped: the second step. One atomic UPDATE, so the same code sent twice at once
+        starts one login, not two.
+        """
+        self._unscoped("accept_code_step")
+        accepted = self._session.execute(
+            update(TwoFactor)
+            .where(
+                TwoFactor.counselor_id == counselor_id,
+                TwoFactor.confirmed_at.is_not(None),
+                or_(TwoFactor.last_step.is_(None), TwoFactor.last_step < step),
+            )
+            .values(last_step=step)
+        ).rowcount
+        return accepted == 1
+
+    def unused_recovery_codes(self, counselor_id: int) -> list[RecoveryCode]:
+        """Unscoped: the second step checks a typed recovery code against these."""
+        self._unscoped("unused_recovery_codes")
+        return list(
+            self._session.scalars(
+                select(RecoveryCode).where(
+                    RecoveryCode.counselor_id == counselor_id, RecoveryCode.used_at.is_(None)
+                )
+            )
+        )
+
+    def use_recovery_code(self, code_id: int, now: dt.datetime) -> bool:
+        """Mark a recovery code used; False if it was used already (one atomic UPDATE)."""
+        self._unscoped("use_recovery_code")
+        used = self._session.execute(
+            update(RecoveryCode)
+            .where(RecoveryCode.id == code_id, RecoveryCode.used_at.is_(None))
+            .values(used_at=now)
+        ).rowcount
+        return used == 1
+
+    def own_two_factor(self) -> TwoFactor | None:
+        """The acting counselor's authenticator, confirmed or still being set up."""
+        return self._session.get(TwoFactor, self._counselor().counselor_id)
+
+    def start_own_two_factor(self, secret: str) -> TwoFactor:
+        """A new, unconfirmed authenticator secret for the acting counselor (replaces one
+        not yet confirmed; a confirmed one is reset by an admin only)."""
+        counselor_id = self._counselor().counselor_id
+        held = self._session.get(TwoFactor, counselor_id)
+        if held is not None and held.confirmed_at is not None:
+            raise PermissionDenied("Two-factor sign-in is already set up.")
+        if held is not None:
+            held.secret, held.last_step = secret, None
+            return held
+        return self._add(TwoFactor(counselor_id=counselor_id, secret=secret))
+
+    def replace_own_recovery_codes(self, code_hashes: list[str]) -> None:
+        counselor_id = self._counselor().counselor_id
+        self._session.execute(delete(RecoveryCode).where(RecoveryCode.counselor_id == counselor_id))
+        self._session.add_all(
+            RecoveryCode(counselor_id=counselor_id, code_hash=code_hash)
+            for code_hash in code_hashes
+        )
+        self._session.flush()
+
+    def own_recovery_codes_left(self) -> int:
+        return self._session.scalar(
+            select(func.count(RecoveryCode.id)).where(
+                RecoveryCode.counselor_id == self._counselor().counselor_id,
+                RecoveryCode.used_at.is_(None),
+            )
+        )
+
+    def with_two_factor(self) -> set[int]:
+        """The ids of the admin's practice's accounts with a confirmed authenticator."""
+        return set(
+            self._session.scalars(
+                select(TwoFactor.counselor_id)
+                .join(Counselor, Counselor.id == TwoFactor.counselor_id)
+                .where(
+                    Counselor.practice_id == self._admin().practice_id,
+                    TwoFactor.confirmed_at.is_not(None),
+                )
+            )
+        )
+
+    def clear_two_factor(self, counselor: Counselor) -> bool:
+        """An admin's reset: the account's authenticator and recovery codes go; False if it
+        had none."""
+        if counselor.practice_id != self._admin().practice_id:
+            raise PermissionDenied("Only a practice admin can do this.")
+        removed = self._session.execute(
+            delete(TwoFactor).where(TwoFactor.counselor_id == counselor.id)
+        ).rowcount
+        self._session.execute(delete(RecoveryCode).where(RecoveryCode.counselor_id == counselor.id))
+        return bool(removed)

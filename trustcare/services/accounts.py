@@ -8,12 +8,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
-from trustcare.errors import InvalidInput, LoginFailed, LoginThrottled
+from trustcare import two_factor
+from trustcare.errors import InvalidInput, LoginFailed, LoginThrottled, ServiceError
 from trustcare.identity import Actor, InstalledPractice
-from trustcare.models import NAME_MAX, Counselor, Practice, utcnow
+from trustcare.models import NAME_MAX, Counselor, Practice, TwoFactor, utcnow
 from trustcare.passwords import hash_password, password_problem, verify_password
 from trustcare.persistence.uow import CounselorWork, OpenUnscoped, UnscopedWork
 from trustcare.services.validation import clean_email, clean_name
+from trustcare.two_factor import SecondFactorRequired, SecondFactorStep, TrustedBrowser
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +164,11 @@ def _admit_attempt(open_work: OpenUnscoped, email: str, source: str, now: dt.dat
         (_attempt_key("email", email), ATTEMPTS_PER_ACCOUNT),
         (_attempt_key("source", source), ATTEMPTS_PER_SOURCE),
     )
+    _admit(open_work, limits, now)
+
+
+def _admit(open_work: OpenUnscoped, limits: Sequence[tuple[str, int]], now: dt.datetime) -> None:
+    """Count one attempt against each (key, limit); refuse it when any is spent."""
     with open_work() as uow:
         counts = [
             (*uow.accounts.count_attempt(key, now, ATTEMPT_WINDOW), limit) for key, limit in limits
@@ -189,9 +196,14 @@ def authenticate(
     password: str,
     source: str = "unknown",
     now: dt.datetime | None = None,
+    trusted: TrustedBrowser | None = None,
 ) -> Actor:
     """Check a password and start a login; each email and each source address has a
-    number of attempts per window, counted before the password is checked."""
+    number of attempts per window, counted before the password is checked.
+
+    An account with two-factor sign-in raises SecondFactorRequired instead of starting a
+    login, unless `trusted` (this browser's "remember" cookie) names that account as it is now.
+    """
     now = now or utcnow()
     email = (email or "").strip().lower()
     _admit_attempt(open_work, email, source, now)
@@ -215,6 +227,13 @@ def authenticate(
             raise LoginFailed()
         lift_throttle(uow, email)
         uow.accounts.forget_attempts_before(now - ATTEMPT_WINDOW)
+        second_factor = uow.accounts.confirmed_second_factor(counselor.id) is not None
+        remembered = trusted == TrustedBrowser(counselor.id, counselor.session_version)
+        if second_factor and not remembered:
+            uow.commit()
+            raise SecondFactorRequired(
+                SecondFactorStep(counselor.id, counselor.session_version, now)
+            )
         uow.audit(
             "login",
             "counselor",
@@ -222,8 +241,95 @@ def authenticate(
             practice_id=counselor.practice_id,
             actor_kind="counselor",
             actor_id=counselor.id,
+            **({"second_factor": "remembered browser"} if second_factor else {}),
         )
         return _start_login(uow, counselor)
+
+
+class SecondFactorFailed(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("That code does not match. Enter the code your app shows now.")
+
+
+class SecondStepExpired(ServiceError):
+    def __init__(self) -> None:
+        super().__init__("That took too long. Sign in with your password again.")
+
+
+def complete_second_factor(
+    open_work: OpenUnscoped,
+    step: SecondFactorStep,
+    code: str,
+    source: str = "unknown",
+    now: dt.datetime | None = None,
+) -> Actor:
+    """The second step: an authenticator code or a recovery code starts the login.
+
+    Codes are counted like passwords, per account and per source address, under keys of
+    their own; a code's time step is stored, so the same code never opens a second login.
+    """
+    now = now or utcnow()
+    if step.expired(now):
+        raise SecondStepExpired()
+    account_key = _attempt_key("second-factor", str(step.counselor_id))
+    _admit(
+        open_work,
+        (
+            (account_key, ATTEMPTS_PER_ACCOUNT),
+            (_attempt_key("source", source), ATTEMPTS_PER_SOURCE),
+        ),
+        now,
+    )
+    with open_work() as uow:
+        counselor = uow.accounts.counselor_for_second_step(step.counselor_id)
+        factor = uow.accounts.confirmed_second_factor(step.counselor_id)
+        if (
+            counselor is None
+            or not counselor.is_active
+            or counselor.session_version != step.session_version
+            or factor is None
+        ):
+            raise SecondStepExpired()
+        used = _use_code(uow, factor, code, now)
+        if used is None:
+            uow.audit(
+                "login.second_factor_failed",
+                "counselor",
+                counselor.id,
+                practice_id=counselor.practice_id,
+                actor_kind="counselor",
+                actor_id=counselor.id,
+            )
+            uow.commit()
+            log.info("second factor refused for counselor %s", counselor.id)
+            raise SecondFactorFailed()
+        uow.accounts.forget_attempts(account_key)
+        uow.audit(
+            "login",
+            "counselor",
+            counselor.id,
+            practice_id=counselor.practice_id,
+            actor_kind="counselor",
+            actor_id=counselor.id,
+            second_factor=used,
+        )
+        return _start_login(uow, counselor)
+
+
+def _use_code(uow: UnscopedWork, factor: TwoFactor, code: str, now: dt.datetime) -> str | None:
+    """Use a six-digit code or a recovery code once; what was used, or None if neither fits."""
+    if two_factor.looks_like_code(code):
+        matched = two_factor.matching_step(factor.secret, code, now, factor.last_step)
+        if matched is not None and uow.accounts.accept_code_step(factor.counselor_id, matched):
+            return "authenticator"
+        return None
+    recovery = two_factor.normal_recovery_code(code)
+    if recovery is None:
+        return None
+    for stored in uow.accounts.unused_recovery_codes(factor.counselor_id):
+        if two_factor.recovery_code_matches(stored.code_hash, recovery):
+            return "recovery code" if uow.accounts.use_recovery_code(stored.id, now) else None
+    return None
 
 
 def use_ticket(

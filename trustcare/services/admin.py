@@ -169,6 +169,24 @@ def reset_password(uow: CounselorWork, counselor_id: int, new_password: str) -> 
     uow.commit()
 
 
+def reset_two_factor(uow: CounselorWork, counselor_id: int) -> None:
+    """A lost phone: the counselor's authenticator and recovery codes go, their open logins
+    and remembered browsers end; they sign in with the password and set it up again."""
+    uow.require_admin()
+    counselor = _counselor(uow, counselor_id)
+    if not uow.accounts.clear_two_factor(counselor):
+        raise InvalidInput({"counselor": f"{counselor.display_name} has no two-factor sign-in"})
+    counselor.session_version += 1
+    uow.record("counselor.reset_two_factor", "counselor", counselor.id)
+    uow.commit()
+
+
+def with_two_factor(uow: CounselorWork) -> set[int]:
+    """The ids of the practice's accounts that have set up two-factor sign-in."""
+    uow.require_admin()
+    return uow.accounts.with_two_factor()
+
+
 def forget_sign_on(uow: CounselorWork, counselor_id: int) -> None:
     """Unlink the provider identity (say, a recreated account): the next sign-on links by email."""
     uow.require_admin()
