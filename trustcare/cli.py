@@ -11,6 +11,7 @@ import click
 
 from trustcare.content_cli import validate
 from trustcare.db import DatabaseError, make_engine, make_session_factory, upgrade
+from trustcare.encryption import EncryptionError
 from trustcare.errors import InvalidInput
 from trustcare.settings import PROJECT_ROOT, SettingsError, load_settings
 
@@ -52,7 +53,7 @@ def db_upgrade(database_url: str | None) -> None:
     engine = _engine(database_url)
     try:
         upgrade(engine)
-    except DatabaseError as error:
+    except (DatabaseError, EncryptionError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"database is up to date: {engine.url.render_as_string(hide_password=True)}")
 
@@ -61,7 +62,7 @@ def _ready_factory(database_url: str | None):
     engine = _engine(database_url)
     try:
         upgrade(engine)
-    except DatabaseError as error:
+    except (DatabaseError, EncryptionError) as error:
         raise click.ClickException(str(error)) from error
     return make_session_factory(engine)
 
@@ -362,10 +363,10 @@ def keys_rotate(database_url: str | None, batch_rows: int) -> None:
     Example: TRUSTCARE_ENCRYPTION_KEY=NEWKEY,OLDKEY trustcare keys rotate
     """
     from trustcare.encryption import (
-        EncryptionError,
         check_keys_match,
         encrypted_columns,
         rotate_column,
+        row_key,
     )
     from trustcare.models import Base
 
@@ -375,7 +376,8 @@ def keys_rotate(database_url: str | None, batch_rows: int) -> None:
         check_keys_match(engine)
         total = 0
         for table, column in encrypted_columns(Base.metadata):
-            rotated, current = rotate_column(engine, table, column, batch_rows)
+            key = row_key(Base.metadata, table)
+            rotated, current = rotate_column(engine, table, column, batch_rows, key)
             total += rotated
             click.echo(f"{table}.{column}: {rotated} re-encrypted, {current} already current")
     except (DatabaseError, EncryptionError) as error:

@@ -207,6 +207,12 @@ def check_keys_match(engine: Engine) -> None:
 ROTATE_BATCH_ROWS = 500
 
 
+def row_key(metadata: sa.MetaData, table: str) -> str:
+    """The one-column primary key `rotate_column` pages a table by."""
+    (column,) = metadata.tables[table].primary_key.columns
+    return column.name
+
+
 def encrypted_columns(metadata: sa.MetaData) -> list[tuple[str, str]]:
     """(table, column) of every encrypted column in the models, and the check value's."""
     found = [
@@ -219,34 +225,40 @@ def encrypted_columns(metadata: sa.MetaData) -> list[tuple[str, str]]:
 
 
 def rotate_column(
-    engine: Engine, table: str, column: str, batch_rows: int = ROTATE_BATCH_ROWS
+    engine: Engine,
+    table: str,
+    column: str,
+    batch_rows: int = ROTATE_BATCH_ROWS,
+    key: str = "id",
 ) -> tuple[int, int]:
     """Re-encrypt one column under the newest key, a committed batch at a time; returns
     (re-encrypted, already current). A rerun after a kill skips what is done. A row changed
-    by the app meanwhile is left as the app wrote it (the update checks the old token)."""
-    target = sa.table(table, sa.column("id", sa.Integer), sa.column(column, Text))
-    value = target.c[column]
+    by the app meanwhile is left as the app wrote it (the update checks the old token).
+    Rows are paged by `key`, the table's one-column primary key (not always named id)."""
+    target = sa.table(table, sa.column(key), sa.column(column, Text))
+    row_key, value = target.c[key], target.c[column]
     rotated = current = 0
-    last_id = 0
+    last_key = None
     while True:
         with engine.begin() as connection:
+            after = [] if last_key is None else [row_key > last_key]
             rows = connection.execute(
-                sa.select(target.c.id, value)
-                .where(target.c.id > last_id, value.is_not(None), value != "")
-                .order_by(target.c.id)
+                sa.select(row_key, value)
+                .where(*after, value.is_not(None), value != "")
+                .order_by(row_key)
                 .limit(batch_rows)
             ).all()
             if not rows:
                 return rotated, current
-            for row_id, token in rows:
+            for found_key, token in rows:
                 new_token = rotate_token(token)
                 if new_token is None:
                     current += 1
                     continue
                 connection.execute(
                     target.update()
-                    .where(target.c.id == row_id, value == token)
+                    .where(row_key == found_key, value == token)
                     .values({column: new_token})
                 )
                 rotated += 1
-        last_id = rows[-1][0]
+        last_key = rows[-1][0]
