@@ -27,8 +27,9 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
+from trustcare import clock
 from trustcare.clock import utcnow
 from trustcare.encryption import EncryptedBool, EncryptedJSON, EncryptedText
 
@@ -135,6 +136,9 @@ class Couple(Base):
     # practice default. `schedule_since` is the local day it began: nothing is due before it.
     schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     schedule_since: Mapped[dt.date | None] = mapped_column(Date)
+    # When the couple was closed (None while open): the retention period counts from it.
+    # Kept by `_closing_time` whenever the status is set, so no writer has to remember it.
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     partners: Mapped[list[Partner]] = relationship(
         back_populates="couple", order_by="Partner.position", cascade="all, delete-orphan"
@@ -142,6 +146,15 @@ class Couple(Base):
     sessions: Mapped[list[CounselingSession]] = relationship(
         back_populates="couple", order_by="CounselingSession.number", cascade="all, delete-orphan"
     )
+
+    @validates("status")
+    def _closing_time(self, _key: str, status: str) -> str:
+        """Closing starts the retention clock; reopening (or pausing) stops it."""
+        if status != "closed":
+            self.closed_at = None
+        elif self.status != "closed" or self.closed_at is None:
+            self.closed_at = clock.utcnow()
+        return status
 
 
 class Partner(Base):

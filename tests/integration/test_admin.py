@@ -64,6 +64,7 @@ ADMIN_CALLS = {
     "admin.read_record_break_glass": lambda uow, p: admin.read_record_break_glass(
         uow, p.admins_couple, LONG_ENOUGH_REASON
     ),
+    "admin.delete_couple": lambda uow, p: admin.delete_couple(uow, p.admins_couple, "Rivera"),
     "admin.practice_settings": lambda uow, p: admin.practice_settings(uow),
     "admin.save_practice_settings": lambda uow, p: admin.save_practice_settings(
         uow, {"link_expiry_days": 7}, None

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from pydantic import ValidationError
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import delete, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trustcare.errors import PermissionDenied
 from trustcare.identity import Actor
-from trustcare.models import Couple, Practice
+from trustcare.models import (
+    Assignment,
+    Base,
+    CheckinLink,
+    CounselingSession,
+    Counselor,
+    Couple,
+    CoupleStanding,
+    Practice,
+    Submission,
+)
 from trustcare.persistence.base import Repository
 from trustcare.persistence.ids import row_id
 from trustcare.practice_settings import PracticeSettings, form_label
+from trustcare.revisions import COUPLE_OWNED
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +50,77 @@ def read_practice_settings(session: Session, practice_id: int) -> tuple[Practice
         )
         named = ", ".join(form_label(name) for name in fields)
         return PracticeSettings(), f"the stored settings could not be read ({named})"
+
+
+# The records a form's one-use key (Submission.kind) names by id: a deleted couple's go too.
+SUBMITTED_RECORDS: dict[str, type] = {
+    "couple": Couple,
+    "session": CounselingSession,
+    "assignment": Assignment,
+    "link": CheckinLink,
+}
+
+
+def _rows_of_couple(cls: type, couple_id: int):
+    """The WHERE clause that picks the rows of `cls` that belong to one couple, found from
+    the models' foreign keys (trustcare/revisions.py), so a new couple-owned table is
+    deleted with the couple the day it is added."""
+    if cls is Couple:
+        return Couple.id == couple_id
+    if cls is CoupleStanding:
+        return CoupleStanding.couple_id == couple_id
+    clauses = []
+    for path in COUPLE_OWNED[cls]:
+        if path[0] == "direct":
+            clauses.append(getattr(cls, path[1]) == couple_id)
+        else:
+            _, name, parent = path
+            parents = select(parent.id).where(_rows_of_couple(parent, couple_id))
+            clauses.append(getattr(cls, name).in_(parents))
+    return or_(*clauses)
+
+
+def delete_couple_rows(session: Session, couple_id: int) -> dict[str, int]:
+    """Delete a couple and every row that belongs to it, children first; how many rows of
+    each table went (table name: count). Nothing is flagged: the rows are gone."""
+    owned = {*COUPLE_OWNED, Couple, CoupleStanding}
+    removed: dict[str, int] = {}
+    for kind, cls in SUBMITTED_RECORDS.items():
+        ids = select(cls.id).where(_rows_of_couple(cls, couple_id))
+        result = session.execute(
+            delete(Submission).where(Submission.kind == kind, Submission.record_id.in_(ids)),
+            execution_options={"synchronize_session": False},
+        )
+        removed["submission"] = removed.get("submission", 0) + result.rowcount
+    by_table = {mapper.local_table: mapper.class_ for mapper in Base.registry.mappers}
+    for table in reversed(Base.metadata.sorted_tables):
+        cls = by_table.get(table)
+        if cls not in owned:
+            continue
+        result = session.execute(
+            delete(cls).where(_rows_of_couple(cls, couple_id)),
+            execution_options={"synchronize_session": False},
+        )
+        removed[table.name] = result.rowcount
+    return removed
+
+
+def closed_couples_before(
+    session: Session, practice_id: int, cutoff: dt.datetime, limit: int | None
+):
+    """(id, label, closed_at, counselor name) of a practice's couples closed before `cutoff`,
+    the longest closed first: labels and names only, nothing clinical."""
+    return session.execute(
+        select(Couple.id, Couple.label, Couple.closed_at, Counselor.display_name)
+        .join(Counselor, Counselor.id == Couple.counselor_id)
+        .where(
+            Couple.practice_id == practice_id,
+            Couple.status == "closed",
+            Couple.closed_at < cutoff,
+        )
+        .order_by(Couple.closed_at, Couple.id)
+        .limit(limit)
+    ).all()
 
 
 class PracticeRepository(Repository):
@@ -145,3 +228,34 @@ class PracticeRepository(Repository):
         except IntegrityError:
             return False
         return True
+
+    def couples_closed_before(self, cutoff: dt.datetime, limit: int):
+        """The admin's practice's couples closed before `cutoff` (see closed_couples_before)."""
+        return closed_couples_before(self._session, self._admin().practice_id, cutoff, limit)
+
+    def delete_couple(self, couple: Couple) -> dict[str, int]:
+        """Delete a couple of the admin's practice with everything of theirs (see
+        delete_couple_rows); unscoped, for the CLI's purge, any couple it found."""
+        if self._actor is not None and couple.practice_id != self._admin().practice_id:
+            raise PermissionDenied("Only a practice admin can do this.")
+        return delete_couple_rows(self._session, couple.id)
+
+    # The CLI's retention purge, before there is an identity: every practice in turn.
+
+    def every_practice_id(self) -> list[int]:
+        """Every practice of the installation (unscoped: the CLI's purge)."""
+        if self._actor is not None:
+            raise TypeError("every_practice_id is for the unscoped CLI only")
+        return list(self._session.scalars(select(Practice.id).order_by(Practice.id)))
+
+    def closed_couples_of(self, practice_id: int, cutoff: dt.datetime, limit: int | None):
+        """A practice's couples closed before `cutoff` (unscoped: the CLI's purge)."""
+        if self._actor is not None:
+            raise TypeError("closed_couples_of is for the unscoped CLI only")
+        return closed_couples_before(self._session, practice_id, cutoff, limit)
+
+    def couple_by_id(self, couple_id: int) -> Couple | None:
+        """A couple the unscoped purge listed a moment ago (unscoped: the CLI only)."""
+        if self._actor is not None:
+            raise TypeError("couple_by_id is for the unscoped CLI only")
+        return self._session.get(Couple, couple_id)

@@ -275,6 +275,25 @@ def hand_over_couple(
     uow.commit()
 
 
+def delete_couple(uow: CounselorWork, couple_id: int, typed_label: str) -> None:
+    """Delete a couple of the practice and everything of theirs, for good: partners, sessions,
+    check-ins, assignments, links (so they stop working), reminders and caseload rows.
+
+    The admin confirms by typing the couple's label exactly. The trail keeps the couple's id,
+    its counselor and its status, never its label, names or anything clinical.
+    """
+    uow.require_admin()
+    couple = _practice_couple(uow, couple_id)
+    if not isinstance(typed_label, str) or typed_label != couple.label:
+        raise InvalidInput(
+            {"label": "type the couple's label exactly as it is shown to confirm the deletion"}
+        )
+    counselor_id, status = couple.counselor_id, couple.status
+    uow.practice.delete_couple(couple)
+    uow.record("couple.delete", "couple", couple_id, counselor=counselor_id, status=status)
+    uow.commit()
+
+
 def _break_glass_reason(reason: str) -> str:
     """The typed reason for reading outside one's caseload, or the problem with it."""
     problems: dict[str, str] = {}
