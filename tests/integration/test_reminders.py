@@ -278,12 +278,24 @@ def test_on_sqlite_one_runner_per_database_file(tmp_path, monkeypatch):
     from trustcare import reminder_runner
 
     url = f"sqlite:///{tmp_path / 'trustcare.db'}"
-    with reminder_runner.one_runner(url):
-        with pytest.raises(reminder_runner.RunnerBusy, match="only one runner"):
-            with reminder_runner.one_runner(url):
-                pass
+    busy = pytest.raises(reminder_runner.RunnerBusy, match="only one runner")
+    with reminder_runner.one_runner(url), busy, reminder_runner.one_runner(url):
+        pass
     with reminder_runner.one_runner(url):
         pass
     assert reminder_runner.lock_path("postgresql+psycopg://db/trustcare") is None
     monkeypatch.setenv("TRUSTCARE_REMINDERS", "off")
     assert reminder_runner.start_in_background(lambda: None) is None
+
+
+def test_a_partner_stops_reminders_from_their_own_page(scheduled, outbox):
+    from trustcare.identity import PartnerActor
+    from trustcare.persistence.uow import PartnerWork
+
+    lena = _lena(scheduled)
+    actor = PartnerActor(lena, scheduled.admins_couple, scheduled.admin.practice_id, 0, "Lena")
+    with PartnerWork(scheduled.factory, actor) as uow:
+        reminders.stop_own_reminders(uow, NOW)
+    with PartnerWork(scheduled.factory, actor) as uow:
+        assert partner_due_states(uow, [scheduled.admins_couple], NOW)[lena].stopped
+    assert _pass(scheduled, outbox).due == 0

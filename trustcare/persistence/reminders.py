@@ -183,6 +183,13 @@ class ReminderRepository(Repository):
             partner.reminders_stopped_at = now
         return partner, self._session.get(Couple, partner.couple_id)
 
+    def stop_own(self, now: dt.datetime) -> Partner:
+        """Stop reminders for the partner behind the link (from their own page)."""
+        partner = self._session.get(Partner, self._partner().partner_id)
+        if partner.reminders_stopped_at is None:
+            partner.reminders_stopped_at = now
+        return partner
+
     def restart_for(self, couple: Couple, partner_id: object) -> Partner | None:
         """Clear the stop of a partner of a couple from `uow.couples.get`."""
         self._counselor()

@@ -24,7 +24,7 @@ from trustcare.identity import Actor
 from trustcare.links import checkin_url
 from trustcare.persistence.schedules import ReminderRow
 from trustcare.persistence.storage import storage_failures
-from trustcare.persistence.uow import CounselorWork, OpenUnscoped
+from trustcare.persistence.uow import CounselorWork, OpenUnscoped, PartnerWork
 from trustcare.practice_settings import SmtpSettings
 from trustcare.reminder_messages import (
     ReminderText,
@@ -254,6 +254,13 @@ def stop_reminders(
         uow.commit()
     log.info("reminders stopped by a partner's stop link")
     return True
+
+
+def stop_own_reminders(uow: PartnerWork, now: dt.datetime | None = None) -> None:
+    """The partner stops their reminders from their own page (audited, as the stop link is)."""
+    partner = uow.reminders.stop_own(now or utcnow())
+    uow.record("reminders.stop", "couple", partner.couple_id, partner_id=partner.id)
+    uow.commit()
 
 
 def restart_reminders(
