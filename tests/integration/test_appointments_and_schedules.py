@@ -50,7 +50,7 @@ def test_appointment_is_stored_as_utc_from_local_time_and_read_back(berlin):
     assert _audited(berlin, "couple.appointment") == 1
     with berlin.work(berlin.admin) as uow:
         record = couples.record_of(uow, uow.couples.get(berlin.admins_couple))
-        schedules = couples.schedules_of(uow, berlin.admins_couple)
+        schedules = couples.schedules_of(uow, record)
     local = record.next_session_at.astimezone(schedules.zone)
     assert (local.date(), local.time().replace(tzinfo=None)) == (day, dt.time(17, 30))
     assert record.next_session_at.utcoffset() == dt.timedelta(0)
@@ -89,7 +89,7 @@ def test_own_schedule_set_twice_is_one_change_and_starts_today(berlin):
     assert _audited(berlin, "couple.schedule") == 1
     with berlin.work(berlin.admin) as uow:
         record = couples.record_of(uow, uow.couples.get(berlin.admins_couple))
-        schedules = couples.schedules_of(uow, berlin.admins_couple)
+        schedules = couples.schedules_of(uow, record)
     assert record.schedule["kind"] == "every_weeks" and record.schedule["weekday"] == 4
     assert record.schedule_since == dt.date(2026, 3, 2)
     lena, marco = schedules.partners

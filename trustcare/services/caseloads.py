@@ -16,7 +16,7 @@ from trustcare.models import Couple, utcnow
 from trustcare.persistence.caseloads import CaseloadFilter, standings_store
 from trustcare.persistence.uow import CounselorWork
 from trustcare.practice_settings import PracticeSettings
-from trustcare.schedules import Completion, ScheduleError, practice_zone
+from trustcare.schedules import Completion
 from trustcare.services import couples as couple_service
 from trustcare.services.derived import derived
 from trustcare.services.schedules import partner_due_states
@@ -138,7 +138,7 @@ def caseload_view(
     pages = max(1, -(-count // page_size))
     page = min(max(1, page), pages)
     shown = uow.caseload.page(listed, limit=page_size, offset=(page - 1) * page_size)
-    zone = zone_of(settings)
+    zone = couple_service.zone_of(settings)
     scheduled = [
         row.id
         for row in shown
@@ -169,14 +169,6 @@ def caseload_view(
         pages=pages,
         zone=zone,
     )
-
-
-def zone_of(settings: PracticeSettings) -> ZoneInfo:
-    """The practice's time zone (UTC when the stored name is not a known zone)."""
-    try:
-        return practice_zone(settings.time_zone)
-    except ScheduleError:
-        return ZoneInfo("UTC")
 
 
 def _completions(uow: CounselorWork, couple_ids: list[int], now: dt.datetime) -> dict[int, str]:

@@ -19,6 +19,7 @@ from trustcare.models import (
     utcnow,
 )
 from trustcare.persistence.uow import CounselorWork
+from trustcare.practice_settings import PracticeSettings
 from trustcare.schedules import RHYTHMS, CheckinSchedule, ScheduleError, next_session, practice_zone
 from trustcare.services.derived import derived
 from trustcare.services.schedules import DueState, partner_due_states
@@ -377,12 +378,16 @@ def delete_session(uow: CounselorWork, couple_id: int, session_id: int, reason: 
     uow.commit()
 
 
-def practice_zone_of(uow: CounselorWork) -> ZoneInfo:
+def zone_of(settings: PracticeSettings) -> ZoneInfo:
     """The practice's time zone (UTC when the stored name is not a known zone)."""
     try:
-        return practice_zone(uow.practice_settings().time_zone)
+        return practice_zone(settings.time_zone)
     except ScheduleError:
         return ZoneInfo("UTC")
+
+
+def practice_zone_of(uow: CounselorWork) -> ZoneInfo:
+    return zone_of(uow.practice_settings())
 
 
 def set_appointment(
@@ -482,22 +487,22 @@ class CoupleSchedules:
 
 
 def schedules_of(
-    uow: CounselorWork, couple_id: int, now: dt.datetime | None = None
+    uow: CounselorWork, record: CoupleRecord, now: dt.datetime | None = None
 ) -> CoupleSchedules:
     """What the counselor sees of a couple's schedule: per partner what is due and by when,
-    the last reminder and its status, completion, a stop, and whether email can reach them."""
+    the last reminder and its status, completion, a stop, and whether email can reach them.
+
+    `record` is the one the page already read; the schedule inputs are read in reach of the
+    counselor (services/schedules.py partner_due_states), so another counselor's couple yields
+    no partner states and reveals nothing.
+    """
     now = now or utcnow()
-    couple = uow.couples.get(couple_id)
-    zone = practice_zone_of(uow)
-    states = partner_due_states(uow, [couple.id], now)
-    partners = [
-        states[partner_id]
-        for partner_id, _position, _name, _contact in uow.couples.partners(couple)
-        if partner_id in states
-    ]
+    settings = uow.practice_settings()
+    zone = zone_of(settings)
+    states = partner_due_states(uow, [record.id], now)
     return CoupleSchedules(
         zone=zone,
-        practice_default=uow.practice_settings().checkin_schedule,
-        upcoming=upcoming_session(couple.next_session_at, couple.session_rhythm, zone, now),
-        partners=partners,
+        practice_default=settings.checkin_schedule,
+        upcoming=upcoming_session(record.next_session_at, record.session_rhythm, zone, now),
+        partners=[states[p.id] for p in record.partners if p.id in states],
     )

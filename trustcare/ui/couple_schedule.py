@@ -41,7 +41,7 @@ def local_text(moment: dt.datetime, schedules: CoupleSchedules) -> str:
 
 def show(context: AppContext, actor: Actor, record: CoupleRecord) -> None:
     with context.work(actor, read_only=True) as uow:
-        schedules = couples.schedules_of(uow, record.id)
+        schedules = couples.schedules_of(uow, record)
     if notice := st.session_state.pop(NOTICE_KEY, None):
         st.success(notice)
     _appointment_form(context, actor, record, schedules)
