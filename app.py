@@ -22,6 +22,7 @@ def counselor_pages(is_admin: bool) -> tuple[list, list, st.Page]:
     menu = [
         st.Page("pages/caseload.py", title="Caseload", icon=":material/groups:", default=True),
         st.Page("pages/library.py", title="Library", icon=":material/menu_book:"),
+        st.Page("pages/account.py", title="Your account", icon=":material/person:"),
     ]
     if is_admin:
         menu += [
@@ -57,6 +58,20 @@ def signed_out_pages(script: str) -> list[st.Page]:
     return [sign_in] + [
         st.Page(script, title="Sign in", url_path=address, visibility="hidden")
         for address in addresses
+    ]
+
+
+def enrolment_pages() -> list[st.Page]:
+    """Two-factor set-up, required by the practice, at every counselor page's address: nothing
+    else opens until it is done (as `signed_out_pages` does for signing in)."""
+    script = "pages/account.py"
+    account = st.Page(script, title="Your account", icon=":material/lock:", default=True)
+    menu, reached_from_a_couple, _ = counselor_pages(is_admin=True)
+    addresses = [page._url_path for page in menu + reached_from_a_couple]
+    return [account] + [
+        st.Page(script, title="Your account", url_path=address, visibility="hidden")
+        for address in addresses
+        if address not in ("", account._url_path)
     ]
 
 
@@ -100,6 +115,15 @@ if practice is None:
 elif actor is None:
     script = "pages/sign_on.py" if context.settings.auth_configured else "pages/login.py"
     pages = state.kept_per_session(f"signed_out_pages_{script}", lambda: signed_out_pages(script))
+elif state.two_factor_enrolment_due(context, actor):
+    with st.sidebar:
+        st.caption(escape_markdown(practice.name))
+        st.write(f"Signed in as **{escape_markdown(actor.display_name)}**")
+        if st.button("Sign out", icon=":material/logout:"):
+            state.sign_out(context)
+            st.stop()
+    st.navigation(state.kept_per_session("enrolment_pages", enrolment_pages)).run()
+    st.stop()
 else:
     menu, reached_from_a_couple, session_mode = state.kept_per_session(
         f"counselor_pages_{actor.is_admin}", lambda: counselor_pages(actor.is_admin)

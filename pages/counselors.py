@@ -33,6 +33,7 @@ if notice := st.session_state.pop(NOTICE_KEY, None):
 
 with context.work(actor, read_only=True) as uow:
     roster = admin.counselor_roster(uow)
+    with_two_factor = set() if sign_on else admin.with_two_factor(uow)
 st.dataframe(
     pa.table(
         {
@@ -138,6 +139,14 @@ with status_col:
             with context.work(actor) as uow:
                 admin.forget_sign_on(uow, person.id)
             done(f"{shown_name}'s next sign-on will link again by email.")
+        if person.id in with_two_factor and st.button(
+            "Reset two-factor sign-in",
+            help="For a lost phone: removes their authenticator and recovery codes and ends "
+            "their open logins; they set it up again after signing in with their password.",
+        ):
+            with context.work(actor) as uow:
+                admin.reset_two_factor(uow, person.id)
+            done(f"{shown_name}'s two-factor sign-in is reset.")
     except ServiceError as error:
         show_problems(error)
 

@@ -26,6 +26,13 @@ from trustcare.reminder_messages import read_stop_token
 from trustcare.services import accounts
 from trustcare.services import reminders as reminder_service
 from trustcare.settings import Settings, load_settings
+from trustcare.two_factor import (
+    TRUSTED_BROWSER_COOKIE,
+    TRUSTED_BROWSER_MAX_AGE,
+    TrustedBrowser,
+    make_trusted_cookie,
+    read_trusted_ticket,
+)
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +169,18 @@ async def start_session(request: Request) -> RedirectResponse:
         secure=_secure(request),
         path="/",
     )
+    trusted = read_trusted_ticket(settings.secret_key, request.query_params.get("remember"))
+    if trusted is not None and trusted == TrustedBrowser(claim.counselor_id, claim.session_version):
+        # "Remember this browser": only alongside the login ticket it came with, used once.
+        response.set_cookie(
+            TRUSTED_BROWSER_COOKIE,
+            make_trusted_cookie(settings.secret_key, trusted),
+            max_age=TRUSTED_BROWSER_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=_secure(request),
+            path="/",
+        )
     return response
 
 

@@ -9,7 +9,6 @@ from typing import TypeVar
 
 import streamlit as st
 
-from trustcare import clock
 from trustcare.clock import utcnow
 from trustcare.context import AppContext, DatabaseError, build_context
 from trustcare.identity import Actor, InstalledPractice, SignOnIdentity
@@ -20,22 +19,29 @@ from trustcare.login_cookie import (
     make_ticket,
     read_cookie,
 )
-from trustcare.services import accounts, signon
+from trustcare.services import accounts, signon, two_factor_enrolment
 from trustcare.settings import Settings, SettingsError, load_settings
-from trustcare.ui import drafts
+from trustcare.two_factor import (
+    TRUSTED_BROWSER_COOKIE,
+    TrustedBrowser,
+    make_trusted_ticket,
+    read_trusted_cookie,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 ACTOR_KEY = "trustcare_actor"
 TICKET_KEY = "trustcare_login_ticket"
+# The "remember this browser" ticket that travels with the login ticket to /session/start.
+REMEMBER_KEY = "trustcare_remember_ticket"
+# Logins (login id, session version) for which two-factor enrolment is not due.
+ENROLMENT_CLEAR_KEY = "trustcare_enrolment_clear"
 # The identity (issuer, subject, expiry) that the held actor or the held refusal belongs to.
 SIGN_ON_KEY = "trustcare_sign_on"
 # (message, may sign in again) when the provider's identity was refused.
 REFUSAL_KEY = "trustcare_sign_on_refusal"
 # What this script run has already looked up (the context, the actor); app.py empties it first.
 THIS_RUN_KEY = "trustcare_this_run"
-# After an automatic sign-out: (why, whose drafts are kept, the ended login's claim).
-SIGNED_OUT_KEY = "trustcare_signed_out"
 
 
 @st.cache_resource(show_spinner=False)
@@ -100,25 +106,13 @@ def current_practice(context: AppContext) -> InstalledPractice | None:
     memo = _this_run()
     if "practice" not in memo:
         claim = _held_claim(context)
-        held = accounts.check_login(
+        practice, actor = accounts.practice_and_login(
             context.unscoped_work,
             None if claim is None else (claim.counselor_id, claim.session_version, claim.login_id),
-            now=clock.utcnow(),
         )
-        memo["practice"] = held.practice
-        memo["login"] = (claim, held.actor)
-        if held.ended_because is not None and claim is not None:
-            st.session_state[SIGNED_OUT_KEY] = (held.ended_because, claim.counselor_id, claim)
-        if SIGNED_OUT_KEY in st.session_state:
-            # The form being filled in stays for after sign-in, on every signed-out run.
-            drafts.keep()
+        memo["practice"] = practice
+        memo["login"] = (claim, actor)
     return memo["practice"]
-
-
-def signed_out_notice() -> str | None:
-    """Why this browser's login ended on its own, for the sign-in page to say."""
-    held = st.session_state.get(SIGNED_OUT_KEY)
-    return held[0] if held else None
 
 
 def current_actor(context: AppContext) -> Actor | None:
@@ -136,10 +130,7 @@ def _held_claim(context: AppContext) -> LoginClaim | None:
         return _claim_of(held)
     if context.settings.auth_configured:
         return None
-    claim = read_cookie(context.settings.secret_key, st.context.cookies.get(COOKIE_NAME))
-    ended = st.session_state.get(SIGNED_OUT_KEY)
-    # The cookie of a login that ended on its own opens nothing; not asking again saves a lookup.
-    return None if ended and ended[2] == claim else claim
+    return read_cookie(context.settings.secret_key, st.context.cookies.get(COOKIE_NAME))
 
 
 def _login_of(context: AppContext, claim: LoginClaim) -> Actor | None:
@@ -223,14 +214,7 @@ def sign_on_refusal() -> tuple[str, bool] | None:
 
 
 def sign_in(context: AppContext, actor: Actor) -> None:
-    """Hold the login in this session and have the browser fetch its cookie on the next run.
-
-    Drafts kept over an automatic sign-out are the same counselor's to go on with; anyone
-    else signing in on this browser starts without them.
-    """
-    ended = st.session_state.pop(SIGNED_OUT_KEY, None)
-    if ended and ended[1] != actor.counselor_id:
-        drafts.forget_all()
+    """Hold the login in this session and have the browser fetch its cookie on the next run."""
     st.session_state[ACTOR_KEY] = actor
     _this_run().pop("actor", None)
     _this_run().pop("login", None)
@@ -264,7 +248,9 @@ def deliver_login_cookie() -> None:
     """Send the browser through /session/start once, so a reload keeps the counselor signed in."""
     ticket = st.session_state.pop(TICKET_KEY, None)
     if ticket:
-        _browser_go(f"/session/start?ticket={ticket}")
+        remember = st.session_state.pop(REMEMBER_KEY, None)
+        also = f"&remember={remember}" if remember else ""
+        _browser_go(f"/session/start?ticket={ticket}{also}")
 
 
 def _browser_post(path: str, fields: dict[str, str]) -> None:
@@ -286,3 +272,36 @@ def _browser_go(path: str) -> None:
         unsafe_allow_javascript=True,
         width="content",
     )
+
+
+def remember_this_browser(context: AppContext, actor: Actor) -> None:
+    """After the second step with "remember" ticked: the cookie route also sets the signed
+    cookie that spares this browser the code for 30 days (call after `sign_in`)."""
+    trusted = TrustedBrowser(actor.counselor_id, actor.session_version)
+    st.session_state[REMEMBER_KEY] = make_trusted_ticket(context.settings.secret_key, trusted)
+
+
+def trusted_browser(context: AppContext) -> TrustedBrowser | None:
+    """Whom this browser's "remember" cookie spares the second step, if it is valid."""
+    return read_trusted_cookie(
+        context.settings.secret_key, st.context.cookies.get(TRUSTED_BROWSER_COOKIE)
+    )
+
+
+def two_factor_enrolment_due(context: AppContext, actor: Actor) -> bool:
+    """The practice requires two-factor sign-in and this local account has not set it up.
+
+    Asked once per login while it is not due (then held for the login: setting it up cannot be
+    undone but by an admin's reset, which ends the login; a practice newly requiring it takes
+    effect at the next sign-in), and on every run while it is due.
+    """
+    if context.settings.auth_configured or actor.login_id is None:
+        return False
+    held = (actor.login_id, actor.session_version)
+    if st.session_state.get(ENROLMENT_CLEAR_KEY) == held:
+        return False
+    with context.work(actor, read_only=True) as uow:
+        due = two_factor_enrolment.enrolment_due(uow)
+    if not due:
+        st.session_state[ENROLMENT_CLEAR_KEY] = held
+    return due
