@@ -18,6 +18,8 @@ practice = state.current_practice(context)
 st.title("Sign in to TrustCare")
 if practice:
     st.caption(escape_markdown(practice.name))
+if notice := state.signed_out_notice():
+    st.warning(notice, icon=":material/timer_off:")
 
 left, right = st.columns([2, 3], gap="large")
 second_step = st.session_state.get(SECOND_STEP_KEY)

@@ -394,6 +394,13 @@ class Login(Base):
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     ticket_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Automatic sign-out (trustcare/sign_out.py). The statement that checks the login on each
+    # page run also records it: `last_seen_at` becomes now and `previously_seen_at` keeps the
+    # run before, which is what idleness is measured from (None: no run since sign-in).
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    previously_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Why it ended: "signed_out", "everywhere", "idle" or "max_age" (None while open).
+    end_reason: Mapped[str | None] = mapped_column(String(16))
 
 
 class LoginAttempt(Base):

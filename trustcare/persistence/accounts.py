@@ -8,6 +8,7 @@ from sqlalchemy import Row, and_, case, delete, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from trustcare import clock
 from trustcare.errors import PermissionDenied
 from trustcare.models import (
     Counselor,
@@ -80,6 +81,67 @@ class AccountRepository(Repository):
         )
         return self._session.execute(statement).first()
 
+    def record_page_run(self, counselor_id: int, login_id: int, now: dt.datetime) -> Row | None:
+        """Record a page run of a live login and read what the router needs, in one statement:
+        the columns of `installation_and_login`, then the practice's settings, the login's
+        start and the page run before this one. None if the login ended or is not theirs.
+
+        Unscoped, like the router. An UPDATE ... RETURNING, so recording activity costs no
+        statement of its own; `previously_seen_at` keeps the run before, which idleness is
+        measured from (trustcare/sign_out.py). The practice and the counselor are scalar
+        subqueries: SQLite's RETURNING may not name the tables of an UPDATE ... FROM.
+        """
+        self._unscoped("record_page_run")
+
+        def practice_column(column):
+            return select(column).order_by(Practice.id).limit(1).scalar_subquery()
+
+        def counselor_column(column):
+            return select(column).where(Counselor.id == Login.counselor_id).scalar_subquery()
+
+        statement = (
+            update(Login)
+            .where(
+                Login.id == login_id,
+                Login.counselor_id == counselor_id,
+                Login.ended_at.is_(None),
+            )
+            .values(previously_seen_at=Login.last_seen_at, last_seen_at=now)
+            .returning(
+                practice_column(Practice.id),
+                practice_column(Practice.name),
+                practice_column(Practice.is_demo),
+                *(counselor_column(column) for column in _ACTOR_COLUMNS),
+                Login.id,
+                practice_column(Practice.settings),
+                Login.started_at,
+                Login.previously_seen_at,
+            )
+        )
+        return self._session.execute(statement).first()
+
+    def peek_login(self, counselor_id: int, login_id: int) -> Row | None:
+        """The columns of `record_page_run` without recording a page run (the last one seen
+        instead of the one before): for reruns the counselor did not ask for."""
+        self._unscoped("peek_login")
+        return self._session.execute(
+            select(
+                Practice.id,
+                Practice.name,
+                Practice.is_demo,
+                *_ACTOR_COLUMNS,
+                Login.id,
+                Practice.settings,
+                Login.started_at,
+                Login.last_seen_at,
+            )
+            .select_from(Practice)
+            .outerjoin(Counselor, Counselor.id == counselor_id)
+            .outerjoin(Login, _live_login(login_id))
+            .order_by(Practice.id)
+            .limit(1)
+        ).first()
+
     def held_login(self, counselor_id: int, login_id: int | None) -> Row | None:
         """The actor columns of a counselor and the live login's id (None if it ended).
 
@@ -123,9 +185,10 @@ class AccountRepository(Repository):
 
     def start_login(self, counselor: Counselor) -> Login:
         """A new login row for a counselor whose identity was just proven (unscoped: signing
-        in is how an identity comes to be)."""
+        in is how an identity comes to be). Started by the one clock, which automatic
+        sign-out measures from (a test's fake clock included)."""
         self._unscoped("start_login")
-        return self._add(Login(counselor_id=counselor.id))
+        return self._add(Login(counselor_id=counselor.id, started_at=clock.utcnow()))
 
     def use_ticket(self, counselor_id: int, login_id: int, now: dt.datetime) -> bool:
         """Mark a login's cookie ticket used; False if it was used already or the login ended.
@@ -146,9 +209,11 @@ class AccountRepository(Repository):
         ).rowcount
         return used == 1
 
-    def end_login(self, counselor_id: int, login_id: int, now: dt.datetime) -> bool:
-        """End one login; False if it had ended already. Unscoped: signing out runs from the
-        cookie route as well as the page."""
+    def end_login(
+        self, counselor_id: int, login_id: int, now: dt.datetime, reason: str = "signed_out"
+    ) -> bool:
+        """End one login, saying why; False if it had ended already. Unscoped: signing out
+        runs from the cookie route as well as the page, automatic sign-out from the router."""
         self._unscoped("end_login")
         ended = self._session.execute(
             update(Login)
@@ -157,7 +222,7 @@ class AccountRepository(Repository):
                 Login.counselor_id == counselor_id,
                 Login.ended_at.is_(None),
             )
-            .values(ended_at=now)
+            .values(ended_at=now, end_reason=reason)
         ).rowcount
         return bool(ended)
 
@@ -231,7 +296,7 @@ class AccountRepository(Repository):
         self._session.execute(
             update(Login)
             .where(Login.counselor_id == counselor.id, Login.ended_at.is_(None))
-            .values(ended_at=now)
+            .values(ended_at=now, end_reason="everywhere")
         )
 
     # The accounts of the admin's practice.

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from trustcare import two_factor
 from trustcare.errors import InvalidInput, LoginFailed, LoginThrottled, ServiceError
@@ -14,7 +14,9 @@ from trustcare.identity import Actor, InstalledPractice
 from trustcare.models import NAME_MAX, Counselor, Practice, TwoFactor, utcnow
 from trustcare.passwords import hash_password, password_problem, verify_password
 from trustcare.persistence.uow import CounselorWork, OpenUnscoped, UnscopedWork
+from trustcare.practice_settings import PracticeSettings
 from trustcare.services.validation import clean_email, clean_name
+from trustcare.sign_out import IDLE, MAX_AGE, login_end_reason, sign_out_message
 from trustcare.two_factor import SecondFactorRequired, SecondFactorStep, TrustedBrowser
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,67 @@ def _login_actor(
     if login_id is not None and live_login != login_id:
         return None
     return Actor(*fields, login_id=login_id)
+
+
+@dataclass(frozen=True)
+class HeldLogin:
+    """What the router learns on each run: the practice, the actor of the held login, and
+    why that login just ended on its own (the sign-in page says so), if it did."""
+
+    practice: InstalledPractice | None
+    actor: Actor | None
+    ended_because: str | None = None
+
+
+def check_login(
+    open_work: OpenUnscoped,
+    claim: tuple[int, int, int | None] | None,
+    *,
+    now: dt.datetime | None = None,
+    activity: bool = True,
+) -> HeldLogin:
+    """`practice_and_login`, with automatic sign-out for a local login (trustcare/sign_out.py).
+
+    A page run the counselor asked for (`activity`) is recorded by the same statement that
+    reads the login, so activity costs no statement of its own. A rerun nobody clicked for
+    (a timer, if a page ever has one) reads the login without extending it. A login past the
+    practice's idle time or maximum age ends here, in the database, with its reason.
+    """
+    if claim is None or claim[2] is None:
+        return HeldLogin(*practice_and_login(open_work, claim))
+    counselor_id, session_version, login_id = claim
+    now = now or utcnow()
+    if activity:
+        with open_work() as uow:
+            row = uow.accounts.record_page_run(counselor_id, login_id, now)
+            uow.commit()
+    else:
+        with open_work(read_only=True) as uow:
+            row = uow.accounts.peek_login(counselor_id, login_id)
+    if row is None:
+        # Not a live login of this counselor: the practice alone, as for no login at all.
+        return HeldLogin(practice_and_login(open_work, None)[0], None)
+    practice = InstalledPractice(id=row[0], name=row[1], is_demo=row[2])
+    actor = _login_actor(row[3:11], session_version, login_id)
+    if actor is None:
+        return HeldLogin(practice, None)
+    settings = _settings_or_defaults(row[11])
+    reason = login_end_reason(row[12], row[13], now, settings)
+    if reason is None:
+        return HeldLogin(practice, actor)
+    end_login(open_work, counselor_id, login_id, reason=reason, now=now)
+    log.info("login %s of counselor %s ended on its own (%s)", login_id, counselor_id, reason)
+    return HeldLogin(practice, None, sign_out_message(reason, settings))
+
+
+def _settings_or_defaults(stored: dict | None) -> PracticeSettings:
+    """The practice's settings; the defaults if the stored ones no longer fit, so a bad
+    value can never keep a login open forever or lock everyone out."""
+    try:
+        return PracticeSettings.from_stored(stored)
+    except ValueError:
+        log.warning("stored practice settings do not fit; automatic sign-out uses the defaults")
+        return PracticeSettings()
 
 
 def _new_counselor_fields(
@@ -345,24 +408,30 @@ def use_ticket(
     return used
 
 
-def end_login(open_work: OpenUnscoped, counselor_id: int, login_id: int | None) -> None:
+def end_login(
+    open_work: OpenUnscoped,
+    counselor_id: int,
+    login_id: int | None,
+    *,
+    reason: str = "signed_out",
+    now: dt.datetime | None = None,
+) -> None:
     """ "Sign out": this login ends on the server, so a copy of its cookie opens nothing.
 
-    Ending a login twice (the page, then the cookie route) writes one trail entry.
+    Ending a login twice (the page, then the cookie route) writes one trail entry. An
+    automatic sign-out (`reason` "idle" or "max_age") is audited as such, with no more than
+    the reason.
     """
     if login_id is None:
         return
     with open_work() as uow:
-        if uow.accounts.end_login(counselor_id, login_id, utcnow()):
+        if uow.accounts.end_login(counselor_id, login_id, now or utcnow(), reason):
             practice_id = uow.accounts.practice_of_counselor(counselor_id)
-            uow.audit(
-                "logout",
-                "counselor",
-                counselor_id,
-                practice_id=practice_id,
-                actor_kind="counselor",
-                actor_id=counselor_id,
-            )
+            who = {"practice_id": practice_id, "actor_kind": "counselor", "actor_id": counselor_id}
+            if reason in (IDLE, MAX_AGE):
+                uow.audit("logout.automatic", "counselor", counselor_id, reason=reason, **who)
+            else:
+                uow.audit("logout", "counselor", counselor_id, **who)
         uow.commit()
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import streamlit as st
 
 PREFIX = "draft:"
+# The state of each one-use form (trustcare/ui/forms.py): its generation and submission key.
+FORM_PREFIX = "trustcare_form:"
 
 
 def key(*parts: object) -> str:
@@ -29,3 +31,11 @@ def forget(*names: str) -> None:
     """Drop drafts once saved (from a widget callback, which runs before the widgets)."""
     for name in names:
         st.session_state.pop(name, None)
+
+
+def forget_all() -> None:
+    """Drop every draft and form of this browser session (someone else signed in on it)."""
+    for name in [k for k in st.session_state if isinstance(k, str) and k.startswith(PREFIX)]:
+        del st.session_state[name]
+    for name in [k for k in st.session_state if isinstance(k, str) and k.startswith(FORM_PREFIX)]:
+        del st.session_state[name]

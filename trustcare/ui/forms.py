@@ -37,7 +37,7 @@ class OneUseForm:
 
     def __init__(self, name: str, *scope: object) -> None:
         self.name = drafts.key(name, *scope)
-        self._state_key = f"trustcare_form:{self.name}"
+        self._state_key = f"{drafts.FORM_PREFIX}{self.name}"
 
     @property
     def _state(self) -> dict:

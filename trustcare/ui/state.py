@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import streamlit as st
 
+from trustcare import clock
 from trustcare.clock import utcnow
 from trustcare.context import AppContext, DatabaseError, build_context
 from trustcare.identity import Actor, InstalledPractice, SignOnIdentity
@@ -27,6 +28,7 @@ from trustcare.two_factor import (
     make_trusted_ticket,
     read_trusted_cookie,
 )
+from trustcare.ui import drafts
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -42,6 +44,8 @@ SIGN_ON_KEY = "trustcare_sign_on"
 REFUSAL_KEY = "trustcare_sign_on_refusal"
 # What this script run has already looked up (the context, the actor); app.py empties it first.
 THIS_RUN_KEY = "trustcare_this_run"
+# After an automatic sign-out: (why, whose drafts are kept, the ended login's claim).
+SIGNED_OUT_KEY = "trustcare_signed_out"
 
 
 @st.cache_resource(show_spinner=False)
@@ -106,13 +110,25 @@ def current_practice(context: AppContext) -> InstalledPractice | None:
     memo = _this_run()
     if "practice" not in memo:
         claim = _held_claim(context)
-        practice, actor = accounts.practice_and_login(
+        held = accounts.check_login(
             context.unscoped_work,
             None if claim is None else (claim.counselor_id, claim.session_version, claim.login_id),
+            now=clock.utcnow(),
         )
-        memo["practice"] = practice
-        memo["login"] = (claim, actor)
+        memo["practice"] = held.practice
+        memo["login"] = (claim, held.actor)
+        if held.ended_because is not None and claim is not None:
+            st.session_state[SIGNED_OUT_KEY] = (held.ended_because, claim.counselor_id, claim)
+        if SIGNED_OUT_KEY in st.session_state:
+            # The form being filled in stays for after sign-in, on every signed-out run.
+            drafts.keep()
     return memo["practice"]
+
+
+def signed_out_notice() -> str | None:
+    """Why this browser's login ended on its own, for the sign-in page to say."""
+    held = st.session_state.get(SIGNED_OUT_KEY)
+    return held[0] if held else None
 
 
 def current_actor(context: AppContext) -> Actor | None:
@@ -130,7 +146,10 @@ def _held_claim(context: AppContext) -> LoginClaim | None:
         return _claim_of(held)
     if context.settings.auth_configured:
         return None
-    return read_cookie(context.settings.secret_key, st.context.cookies.get(COOKIE_NAME))
+    claim = read_cookie(context.settings.secret_key, st.context.cookies.get(COOKIE_NAME))
+    ended = st.session_state.get(SIGNED_OUT_KEY)
+    # The cookie of a login that ended on its own opens nothing; not asking again saves a lookup.
+    return None if ended and ended[2] == claim else claim
 
 
 def _login_of(context: AppContext, claim: LoginClaim) -> Actor | None:
@@ -214,7 +233,14 @@ def sign_on_refusal() -> tuple[str, bool] | None:
 
 
 def sign_in(context: AppContext, actor: Actor) -> None:
-    """Hold the login in this session and have the browser fetch its cookie on the next run."""
+    """Hold the login in this session and have the browser fetch its cookie on the next run.
+
+    Drafts kept over an automatic sign-out are the same counselor's to go on with; anyone
+    else signing in on this browser starts without them.
+    """
+    ended = st.session_state.pop(SIGNED_OUT_KEY, None)
+    if ended and ended[1] != actor.counselor_id:
+        drafts.forget_all()
     st.session_state[ACTOR_KEY] = actor
     _this_run().pop("actor", None)
     _this_run().pop("login", None)
