@@ -482,5 +482,59 @@ def _exit_tool_missing(missing: Exception) -> NoReturn:
     sys.exit(TOOL_MISSING_EXIT)
 
 
+@main.group()
+def couples() -> None:
+    """Couples' records: deletion past the retention period (see README, Deletion and retention)."""
+
+
+@couples.command("purge")
+@click.option(
+    "--dry-run", is_flag=True, help="List the couples that would be deleted; change nothing."
+)
+@click.option("--yes", is_flag=True, help="Delete without asking (needed when not at a terminal).")
+@click.option("--database-url", help="Database to use (default: TRUSTCARE_DATABASE_URL).")
+@click.option("--now", "now_text", hidden=True, help="Fake clock for tests (ISO, aware).")
+def couples_purge(dry_run: bool, yes: bool, database_url: str | None, now_text: str | None) -> None:
+    """Delete every closed couple past its practice's retention period, with all their records.
+
+    A couple is past it when it was closed more than `retention_years` (a practice setting,
+    default 7) ago. Each couple goes in its own transaction, audited as a system action with its
+    id and closing day only. Without --dry-run it asks first, unless --yes is given.
+
+    Example: trustcare couples purge --dry-run
+    """
+    import datetime as dt
+    from functools import partial
+
+    from trustcare.persistence.uow import unscoped_work
+    from trustcare.services import retention
+
+    now = None
+    if now_text:
+        now = dt.datetime.fromisoformat(now_text)
+        if now.tzinfo is None:
+            raise click.ClickException("--now needs a time zone, for example 2026-03-01T09:00Z")
+    factory = _ready_factory(database_url)
+    open_work = partial(unscoped_work, factory)
+    listed = retention.purge_candidates(open_work, now)
+    if not listed:
+        click.echo("no closed couple is past the retention period")
+        return
+    for row in listed:
+        click.echo(
+            f"couple {row.couple_id}: {row.label} (closed {row.closed_on:%Y-%m-%d}, "
+            f"counselor {row.counselor})"
+        )
+    if dry_run:
+        click.echo(f"dry run: {len(listed)} couple(s) would be deleted; nothing was changed")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.ClickException("deleting needs --yes when not run at a terminal")
+        click.confirm(f"Delete these {len(listed)} couple(s) and all their records?", abort=True)
+    purged = retention.purge(open_work, now)
+    click.echo(f"deleted {len(purged)} couple(s) and all their records")
+
+
 if __name__ == "__main__":
     sys.exit(main())

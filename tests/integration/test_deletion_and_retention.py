@@ -294,3 +294,44 @@ def test_purge_dry_run_changes_nothing_and_lists_what_the_purge_deletes(practice
     assert (event.actor_kind, event.record_id) == ("system", practice.admins_couple)
     assert "Rivera" not in str(event.detail)
     assert retention.purge_candidates(open_work, NOW) == []
+
+
+def test_the_purge_command_lists_on_a_dry_run_and_deletes_with_yes(
+    practice, migrated_url, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from trustcare.cli import main
+
+    monkeypatch.delenv("TRUSTCARE_DATABASE_URL", raising=False)
+    _close(practice, practice.admin, practice.admins_couple, NOW - dt.timedelta(days=8 * 366))
+
+    def purge(*args: str):
+        result = CliRunner().invoke(
+            main,
+            ["couples", "purge", "--database-url", migrated_url, "--now", NOW.isoformat(), *args],
+        )
+        assert "Traceback" not in result.output
+        return result
+
+    dry = purge("--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert f"couple {practice.admins_couple}: Rivera (closed" in dry.output
+    assert "Okafor" not in dry.output
+    assert "nothing was changed" in dry.output
+    with practice.factory() as db:
+        assert db.get(Couple, practice.admins_couple) is not None
+
+    refused = purge()
+    assert refused.exit_code != 0
+    assert "--yes" in refused.output
+    with practice.factory() as db:
+        assert db.get(Couple, practice.admins_couple) is not None
+
+    done = purge("--yes")
+    assert done.exit_code == 0, done.output
+    assert "deleted 1 couple(s)" in done.output
+    with practice.factory() as db:
+        assert db.get(Couple, practice.admins_couple) is None
+        assert db.get(Couple, practice.counselors_couple) is not None
+    assert "no closed couple is past" in purge("--dry-run").output
