@@ -6,7 +6,8 @@ import streamlit as st
 
 from trustcare.errors import LinkNotUsable, ServiceError, StorageUnavailable
 from trustcare.links import hash_token
-from trustcare.services import checkins, links
+from trustcare.reminder_messages import make_stop_token
+from trustcare.services import checkins, links, reminders
 from trustcare.ui import state
 from trustcare.ui.address import request_source
 from trustcare.ui.forms import show_problems
@@ -104,6 +105,28 @@ if receipt is not None:
     if receipt.safety_flag:
         st.warning("You told us you may not be safe. Here is where to get help now:")
         st.text(receipt.support_text)
+
+if notice := st.session_state.pop("reminders_notice", None):
+    st.success(notice)
+if page.due_text:
+    st.info(page.due_text, icon=":material/event:")
+if page.has_schedule and not page.reminders_stopped:
+    if st.button("Stop reminder emails", key="stop_reminders"):
+        # The same stop as the link in a reminder email; your counselor sees it on your record.
+        stopped = reminders.stop_reminders(
+            context.unscoped_work,
+            context.settings.secret_key,
+            make_stop_token(context.settings.secret_key, actor.partner_id),
+        )
+        st.session_state["reminders_notice"] = (
+            "Reminder emails are stopped. Your counselor will see this and can restart them "
+            "if you ask."
+            if stopped
+            else "That did not work; please try again."
+        )
+        st.rerun()
+elif page.reminders_stopped:
+    st.caption("You stopped reminder emails. Ask your counselor if you want them back.")
 
 exercises_tab, checkin_tab = st.tabs(["Your exercises", "Check-in"])
 

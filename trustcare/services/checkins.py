@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import ContentNotFound, Measure, Module
@@ -20,7 +21,9 @@ from trustcare.models import Assignment, CheckIn, Couple, ExerciseProgress, utcn
 from trustcare.persistence.storage import storage_failures
 from trustcare.persistence.uow import CounselorWork, PartnerWork
 from trustcare.practice_settings import PracticeSettings
+from trustcare.schedules import ScheduleError, practice_zone
 from trustcare.scoring import score_answers
+from trustcare.services.schedules import partner_due_states
 from trustcare.services.validation import clean_long_text
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,11 @@ class ClientPage:
     assignments: tuple[ClientAssignment, ...]
     measure: Measure
     support_text: str
+    # The partner's check-in schedule: what is due and by when, in the practice's words
+    # ("" when nothing is due), and whether they stopped reminder emails.
+    due_text: str = ""
+    has_schedule: bool = False
+    reminders_stopped: bool = False
 
 
 @dataclass(frozen=True)
@@ -159,6 +167,8 @@ def _client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
         )
     checkins_so_far = uow.checkins.own_checkin_count()
     settings = uow.practice_settings()
+    due = partner_due_states(uow, [uow.actor.couple_id]).get(uow.actor.partner_id)
+    scheduled = due is not None and due.schedule.active and not due.paused
     return ClientPage(
         partner.display_name,
         partner.share_scores_in_joint_sessions,
@@ -166,7 +176,20 @@ def _client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
         tuple(shown),
         catalog.measure(MEASURE_ID),
         settings.support_text,
+        due_text=_due_text(due.due_by, settings) if scheduled and due.due_by else "",
+        has_schedule=scheduled,
+        reminders_stopped=due is not None and due.stopped,
     )
+
+
+def _due_text(due_by: dt.datetime, settings: PracticeSettings) -> str:
+    """"Your next check-in is due by Friday 9 May", in the practice's time zone."""
+    try:
+        zone = practice_zone(settings.time_zone)
+    except ScheduleError:
+        zone = ZoneInfo("UTC")
+    local = due_by.astimezone(zone)
+    return f"Your next check-in is due by {local:%A} {local.day} {local:%B}, {local:%H:%M}."
 
 
 def storage_guard(uow: PartnerWork, what: str) -> AbstractContextManager[None]:
