@@ -47,4 +47,4 @@ def sign_out_message(reason: str, settings: PracticeSettings) -> str:
     return f"You were signed out after {settings.idle_minutes} minutes without activity. {_AGAIN}"
 
 
-_AGAIN = "Sign in again to go on: what you were typing is kept."
+_AGAIN = "Sign in again to go on: notes you had not saved yet are kept."

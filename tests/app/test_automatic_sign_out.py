@@ -42,7 +42,7 @@ def test_an_idle_login_ends_on_the_next_click_and_keeps_the_draft(harbor, monkey
     assert at.title[0].value == "Sign in to TrustCare"
     assert [w.value for w in at.warning] == [
         "You were signed out after 15 minutes without activity. "
-        "Sign in again to go on: what you were typing is kept."
+        "Sign in again to go on: notes you had not saved yet are kept."
     ]
     at.run()  # a second signed-out run (typing the email) keeps the draft too
 

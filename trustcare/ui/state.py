@@ -46,6 +46,8 @@ REFUSAL_KEY = "trustcare_sign_on_refusal"
 THIS_RUN_KEY = "trustcare_this_run"
 # After an automatic sign-out: (why, whose drafts are kept, the ended login's claim).
 SIGNED_OUT_KEY = "trustcare_signed_out"
+# Deliver the next login cookie without leaving the page (signing in again after a time-out).
+KEEP_PAGE_KEY = "trustcare_keep_page"
 
 
 @st.cache_resource(show_spinner=False)
@@ -241,6 +243,9 @@ def sign_in(context: AppContext, actor: Actor) -> None:
     ended = st.session_state.pop(SIGNED_OUT_KEY, None)
     if ended and ended[1] != actor.counselor_id:
         drafts.forget_all()
+    elif ended:
+        # A reload would start a new browser session and lose the drafts kept for them.
+        st.session_state[KEEP_PAGE_KEY] = True
     st.session_state[ACTOR_KEY] = actor
     _this_run().pop("actor", None)
     _this_run().pop("login", None)
@@ -276,7 +281,8 @@ def deliver_login_cookie() -> None:
     if ticket:
         remember = st.session_state.pop(REMEMBER_KEY, None)
         also = f"&remember={remember}" if remember else ""
-        _browser_go(f"/session/start?ticket={ticket}{also}")
+        deliver = _browser_fetch if st.session_state.pop(KEEP_PAGE_KEY, None) else _browser_go
+        deliver(f"/session/start?ticket={ticket}{also}")
 
 
 def _browser_post(path: str, fields: dict[str, str]) -> None:
@@ -290,6 +296,16 @@ def _browser_post(path: str, fields: dict[str, str]) -> None:
         "document.body.appendChild(form); form.submit();"
     )
     st.html(f"<script>{script}</script>", unsafe_allow_javascript=True, width="content")
+
+
+def _browser_fetch(path: str) -> None:
+    """Have the browser fetch one of our routes in the background: its cookies are set, and
+    the page (and this session's state, drafts included) stays where it is."""
+    st.html(
+        f"<script>fetch({json.dumps(path)}, {{credentials: 'same-origin'}});</script>",
+        unsafe_allow_javascript=True,
+        width="content",
+    )
 
 
 def _browser_go(path: str) -> None:
