@@ -5,14 +5,17 @@ row), bad input refused, the caseload shows the next session (rolled forward) an
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select
 
 from trustcare.catalog import get_catalog
-from trustcare.errors import InvalidInput
-from trustcare.models import AuditEvent, Couple, Practice
-from trustcare.services import caseloads, couples
+from trustcare.errors import CoupleNotFound, InvalidInput
+from trustcare.models import AuditEvent, Counselor, Couple, Practice
+from trustcare.persistence.uow import CounselorWork, unscoped_work
+from trustcare.services import accounts, caseloads, couples, demo
+from trustcare.services.schedules import partner_due_states
 
 OWN = {
     "kind": "every_weeks",
@@ -110,8 +113,6 @@ def test_a_bad_schedule_is_refused_with_the_reason(berlin):
 
 
 def test_another_counselors_couple_cannot_be_scheduled(berlin):
-    from trustcare.errors import CoupleNotFound
-
     with berlin.work(berlin.counselor) as uow, pytest.raises(CoupleNotFound):
         couples.set_schedule(uow, berlin.admins_couple, OWN)
 
@@ -124,3 +125,24 @@ def test_caseload_shows_completion_of_a_scheduled_couple(berlin):
         view = caseloads.caseload_view(uow, get_catalog(), now=now)
     (row,) = view.rows
     assert row.completion.startswith("0 of ")
+
+
+def test_the_demo_tells_the_schedule_story(factory):
+    demo.seed_demo(partial(unscoped_work, factory))
+    admin = demo.DEMO_LOGINS[0]
+    actor = accounts.authenticate(partial(unscoped_work, factory), admin.email, admin.password)
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(Counselor)) == 2
+    with CounselorWork(factory, actor) as uow:
+        view = caseloads.caseload_view(uow, get_catalog(), status=None)
+        by_label = {row.label: row for row in view.rows}
+        states = partner_due_states(uow, [row.couple_id for row in view.rows])
+    by_name = {state.partner_name: state for state in states.values()}
+    assert by_name["Mara"].completion.rate == 1.0
+    assert by_name["Priya"].completion.rate < 1.0
+    assert by_name["Priya"].last_reminder.status == "failed"
+    assert by_name["Dana"].stopped
+    assert not by_name["Ben"].reachable_by_email and by_name["Ben"].paused
+    assert by_label["Alder & Brook"].next_session is not None
+    assert by_label["Alder & Brook"].completion.endswith("(100%)")
+    assert by_label["Fernhill"].completion == ""

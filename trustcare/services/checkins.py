@@ -183,7 +183,7 @@ def _client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
 
 
 def _due_text(due_by: dt.datetime, settings: PracticeSettings) -> str:
-    """"Your next check-in is due by Friday 9 May", in the practice's time zone."""
+    """The due line, as in "Your next check-in is due by Friday 9 May", in local time."""
     try:
         zone = practice_zone(settings.time_zone)
     except ScheduleError:

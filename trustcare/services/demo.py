@@ -21,9 +21,11 @@ from trustcare.models import (
     Couple,
     ExerciseProgress,
     Partner,
+    Reminder,
 )
 from trustcare.passwords import hash_password
 from trustcare.persistence.uow import OpenUnscoped
+from trustcare.schedules import CheckinSchedule, windows
 from trustcare.scoring import score_answers
 from trustcare.services import accounts
 from trustcare.services.validation import label_key
@@ -69,6 +71,74 @@ DEMO_COUPLES = (
     DemoCouple("Kestrel", ("Lucia", "Nate"), 7, "flat, overdue work", counselor=1),
     DemoCouple("Linden", ("Yusuf", "Clara"), 18, "improving", counselor=1, status="closed"),
 )
+
+# The demo's schedules tell the measurement loop's story: weekly check-ins on the day the
+# couple usually answers, open 4 days with a reminder on day 2. Alder & Brook answer every
+# time; Birchwood's Priya has gone quiet (reminders sent, the last one failed); Hollis is new
+# and Dana stopped reminder emails; Glenrock is paused, so its schedule is too. Couples not
+# named here follow the practice default (no schedule).
+SCHEDULED = ("Alder & Brook", "Birchwood", "Cedar Lane", "Hollis", "Glenrock", "Juniper")
+STOPPED_REMINDERS = {"Dana"}
+UNREACHABLE = {"Ben", "Elliot"}
+FAILED_LAST_REMINDER = {"Priya"}
+
+
+def _weekly_schedule(start: dt.date) -> dict:
+    """Weekly on the weekday of the couple's first check-ins, at 9:00 (UTC, the demo's zone)."""
+    weekday = (start + dt.timedelta(days=2)).weekday()
+    return CheckinSchedule(kind="every_weeks", every_weeks=1, weekday=weekday).model_dump(
+        mode="json"
+    )
+
+
+def _reminders(couple: Couple, checkins: list[CheckIn], now: dt.datetime) -> list[Reminder]:
+    """The reminders the runner would have sent: one in each window not answered by its
+    reminder time, for a partner who can be emailed and did not stop them."""
+    schedule = CheckinSchedule.model_validate(couple.schedule)
+    found = windows(schedule, dt.UTC, couple.schedule_since, now)
+    made = []
+    for partner in couple.partners:
+        if partner.reminders_stopped_at is not None or not partner.contact:
+            continue
+        times = [c.submitted_at for c in checkins if c.partner_id == partner.id]
+        due = [
+            w
+            for w in found
+            if w.remind_at is not None
+            and w.remind_at <= now
+            and not any(w.opens_at <= t < w.remind_at for t in times)
+        ]
+        for index, window in enumerate(due):
+            failed = partner.display_name in FAILED_LAST_REMINDER and index == len(due) - 1
+            made.append(
+                Reminder(
+                    couple_id=couple.id,
+                    partner_id=partner.id,
+                    window_key=window.key,
+                    window_closes_at=window.closes_at,
+                    status="failed" if failed else "sent",
+                    attempts=4 if failed else 1,
+                    sent_at=None if failed else window.remind_at + dt.timedelta(minutes=1),
+                    last_error="the mail server refused the message" if failed else "",
+                )
+            )
+    return made
+
+
+def _demo_partner(position: int, name: str, share: bool, start: dt.date) -> Partner:
+    """A demo partner with a fictional email (the unreachable ones have none)."""
+    return Partner(
+        position=position,
+        display_name=name,
+        share_scores_in_joint_sessions=share,
+        contact=None if name in UNREACHABLE else f"{name.lower()}@mail.example",
+        reminders_stopped_at=(
+            dt.datetime.combine(start + dt.timedelta(days=4), dt.time(20), dt.UTC)
+            if name in STOPPED_REMINDERS
+            else None
+        ),
+    )
+
 
 # Each partner's trust-pulse total at the start and at the latest check-in (0-32), by story.
 TRAJECTORIES = {
@@ -268,18 +338,13 @@ def seed_demo(open_work: OpenUnscoped, today: dt.date | None = None) -> None:
                 status=spec.status,
                 created_at=dt.datetime.combine(start, dt.time(9), dt.UTC),
                 partners=[
-                    Partner(
-                        position=1,
-                        display_name=spec.partners[0],
-                        share_scores_in_joint_sessions=True,
-                    ),
-                    Partner(
-                        position=2,
-                        display_name=spec.partners[1],
-                        share_scores_in_joint_sessions=spec.label != "Alder & Brook",
-                    ),
+                    _demo_partner(1, spec.partners[0], True, start),
+                    _demo_partner(2, spec.partners[1], spec.label != "Alder & Brook", start),
                 ],
             )
+            if spec.label in SCHEDULED:
+                couple.schedule = _weekly_schedule(start)
+                couple.schedule_since = start
             session_dates = [start + dt.timedelta(days=14 * n) for n in range(spec.weeks // 2 + 1)]
             couple.sessions = [
                 CounselingSession(number=n, held_on=held_on, notes=rng.choice(SESSION_NOTES))
@@ -287,8 +352,19 @@ def seed_demo(open_work: OpenUnscoped, today: dt.date | None = None) -> None:
                     (d for d in session_dates if d <= today - dt.timedelta(days=2)), start=1
                 )
             ]
+            if spec.status == "active":
+                # The next session, two weeks after the last planned one, at 17:00.
+                next_day = session_dates[-1] + dt.timedelta(days=14)
+                while next_day < today:
+                    next_day += dt.timedelta(days=14)
+                couple.next_session_at = dt.datetime.combine(next_day, dt.time(17), dt.UTC)
+                couple.session_rhythm = "every_2_weeks"
             uow.seeding.add_couple(couple)
-            uow.seeding.add_history(_checkins(couple, spec, start, today, measure, rng))
+            checkins = _checkins(couple, spec, start, today, measure, rng)
+            uow.seeding.add_history(checkins)
+            if couple.schedule is not None:
+                now = dt.datetime.combine(today, dt.time(12), dt.UTC)
+                uow.seeding.add_history(_reminders(couple, checkins, now))
             made, progress = _assignments(couple, spec, start, today, catalog, rng)
             uow.seeding.add_history(made)
             uow.seeding.add_history(progress)
