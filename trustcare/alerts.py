@@ -18,7 +18,15 @@ from typing import Literal
 from trustcare.practice_settings import AlertThresholds
 from trustcare.scoring import reliable_change_index
 
-Kind = Literal["safety", "deterioration", "divergence", "one_sided_work", "no_checkin", "overdue"]
+Kind = Literal[
+    "safety",
+    "deterioration",
+    "divergence",
+    "one_sided_work",
+    "no_checkin",
+    "due_not_done",
+    "overdue",
+]
 Severity = Literal["urgent", "attention"]
 
 SEVERITY: dict[Kind, Severity] = {
@@ -27,6 +35,7 @@ SEVERITY: dict[Kind, Severity] = {
     "divergence": "attention",
     "one_sided_work": "attention",
     "no_checkin": "attention",
+    "due_not_done": "attention",
     "overdue": "attention",
 }
 
@@ -101,6 +110,9 @@ class CoupleData:
     assignments: tuple[AssignmentPoint, ...]
     created_at: datetime
     status: str
+    # With a check-in schedule: per partner, the due windows missed in a row and the key and
+    # closing time of the latest missed one. None: no schedule ("no check-in for N days").
+    due_missed: dict[int, tuple[int, str, datetime]] | None = None
 
     def name(self, partner_id: int) -> str:
         """The partner's display name, or "Partner 1"/"Partner 2" if none was given."""
@@ -145,7 +157,10 @@ def evaluate(
         alerts += _deterioration(couple, sd, reliability, thresholds)
         alerts += _divergence(couple, thresholds)
         alerts += _one_sided_work(couple, now)
-        alerts += _no_checkin(couple, thresholds, now)
+        if couple.due_missed is None:
+            alerts += _no_checkin(couple, thresholds, now)
+        else:
+            alerts += _due_not_done(couple)
         alerts += _overdue(couple, now)
     return sorted(alerts, key=_sort_key)
 
@@ -379,6 +394,28 @@ def _no_checkin(couple: CoupleData, thresholds: AlertThresholds, now: datetime) 
                 message,
                 f"no_checkin:{partner_id}:{last.checkin_id if last else 'never'}",
                 last_at + quiet_for,
+            )
+        )
+    return alerts
+
+
+def _due_not_done(couple: CoupleData) -> list[Alert]:
+    """Where a schedule exists: a partner whose last due check-in closed undone."""
+    alerts = []
+    for partner_id in couple.partner_ids:
+        missed, window_key, closed_at = (couple.due_missed or {}).get(partner_id, (0, "", None))
+        if missed < 1 or closed_at is None:
+            continue
+        name = couple.name(partner_id)
+        in_a_row = f"the last {missed} due check-ins" if missed > 1 else "the last due check-in"
+        alerts.append(
+            _alert(
+                "due_not_done",
+                couple,
+                partner_id,
+                f"{name} has not done {in_a_row} (the last one closed {_day(closed_at)})",
+                f"due_not_done:{partner_id}:{window_key}",
+                closed_at,
             )
         )
     return alerts

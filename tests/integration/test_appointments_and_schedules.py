@@ -146,3 +146,26 @@ def test_the_demo_tells_the_schedule_story(factory):
     assert by_label["Alder & Brook"].next_session is not None
     assert by_label["Alder & Brook"].completion.endswith("(100%)")
     assert by_label["Fernhill"].completion == ""
+
+
+def test_a_scheduled_couple_gets_due_and_not_done_instead_of_no_check_in(berlin):
+    from trustcare.services import standings
+
+    with berlin.work(berlin.admin) as uow:
+        couple = uow.couples.get(berlin.admins_couple)
+        before = standings.standings_of(uow, get_catalog(), [couple], utcnow_in_weeks(6))
+    assert {a.kind for a in before[couple.id].alerts} == {"no_checkin"}
+    with berlin.work(berlin.admin) as uow:
+        couples.set_schedule(
+            uow, berlin.admins_couple, OWN, today=dt.date.today() - dt.timedelta(weeks=1)
+        )
+    with berlin.work(berlin.admin) as uow:
+        couple = uow.couples.get(berlin.admins_couple)
+        after = standings.standings_of(uow, get_catalog(), [couple], utcnow_in_weeks(6))
+    alerts = after[couple.id].alerts
+    assert {a.kind for a in alerts} == {"due_not_done"}
+    assert any("Lena has not done the last" in a.message for a in alerts)
+
+
+def utcnow_in_weeks(weeks: int) -> dt.datetime:
+    return dt.datetime.now(dt.UTC) + dt.timedelta(weeks=weeks)

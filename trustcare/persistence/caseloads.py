@@ -30,6 +30,7 @@ from trustcare.models import (
 from trustcare.persistence.base import Repository
 from trustcare.persistence.couples import couples_in_reach, matching_couples
 from trustcare.persistence.practice import read_practice_settings
+from trustcare.persistence.schedules import CoupleInput, schedule_inputs
 from trustcare.practice_settings import PracticeSettings
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ COUPLE_COLUMNS = (
     Couple.counselor_id,
     Couple.practice_id,
     Couple.label_key,
+    Couple.schedule,
 )
 
 
@@ -225,6 +227,12 @@ class StandingStore:
         """COUPLE_COLUMNS of these couples."""
         return list(
             self._session.execute(select(*COUPLE_COLUMNS).where(Couple.id.in_(couple_ids))).all()
+        )
+
+    def schedule_inputs(self, couple_ids: Sequence[int], since: Any) -> list[CoupleInput]:
+        """The check-in schedule inputs of these couples (persistence/schedules.py)."""
+        return schedule_inputs(
+            self._session, select(Couple).where(Couple.id.in_(couple_ids)), since, since
         )
 
     def settings_of(self, practice_id: int) -> PracticeSettings:

@@ -243,6 +243,7 @@ _ALERT_TITLES = {
     "divergence": "Partners far apart",
     "one_sided_work": "Only one partner is doing the work",
     "no_checkin": "No recent check-in",
+    "due_not_done": "Due check-in not done",
     "overdue": "Overdue assignment",
 }
 

@@ -17,6 +17,7 @@ from trustcare.persistence.uow import CounselorWork, OpenUnscoped, UnitOfWork
 from trustcare.practice_settings import PracticeSettings
 from trustcare.services.checkins import MEASURE_ID
 from trustcare.services.derived import catalog_key, couple_key, derived
+from trustcare.services.schedules import DISPLAY_LOOKBACK, due_states_of, resolve
 
 
 def trust_pulse(catalog: Catalog) -> Measure:
@@ -137,6 +138,7 @@ def _evaluate(
     acknowledged: dict[int, set[str]] = {}
     for couple_id, key in store.acknowledged(couple_ids):
         acknowledged.setdefault(couple_id, set()).add(key)
+    missed = _due_missed(store, couples, now, settings)
     rc = measure.reliable_change
     result = {}
     for couple in couples:
@@ -150,6 +152,7 @@ def _evaluate(
             assignments=tuple(assignments.get(couple.id, [])),
             created_at=couple.created_at,
             status=couple.status,
+            due_missed=missed.get(couple.id),
         )
         found = alert_rules.evaluate(data, rc.sd, rc.reliability, settings.alerts, now)
         current, change = _current_and_change(data)
@@ -159,6 +162,36 @@ def _evaluate(
             change,
         )
     return result
+
+
+def _due_missed(
+    store: StandingStore, couples: list[Couple], now: dt.datetime, settings: PracticeSettings
+) -> dict[int, dict[int, tuple[int, str, dt.datetime]]]:
+    """Per couple with an active check-in schedule, per partner: due windows missed in a row,
+    and the latest missed window's key and closing time. Read only when a schedule applies, so
+    a practice without schedules sends no more statements than before."""
+    scheduled = [
+        c.id
+        for c in couples
+        if (c.schedule or {}).get("kind", "off") != "off"
+        or (c.schedule is None and settings.checkin_schedule.active)
+    ]
+    if not scheduled:
+        return {}
+    found: dict[int, dict[int, tuple[int, str, dt.datetime]]] = {}
+    for couple in store.schedule_inputs(scheduled, now - DISPLAY_LOOKBACK):
+        resolved = resolve(couple, now)
+        if not resolved.schedule.active:
+            continue
+        closed = [w for w in resolved.windows if w.closes_at <= now]
+        per_partner = {}
+        for state in due_states_of(resolved, now):
+            latest = closed[-1] if closed and state.missed_in_a_row else None
+            per_partner[state.partner_id] = (
+                (state.missed_in_a_row, latest.key, latest.closes_at) if latest else (0, "", now)
+            )
+        found[couple.id] = per_partner
+    return found
 
 
 def _current_and_change(data: alert_rules.CoupleData) -> tuple[float | None, float | None]:

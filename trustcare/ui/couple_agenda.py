@@ -22,6 +22,7 @@ ICONS = {
     "unfinished": ":material/pending:",
     "one_sided_work": ":material/person:",
     "no_checkin": ":material/schedule:",
+    "due_not_done": ":material/event_upcoming:",
     "overdue": ":material/event_busy:",
     "next_stage": ":material/skip_next:",
 }
