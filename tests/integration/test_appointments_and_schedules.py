@@ -14,7 +14,7 @@ from trustcare.catalog import get_catalog
 from trustcare.errors import CoupleNotFound, InvalidInput
 from trustcare.models import AuditEvent, Counselor, Couple, Practice
 from trustcare.persistence.uow import CounselorWork, unscoped_work
-from trustcare.services import accounts, caseloads, couples, demo
+from trustcare.services import accounts, agendas, caseloads, couples, demo, standings
 from trustcare.services.schedules import partner_due_states
 
 OWN = {
@@ -149,8 +149,6 @@ def test_the_demo_tells_the_schedule_story(factory):
 
 
 def test_a_scheduled_couple_gets_due_and_not_done_instead_of_no_check_in(berlin):
-    from trustcare.services import standings
-
     with berlin.work(berlin.admin) as uow:
         couple = uow.couples.get(berlin.admins_couple)
         before = standings.standings_of(uow, get_catalog(), [couple], utcnow_in_weeks(6))
@@ -169,3 +167,15 @@ def test_a_scheduled_couple_gets_due_and_not_done_instead_of_no_check_in(berlin)
 
 def utcnow_in_weeks(weeks: int) -> dt.datetime:
     return dt.datetime.now(dt.UTC) + dt.timedelta(weeks=weeks)
+
+
+def test_the_agenda_names_the_next_session(berlin):
+    day = dt.date.today() + dt.timedelta(days=3)
+    with berlin.work(berlin.admin) as uow:
+        couples.set_appointment(uow, berlin.admins_couple, day, dt.time(17, 0), "weekly")
+    with berlin.work(berlin.admin) as uow:
+        couple = uow.couples.get(berlin.admins_couple)
+        agenda = agendas.couple_agenda(uow, get_catalog(), couple, couples.record_of(uow, couple))
+    (item,) = [i for i in agenda.items if i.kind == "next_session"]
+    assert item.title == f"Next session: {day:%A} {day.day} {day:%B}, 17:00"
+    assert item.detail == "Every week"

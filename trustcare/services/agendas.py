@@ -12,6 +12,7 @@ from trustcare.errors import InvalidInput, NotFound, PermissionDenied
 from trustcare.models import AlertAcknowledgement, Couple, utcnow
 from trustcare.persistence.uow import CounselorWork
 from trustcare.practice_settings import PracticeSettings
+from trustcare.schedules import RHYTHMS
 from trustcare.services import assignments as assignment_service
 from trustcare.services import couples as couple_service
 from trustcare.services.derived import derived
@@ -221,6 +222,18 @@ def _build_agenda(
                 "next_stage",
                 f"Next stage: {suggestion.module_title}",
                 f"{suggestion.track_title}, stage {suggestion.stage} of {suggestion.stages}",
+            )
+        )
+    upcoming = couple_service.upcoming_session(
+        record.next_session_at, record.session_rhythm, couple_service.zone_of(settings), now
+    )
+    if upcoming is not None:
+        local = upcoming.astimezone(couple_service.zone_of(settings))
+        items.append(
+            AgendaItem(
+                "next_session",
+                f"Next session: {local:%A} {local.day} {local:%B}, {local:%H:%M}",
+                RHYTHMS.get(record.session_rhythm, ""),
             )
         )
     return CoupleAgenda(alerts, items, _acknowledged_alerts(uow, couple))

@@ -25,6 +25,7 @@ ICONS = {
     "due_not_done": ":material/event_upcoming:",
     "overdue": ":material/event_busy:",
     "next_stage": ":material/skip_next:",
+    "next_session": ":material/event:",
 }
 
 
