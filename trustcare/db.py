@@ -6,17 +6,21 @@ engine, so each test builds its own world (STYLE.md, example 7).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -152,11 +156,47 @@ def check_schema_not_newer(engine: Engine) -> None:
         )
 
 
+_upgrading_here = threading.Lock()
+# Any fixed number: the PostgreSQL advisory lock that one upgrade at a time holds.
+UPGRADE_LOCK_KEY = 0x7C_0DB_0001
+
+
+@contextmanager
+def one_upgrade_at_a_time(engine: Engine) -> Iterator[None]:
+    """Hold off every other upgrade of this database until ours is done: a server's first page
+    run and its reminder thread, two replicas starting together or a test and its server would
+    otherwise both find the schema old and both add the same column. In this process a lock; across
+    processes a PostgreSQL advisory lock, or for a SQLite file a lock file beside it."""
+    with _upgrading_here:
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as holder:
+                holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": UPGRADE_LOCK_KEY})
+                try:
+                    yield
+                finally:
+                    holder.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": UPGRADE_LOCK_KEY}
+                    )
+                    holder.commit()
+            return
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        if not database or database == ":memory:" or database.startswith("file:"):
+            yield
+            return
+        with open(f"{database}.upgrade-lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision (what `trustcare db upgrade` and start-up do)."""
     try:
-        check_schema_not_newer(engine)
-        command.upgrade(alembic_config(engine), "head")
+        with one_upgrade_at_a_time(engine):
+            check_schema_not_newer(engine)
+            command.upgrade(alembic_config(engine), "head")
     except DBAPIError as error:
         raise DatabaseError(f"cannot open the database at {engine.url!r}: {error.orig}") from error
     except Exception as error:

@@ -61,7 +61,8 @@ def configure_smtp(practice, port: int) -> None:
         smtp=SmtpSettings(host="127.0.0.1", port=port, use_tls=False, sender="care@harbor.example")
     )
     with practice.factory() as session:
-        session.get(Practice, practice.admin.practice_id).settings = settings.model_dump(mode="json")
+        stored = session.get(Practice, practice.admin.practice_id)
+        stored.settings = settings.model_dump(mode="json")
         session.commit()
 
 

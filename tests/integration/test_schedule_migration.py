@@ -49,7 +49,10 @@ def test_downgrading_0012_on_sqlite_keeps_every_session_and_check_in(tmp_path):
     with engine.begin() as connection:
         _insert(connection, tables.tables, "practice", id=1)
         _insert(connection, tables.tables, "counselor", id=1, practice_id=1, role="admin")
-        _insert(connection, tables.tables, "couple", id=1, practice_id=1, counselor_id=1, status="active")
+        _insert(
+            connection, tables.tables, "couple",
+            id=1, practice_id=1, counselor_id=1, status="active",
+        )
         _insert(connection, tables.tables, "partner", id=1, couple_id=1, position=1)
         _insert(connection, tables.tables, "counseling_session", couple_id=1, number=1)
         _insert(connection, tables.tables, "checkin", couple_id=1, partner_id=1)
