@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from bench.runner import REFERENCE_PAGES, Result
+from bench.runner import REFERENCE_PAGES, REMINDER_PASS, Result
 
 SMALL_PRACTICE = 40
 RATIO_SMALL = 1.5  # a page at most 1.5 x the reference script at 40 couples
@@ -14,10 +14,13 @@ RATIO_LARGE = 2.0  # and at most 2 x at larger sizes
 # taken relative to the reference run in turns with it (see `growth`).
 GROWTH = 1.3
 SUBMIT_SQLITE_MS = 25.0
+# One reminder runner pass (bench/reminders.py) at every size: the same statements, and at
+# most this long on SQLite at the largest size the bench builds.
+REMINDER_PASS_SQLITE_MS = 2000.0
 
 
 def _pages(results: Sequence[Result]) -> list[Result]:
-    return [r for r in results if r.page not in (*REFERENCE_PAGES, "submit")]
+    return [r for r in results if r.page not in (*REFERENCE_PAGES, "submit", REMINDER_PASS)]
 
 
 def growth(small: Result, large: Result) -> float:
@@ -69,6 +72,30 @@ def missed_targets(results: Sequence[Result]) -> list[str]:
                 f"submit at {r.couples} couples on sqlite: median {r.median_ms:.1f} ms "
                 f">= {SUBMIT_SQLITE_MS:.0f}"
             )
+    missed += _missed_by_reminder_passes([r for r in results if r.page == REMINDER_PASS])
+    return missed
+
+
+def _missed_by_reminder_passes(passes: Sequence[Result]) -> list[str]:
+    missed = []
+    for database in dict.fromkeys(r.database for r in passes):
+        rows = sorted((r for r in passes if r.database == database), key=lambda r: r.couples)
+        counts = {r.couples: r.statements for r in rows}
+        if len(set(counts.values())) > 1:
+            shown = ", ".join(f"{n} at {c}" for c, n in counts.items())
+            missed.append(f"{REMINDER_PASS} on {database}: statements change with size ({shown})")
+        for r in rows:
+            if not r.statements_steady:
+                missed.append(
+                    f"{REMINDER_PASS} on {database}: statements differ between passes at "
+                    f"{r.couples} couples"
+                )
+        largest = rows[-1]
+        if database == "sqlite" and largest.median_ms > REMINDER_PASS_SQLITE_MS:
+            missed.append(
+                f"{REMINDER_PASS} at {largest.couples} couples on sqlite: median "
+                f"{largest.median_ms:.0f} ms > {REMINDER_PASS_SQLITE_MS:.0f}"
+            )
     return missed
 
 
@@ -96,6 +123,8 @@ def table(results: Sequence[Result]) -> str:
                     text = "-"
                 elif r.page == "submit":
                     text = f"{r.median_ms:.1f} (p95 {r.p95_ms:.1f})"
+                elif r.page == REMINDER_PASS:
+                    text = f"{r.median_ms:.0f} ({r.statements} SQL)"
                 else:
                     text = f"{r.median_ms:.0f} ({r.ratio:.2f} x, {r.statements} SQL)"
                 line += f"{text:>26}"

@@ -15,6 +15,7 @@ from trustcare.cli import main
 
 PAGE_KEYS = {"page", "couples", "database", "median_ms", "reference_ms", "ratio", "statements"}
 SUBMIT_KEYS = {"page", "couples", "database", "median_ms", "p95_ms"}
+REMINDER_KEYS = {"page", "couples", "database", "median_ms", "statements"}
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +28,16 @@ def bench_lines() -> list[dict]:
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
 
-def test_every_page_the_references_and_the_submit_get_one_line_per_size(bench_lines):
-    expected = {"empty", "reference", "submit", *(spec.name for spec in page_specs())}
+def test_every_page_the_references_the_submit_and_a_reminder_pass_get_one_line_per_size(
+    bench_lines,
+):
+    expected = {
+        "empty",
+        "reference",
+        "submit",
+        "reminder pass",
+        *(spec.name for spec in page_specs()),
+    }
     for couples in (3, 6):
         assert {line["page"] for line in bench_lines if line["couples"] == couples} == expected
     assert len(bench_lines) == 2 * len(expected)
@@ -40,6 +49,10 @@ def test_page_lines_carry_a_ratio_to_the_reference_and_a_statement_count(bench_l
         if line["page"] == "submit":
             assert set(line) == SUBMIT_KEYS
             assert 0 < line["median_ms"] <= line["p95_ms"]
+            continue
+        if line["page"] == "reminder pass":
+            assert set(line) == REMINDER_KEYS
+            assert line["median_ms"] > 0 and line["statements"] > 0
             continue
         assert set(line) == PAGE_KEYS
         assert line["median_ms"] > 0 and line["reference_ms"] > 0

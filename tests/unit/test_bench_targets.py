@@ -48,3 +48,24 @@ def test_ratios_statements_and_submits_are_checked():
         "caseload on sqlite: statements per run change with size (5 at 40, 6 at 4000)",
         "submit at 40 couples on sqlite: median 30.0 ms >= 25",
     ]
+
+
+def test_a_reminder_pass_keeps_its_statements_and_its_time_at_the_largest_size():
+    def reminder_pass(couples, median_ms, statements=42, steady=True):
+        return Result(
+            "reminder pass",
+            couples,
+            "sqlite",
+            median_ms,
+            statements=statements,
+            statements_steady=steady,
+        )
+
+    assert missed_targets([reminder_pass(40, 40.0), reminder_pass(4000, 1200.0)]) == []
+    assert missed_targets(
+        [reminder_pass(40, 40.0, steady=False), reminder_pass(4000, 2500.0, statements=48)]
+    ) == [
+        "reminder pass on sqlite: statements change with size (42 at 40, 48 at 4000)",
+        "reminder pass on sqlite: statements differ between passes at 40 couples",
+        "reminder pass at 4000 couples on sqlite: median 2500 ms > 2000",
+    ]
