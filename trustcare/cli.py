@@ -120,20 +120,34 @@ def seed_demo(database_url: str | None) -> None:
 
 @main.command("reindex")
 @click.option("--database-url", help="Database to use (default: TRUSTCARE_DATABASE_URL).")
-def reindex(database_url: str | None) -> None:
+@click.option(
+    "--stale",
+    is_flag=True,
+    help="Only the rows that went stale without a write (a new day, new alert rules).",
+)
+def reindex(database_url: str | None, stale: bool) -> None:
     """Rebuild every couple's caseload row (its standing) from the data.
 
-    Every write keeps the rows of the couples it touched; run this after restoring a backup,
-    after changing the alert rules, or once a day (for alerts that come with time, such as
-    "no check-in for 14 days"), so that no caseload has to evaluate them while it is read.
+    Every write keeps the rows of the couples it touched, and the server's background runner
+    stores the rows that went stale with time (alerts such as "no check-in for 14 days") once
+    a minute; a caseload read never writes, it evaluates a stale row for itself. Run this after
+    restoring a backup or changing the alert rules; with the server's runner off
+    (TRUSTCARE_REMINDERS=off), run `trustcare reindex --stale` from cron shortly after midnight.
 
     Example: trustcare reindex
     """
     from trustcare.catalog import get_catalog
     from trustcare.persistence.uow import unscoped_work
+    from trustcare.services.standings import refresh_stale_standings
     from trustcare.services.standings import reindex as rebuild_standings
 
     factory = _ready_factory(database_url)
+    if stale:
+        stored = refresh_stale_standings(
+            lambda read_only=False: unscoped_work(factory, read_only), get_catalog()
+        )
+        click.echo(f"stored the caseload rows of {stored} couple(s) that were stale")
+        return
     stored = rebuild_standings(lambda: unscoped_work(factory), get_catalog())
     click.echo(f"rebuilt the caseload rows of {stored} couple(s)")
 

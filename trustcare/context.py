@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from trustcare.catalog import get_catalog, shipped_content_dir
 from trustcare.content_catalog import Catalog
-from trustcare.content_schema import ContentError
 from trustcare.db import (
     DatabaseError,
     check_schema_not_newer,
@@ -29,7 +28,7 @@ from trustcare.persistence.uow import (
     UnscopedWork,
     unscoped_work,
 )
-from trustcare.services.standings import store_standings
+from trustcare.services.standings import keep_standings
 from trustcare.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -57,18 +56,8 @@ class AppContext:
 
     def _store_standings(self, uow: UnitOfWork, couple_ids: set[int]) -> None:
         """On every commit: the caseload rows of the couples written, in the same transaction,
-        so the caseload reads them fresh instead of writing them during a read."""
-        try:
-            catalog = self.catalog()
-        except ContentError:
-            log.warning("content library has errors: caseload rows are evaluated when read")
-            return
-        try:
-            # A savepoint: a failure here never costs the write its data.
-            with uow.savepoint():
-                store_standings(uow, catalog, couple_ids)
-        except Exception:
-            log.exception("caseload rows not stored on write; the caseload evaluates them")
+        so the caseload reads them fresh instead of evaluating them during a read."""
+        keep_standings(self.catalog)(uow, couple_ids)
 
     def catalog(self) -> Catalog:
         """The content library: shipped content plus the practice's folders, reloaded on change."""

@@ -1,5 +1,7 @@
 """Running reminder passes: once (cron, a systemd timer), in a loop, or in a background thread
-of the server process, so `make run` sends due reminders by itself.
+of the server process, so `make run` sends due reminders by itself. The loop also stores the
+caseload rows that went stale without a write (a new day) before each pass, so caseload reads
+find them fresh (services/standings.py, `refresh_stale_standings`).
 
 On SQLite only one runner may work on a database file at a time: each pass holds an exclusive
 lock on a file beside the database (`<database>.reminders.lock`), and a second runner skips
@@ -23,6 +25,7 @@ from sqlalchemy.engine import make_url
 from trustcare.context import AppContext
 from trustcare.delivery import SmtpDelivery
 from trustcare.services.reminders import PassResult, run_pass
+from trustcare.services.standings import refresh_stale_standings
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +93,10 @@ def run_forever(
     """Passes every `interval` seconds until `stop` is set; a failed pass is logged and the
     next one runs as usual."""
     while not stop.is_set():
+        try:
+            refresh_stale_standings(context.unscoped_work, context.catalog())
+        except Exception:
+            log.exception("stale caseload rows not stored; caseload reads evaluate them")
         try:
             one_pass(context)
         except RunnerBusy as busy:

@@ -26,6 +26,8 @@ DERIVED = {CoupleStanding}
 # The couple's own columns that are bookkeeping, not data shown anywhere.
 BOOKKEEPING = {"revision", "updated_at"}
 TOUCHED_KEY = "trustcare_touched_couples"
+# New couples of this session: their ids exist only after the flush.
+NEW_COUPLES_KEY = "trustcare_new_couples"
 _SKIP = "trustcare_revision_bump"
 
 
@@ -110,6 +112,7 @@ def _raise_revisions_of_flushed_rows(session: Session, _context, _instances) -> 
         if isinstance(row, Couple):
             if row in session.new:
                 counselors.add(row.counselor_id)
+                session.info.setdefault(NEW_COUPLES_KEY, []).append(row)
                 continue
             if row in session.dirty and not _couple_changed(row):
                 continue
@@ -190,5 +193,7 @@ def _raise(session: Session, couple_ids: Iterable[int], counselor_ids: Iterable[
 
 
 def touched_couples(session: Session) -> set[int]:
-    """The couples whose revision this session raised since the last call (and forgets them)."""
-    return session.info.pop(TOUCHED_KEY, set())
+    """The couples whose revision this session raised, and those it created, since the last
+    call (and forgets them); call it after a flush, when new couples have their ids."""
+    created = {row.id for row in session.info.pop(NEW_COUPLES_KEY, []) if row.id is not None}
+    return session.info.pop(TOUCHED_KEY, set()) | created

@@ -8,9 +8,11 @@ from functools import partial
 import pytest
 from sqlalchemy import event
 
+from trustcare.catalog import get_catalog
 from trustcare.identity import Actor
 from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.services import accounts, couples
+from trustcare.services.standings import keep_standings
 
 
 @dataclass
@@ -22,7 +24,9 @@ class Practice:
     counselors_couple: int
 
     def work(self, actor: Actor) -> CounselorWork:
-        return CounselorWork(self.factory, actor)
+        """A counselor's unit of work as the app opens it: it stores the caseload rows of the
+        couples it wrote on commit (AppContext.work)."""
+        return CounselorWork(self.factory, actor, on_commit=keep_standings(get_catalog))
 
 
 @pytest.fixture
@@ -43,13 +47,13 @@ def practice(factory) -> Practice:
         partial(unscoped_work, factory), "ben@harbor.example", "long password 2"
     )
     assert ben.counselor_id == ben_id
-    with CounselorWork(factory, admin) as uow:
+    with CounselorWork(factory, admin, on_commit=keep_standings(get_catalog)) as uow:
         rivera = couples.create_couple(
             uow,
             "Rivera",
             [couples.PartnerInput("Lena", "lena@mail.example"), couples.PartnerInput("Marco")],
         )
-    with CounselorWork(factory, ben) as uow:
+    with CounselorWork(factory, ben, on_commit=keep_standings(get_catalog)) as uow:
         okafor = couples.create_couple(
             uow, "Okafor", [couples.PartnerInput("Chidi"), couples.PartnerInput("Tess")]
         )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, event, select, update
 
 from tests.answers import CALM
 from tests.couple_parts import shown_alerts, shown_links
@@ -13,7 +14,7 @@ from trustcare.catalog import get_catalog
 from trustcare.errors import CoupleNotFound, InvalidInput, NotFound, PermissionDenied
 from trustcare.identity import PartnerActor
 from trustcare.models import AlertAcknowledgement, AuditEvent, CheckIn, CoupleStanding
-from trustcare.persistence.uow import PartnerWork
+from trustcare.persistence.uow import PartnerWork, unscoped_work
 from trustcare.services import (
     admin,
     agendas,
@@ -24,6 +25,7 @@ from trustcare.services import (
     progress,
     standings,
 )
+from trustcare.services.standings import keep_standings
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def agenda(practice, couple_id):
 
 
 def check_in(practice, partner, key, **changes):
-    with PartnerWork(practice.factory, partner) as uow:
+    with PartnerWork(practice.factory, partner, keep_standings(get_catalog)) as uow:
         checkins.submit_checkin(uow, get_catalog(), {**CALM, **changes}, "", False, True, key)
 
 
@@ -322,16 +324,71 @@ def test_new_evidence_moves_a_couple_up_a_caseload_sorted_from_stored_standings(
     assert version > calm[0] and urgent == 1
 
 
-def test_standings_are_evaluated_again_on_a_new_day(practice, lena):
-    check_in(practice, lena, "s1", **{"felt-unsafe": 1})
+@pytest.fixture
+def writes(engine):
+    """The INSERT, UPDATE and DELETE statements a callable sends to the test database."""
+
+    def sent_by(call) -> list[str]:
+        seen: list[str] = []
+
+        def keep(_conn, _cursor, statement, *_args):
+            if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+                seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", keep)
+        try:
+            call()
+        finally:
+            event.remove(engine, "before_cursor_execute", keep)
+        return seen
+
+    return sent_by
+
+
+def caseload_badges(practice, now) -> dict[str, str]:
+    with practice.work(practice.admin) as uow:
+        view = caseloads.caseload_view(uow, get_catalog(), now=now)
+    return {row.label: view.badge(row.couple_id) for row in view.rows}
+
+
+def test_a_caseload_read_on_a_later_day_shows_alerts_that_came_with_time_and_writes_nothing(
+    practice, lena, writes
+):
     today = dt.datetime.now(dt.UTC)
-    caseload_labels(practice, now=today)
-    caseload_labels(practice, now=today + dt.timedelta(days=1))
-    tomorrow = (today + dt.timedelta(days=1)).date()
-    assert stored_standings(practice)[practice.admins_couple][1] == tomorrow
+    check_in(practice, lena, "s1")
+    with practice.work(practice.admin) as uow:
+        couples.create_couple(
+            uow, "Aardvark", [couples.PartnerInput("A"), couples.PartnerInput("B")]
+        )
+    assert caseload_badges(practice, today)["Rivera"] == ""
+    stored = stored_standings(practice)[practice.admins_couple]
+    later = today + dt.timedelta(days=20)  # past "no check-in for 14 days"
+
+    shown: dict[str, str] = {}
+    assert writes(lambda: shown.update(caseload_badges(practice, later))) == []
+    assert shown["Rivera"] == "2 to review"  # neither partner checked in for 14 days
+    assert stored_standings(practice)[practice.admins_couple] == stored  # nothing stored
+
+    assert (
+        standings.refresh_stale_standings(
+            partial(unscoped_work, practice.factory), get_catalog(), later
+        )
+        == 3
+    )  # every couple of the practice was evaluated for another day
+    revision, evaluated_on, urgent, attention = stored_standings(practice)[practice.admins_couple]
+    assert (evaluated_on, urgent, attention) == (later.date(), 0, 2)
+    assert caseload_badges(practice, later)["Rivera"] == "2 to review"
+    assert (
+        standings.refresh_stale_standings(
+            partial(unscoped_work, practice.factory), get_catalog(), later
+        )
+        == 0
+    )
 
 
-def test_standings_are_evaluated_again_when_the_alert_rules_change(practice, monkeypatch):
+def test_new_alert_rules_are_used_at_once_by_a_read_and_stored_by_the_refresher(
+    practice, monkeypatch, writes
+):
     def stored_rules() -> set[str]:
         with practice.factory() as session:
             return set(session.scalars(select(CoupleStanding.rules_key)))
@@ -340,17 +397,30 @@ def test_standings_are_evaluated_again_when_the_alert_rules_change(practice, mon
     before = stored_rules()
     assert len(before) == 1
     monkeypatch.setattr(standings, "STANDING_RULES_VERSION", standings.STANDING_RULES_VERSION + 1)
-    caseload_labels(practice)
+    assert writes(lambda: caseload_labels(practice)) == []
+    assert stored_rules() == before
+    standings.refresh_stale_standings(partial(unscoped_work, practice.factory), get_catalog())
     after = stored_rules()
     assert len(after) == 1 and after != before
 
 
-def test_one_counselors_caseload_view_stores_no_standing_for_another_counselors_couples(practice):
+def test_a_couples_caseload_rows_lost_are_listed_from_memory_until_the_refresher_stores_them(
+    practice, writes
+):
+    """As after restoring a backup without its derived rows: the couples are still listed."""
+    with practice.factory() as session:
+        session.execute(delete(CoupleStanding))
+        session.commit()
+    labels: list[str] = []
+    assert writes(lambda: labels.extend(caseload_labels(practice))) == []
+    assert labels == ["Rivera"]
     with practice.work(practice.counselor) as uow:
-        caseloads.caseload_view(uow, get_catalog())
-    with practice.work(practice.counselor) as uow:
-        own = {r.couple_id for r in caseloads.caseload_view(uow, get_catalog()).rows}
-    assert set(stored_standings(practice)) == own
+        assert [r.label for r in caseloads.caseload_view(uow, get_catalog()).rows] == ["Okafor"]
+    standings.refresh_stale_standings(partial(unscoped_work, practice.factory), get_catalog())
+    assert set(stored_standings(practice)) == {
+        practice.admins_couple,
+        practice.counselors_couple,
+    }
 
 
 def test_the_progress_page_gets_the_couples_progress_and_its_open_alerts_in_one_call(
@@ -463,7 +533,7 @@ def test_a_paused_couple_leaves_the_active_list_and_shows_under_paused(practice)
     assert labels("paused") == ["Rivera"]
 
 
-def test_stored_rows_lost_behind_the_processs_back_are_stored_again(practice):
+def test_stored_rows_lost_behind_the_processs_back_list_the_same_couples(practice):
     """As after restoring a backup at the same address: the same couples, no stored rows."""
     before = caseload_labels(practice)
     caseload_labels(practice)  # remembered as fresh

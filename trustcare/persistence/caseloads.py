@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Row, Select, func, or_, select
+from sqlalchemy import Row, Select, and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -65,6 +65,22 @@ COUPLE_COLUMNS = (
     Couple.counselor_id,
     Couple.practice_id,
     Couple.label_key,
+    Couple.schedule,
+)
+
+
+# What a caseload lists per couple: the couple's own columns and its stored row's.
+LISTED_COLUMNS = (
+    Couple.id,
+    Couple.label,
+    Couple.status,
+    CoupleStanding.partners,
+    CoupleStanding.sessions,
+    CoupleStanding.last_session,
+    CoupleStanding.urgent,
+    CoupleStanding.attention,
+    Couple.next_session_at,
+    Couple.session_rhythm,
     Couple.schedule,
 )
 
@@ -152,19 +168,29 @@ class CaseloadRepository(Repository):
                     *COUPLE_COLUMNS, CoupleStanding.counselor_id.label("stored_for")
                 )
                 .outerjoin(CoupleStanding, CoupleStanding.couple_id == Couple.id)
-                .where(
-                    or_(
-                        CoupleStanding.couple_id.is_(None),
-                        CoupleStanding.revision != Couple.revision,
-                        CoupleStanding.evaluated_on != today,
-                        CoupleStanding.rules_key != rules_key,
-                        CoupleStanding.counselor_id != Couple.counselor_id,
-                        CoupleStanding.practice_id != Couple.practice_id,
-                        CoupleStanding.status != Couple.status,
-                        CoupleStanding.label_key != Couple.label_key,
-                    )
-                )
+                .where(_stale(today, rules_key))
             ).all()
+        )
+
+    # --- the standings refresher (unscoped) ---------------------------------------------------
+
+    def practice_ids(self) -> list[int]:
+        """Every practice with a couple, for the unscoped refresher."""
+        if self._actor is not None:
+            raise TypeError("practice_ids is for the unscoped refresher only")
+        return list(self._session.scalars(select(Couple.practice_id).distinct()))
+
+    def stale_in_practice(self, practice_id: int, today: Any, rules_key: str) -> list[int]:
+        """The ids of one practice's couples whose stored row is missing or stale."""
+        if self._actor is not None:
+            raise TypeError("stale_in_practice is for the unscoped refresher only")
+        return list(
+            self._session.scalars(
+                select(Couple.id)
+                .outerjoin(CoupleStanding, CoupleStanding.couple_id == Couple.id)
+                .where(Couple.practice_id == practice_id, _stale(today, rules_key))
+                .order_by(Couple.id)
+            )
         )
 
     def matching_count(self, listed: CaseloadFilter) -> int:
@@ -173,28 +199,15 @@ class CaseloadRepository(Repository):
         return self._session.scalar(select(func.count()).select_from(matching)) or 0
 
     def page(self, listed: CaseloadFilter, limit: int, offset: int) -> list[Row]:
-        """One page of the listed couples, most urgent first, from their stored rows: id,
-        label, status, partners, sessions, last_session, urgent, attention, next_session_at,
-        session_rhythm.
+        """One page of the listed couples, most urgent first, from their stored rows: the
+        LISTED_COLUMNS.
 
         The couple's own columns decide what is listed; the stored copies (fresh: the caller
-        refreshed them) let the database walk an index in urgency order and stop after one page.
+        found none stale) let the database walk an index in urgency order and stop after one page.
         """
         statement = (
             self._matching(listed)
-            .with_only_columns(
-                Couple.id,
-                Couple.label,
-                Couple.status,
-                CoupleStanding.partners,
-                CoupleStanding.sessions,
-                CoupleStanding.last_session,
-                CoupleStanding.urgent,
-                CoupleStanding.attention,
-                Couple.next_session_at,
-                Couple.session_rhythm,
-                Couple.schedule,
-            )
+            .with_only_columns(*LISTED_COLUMNS)
             .join(CoupleStanding, CoupleStanding.couple_id == Couple.id)
             .where(*self._stored_for_me())
         )
@@ -209,6 +222,37 @@ class CaseloadRepository(Repository):
                 .offset(offset)
             ).all()
         )
+
+    def every_listed(self, listed: CaseloadFilter) -> list[Row]:
+        """Every listed couple, unsorted, with its stored row where there is one (else None
+        in the stored columns): LISTED_COLUMNS, `label_key` and `sort_key`. For a caseload read
+        that found stale rows: it evaluates those in memory and sorts the whole list itself."""
+        stored = and_(
+            CoupleStanding.couple_id == Couple.id,
+            *self._stored_for_me(),
+        )
+        return list(
+            self._session.execute(
+                self._matching(listed)
+                .with_only_columns(*LISTED_COLUMNS, Couple.label_key, CoupleStanding.sort_key)
+                .outerjoin(CoupleStanding, stored)
+            ).all()
+        )
+
+
+def _stale(today: Any, rules_key: str):
+    """A couple's stored row is missing, or was evaluated for another day, other rules, another
+    revision, or another copy of the couple's own columns (to be used with an outer join)."""
+    return or_(
+        CoupleStanding.couple_id.is_(None),
+        CoupleStanding.revision != Couple.revision,
+        CoupleStanding.evaluated_on != today,
+        CoupleStanding.rules_key != rules_key,
+        CoupleStanding.counselor_id != Couple.counselor_id,
+        CoupleStanding.practice_id != Couple.practice_id,
+        CoupleStanding.status != Couple.status,
+        CoupleStanding.label_key != Couple.label_key,
+    )
 
 
 class StandingStore:

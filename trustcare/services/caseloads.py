@@ -4,6 +4,7 @@ stored caseload rows; and where the listed couples stand, for the caseload's cha
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from functools import cached_property
 from zoneinfo import ZoneInfo
@@ -22,6 +23,8 @@ from trustcare.services.derived import derived
 from trustcare.services.schedules import partner_due_states
 from trustcare.services.standings import alert_counts, rules_key, standing_rows, standings_of
 from trustcare.services.validation import label_key
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -116,8 +119,10 @@ def caseload_view(
     """The caseload page: urgency across every matching couple, details for one page of them.
 
     Couples are sorted by their stored caseload rows in SQL and only one page is read, so the
-    statements and the work per run do not grow with the caseload; a row is evaluated again
-    only when the couple's data, the day or the alert rules changed (see CoupleStanding).
+    statements and the work per run do not grow with the caseload. A read never writes: the
+    rows that went stale without a write (a new day, new alert rules, a restored database) are
+    evaluated for this read only and the whole list sorted in memory, until the background
+    refresher (`refresh_stale_standings`) has stored them.
     """
     now = now or utcnow()
     settings = uow.practice_settings()
@@ -128,7 +133,7 @@ def caseload_view(
     for status_name, couples_, revision, since, stored in uow.caseload.status_counts():
         counts[status_name] = couples_
         fingerprint.append((status_name, couples_, revision, since, stored))
-    _refresh_standings(uow, catalog, now, settings, tuple(fingerprint))
+    evaluated = _stale_rows_evaluated(uow, catalog, now, settings, tuple(fingerprint))
     needle = search.strip()
     listed = CaseloadFilter(status, needle, label_key(needle))
     if needle:
@@ -137,7 +142,10 @@ def caseload_view(
         count = counts.get(status, 0) if status is not None else sum(counts.values())
     pages = max(1, -(-count // page_size))
     page = min(max(1, page), pages)
-    shown = uow.caseload.page(listed, limit=page_size, offset=(page - 1) * page_size)
+    if evaluated:
+        shown = _page_in_memory(uow, listed, evaluated, page_size, page)
+    else:
+        shown = uow.caseload.page(listed, limit=page_size, offset=(page - 1) * page_size)
     zone = couple_service.zone_of(settings)
     scheduled = [
         row.id
@@ -171,6 +179,68 @@ def caseload_view(
     )
 
 
+@dataclass(frozen=True)
+class _ListedCouple:
+    """A caseload row put together in memory (the same fields as a stored page row)."""
+
+    id: int
+    label: str
+    status: str
+    partners: str
+    sessions: int
+    last_session: dt.date | None
+    urgent: int
+    attention: int
+    next_session_at: dt.datetime | None
+    session_rhythm: str | None
+    schedule: dict | None
+
+
+def _page_in_memory(
+    uow: CounselorWork,
+    listed: CaseloadFilter,
+    evaluated: dict[int, dict],
+    page_size: int,
+    page: int,
+) -> list[_ListedCouple]:
+    """One page sorted as the stored rows sort (sort key, label key, id), with the stale
+    rows' values evaluated for this read in place of what is stored."""
+    rows = []
+    for row in uow.caseload.every_listed(listed):
+        fresh = evaluated.get(row.id)
+        values = (
+            (row.partners, row.sessions, row.last_session, row.urgent, row.attention, row.sort_key)
+            if fresh is None
+            else tuple(
+                fresh[key]
+                for key in ("partners", "sessions", "last_session", "urgent", "attention")
+            )
+            + (fresh["sort_key"],)
+        )
+        partners, sessions, last_session, urgent, attention, sort_key = values
+        rows.append(
+            (
+                (sort_key or 0, row.label_key, row.id),
+                _ListedCouple(
+                    row.id,
+                    row.label,
+                    row.status,
+                    partners or "",
+                    sessions or 0,
+                    last_session,
+                    urgent or 0,
+                    attention or 0,
+                    row.next_session_at,
+                    row.session_rhythm,
+                    row.schedule,
+                ),
+            )
+        )
+    rows.sort(key=lambda pair: pair[0])
+    start = (page - 1) * page_size
+    return [couple for _, couple in rows[start : start + page_size]]
+
+
 def _completions(uow: CounselorWork, couple_ids: list[int], now: dt.datetime) -> dict[int, str]:
     """Per listed couple with an active schedule, both partners' check-ins received over due in the
     last windows ("5 of 8 (62%)"); a fixed number of statements for the whole page, none
@@ -196,38 +266,39 @@ def caseload_overview(
     return caseload_alerts(uow, catalog, couple_ids, now).overview
 
 
-def _refresh_standings(
+def _stale_rows_evaluated(
     uow: CounselorWork,
     catalog: Catalog,
     now: dt.datetime,
     settings: PracticeSettings,
     fingerprint: tuple,
-) -> None:
-    """Evaluate and store the caseload row of every couple of the counselor's whose stored one
-    is missing or stale; skipped while the caseload's fingerprint shows no change."""
+) -> dict[int, dict]:
+    """The caseload rows of the counselor's couples whose stored one is missing or stale,
+    evaluated now and not stored (by couple id); none, without a statement, while the
+    caseload's fingerprint shows no change since every stored row was found fresh."""
     today = now.date()
     rules = rules_key(catalog, settings)
-    # Every stored row of this caseload was fresh for this state (services/derived.py): the
-    # counselor's caseload revision is a real counter, raised by every change to one of their
-    # couples and by a couple joining or leaving (a sum of versions and ids once stood in for
-    # it, and a swap of couples between two counselors left the sum unchanged).
+    # The counselor's caseload revision is a real counter, raised by every change to one of
+    # their couples and by a couple joining or leaving (a sum of versions and ids once stood in
+    # for it, and a swap of couples between two counselors left the sum unchanged).
     caseload = (
         "fresh caseload",
         uow.database,
         uow.actor.practice_id,
         uow.actor.counselor_id,
+        fingerprint,
+        today,
+        rules,
     )
-    if derived.get((*caseload, fingerprint, today, rules)):
-        return
+    if derived.get(caseload):
+        return {}
     stale = uow.caseload.stale_rows(today, rules)
     if not stale:
-        derived.put((*caseload, fingerprint, today, rules), True)
-        return
-    store = standings_store(uow)
-    store.write(standing_rows(store, catalog, stale, now, settings))
-    uow.commit()
-    # Every row is fresh now; the stored rows counted in the fingerprint grew by those that
-    # were missing or filed under another counselor (a hand-over).
-    added = sum(1 for couple in stale if couple.stored_for != uow.actor.counselor_id)
-    now_stored = tuple((*entry[:-1], entry[-1] + added) for entry in fingerprint)
-    derived.put((*caseload, now_stored, today, rules), True)
+        derived.put(caseload, True)
+        return {}
+    log.info(
+        "caseload read: %s stale row(s) evaluated in memory; the refresher stores them",
+        len(stale),
+    )
+    rows = standing_rows(standings_store(uow), catalog, stale, now, settings)
+    return {row["couple_id"]: row for row in rows}

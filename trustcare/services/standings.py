@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from trustcare import alerts as alert_rules
 from trustcare.content_catalog import Catalog
-from trustcare.content_schema import ContentNotFound, Measure
+from trustcare.content_schema import ContentError, ContentNotFound, Measure
 from trustcare.models import Couple, utcnow
 from trustcare.persistence.caseloads import STANDING_CHUNK, StandingStore, standings_store
 from trustcare.persistence.uow import CounselorWork, OpenUnscoped, UnitOfWork
@@ -18,6 +19,8 @@ from trustcare.practice_settings import PracticeSettings
 from trustcare.services.checkins import MEASURE_ID
 from trustcare.services.derived import catalog_key, couple_key, derived
 from trustcare.services.schedules import DISPLAY_LOOKBACK, due_states_of, resolve
+
+log = logging.getLogger(__name__)
 
 
 def trust_pulse(catalog: Catalog) -> Measure:
@@ -293,6 +296,56 @@ def store_standings(
             settings = store.settings_of(practice_id)
             store.write(standing_rows(store, catalog, group, now, settings))
             stored += len(group)
+    return stored
+
+
+def keep_standings(catalog_for: Callable[[], Catalog]) -> Callable[[UnitOfWork, set[int]], None]:
+    """The commit hook of a unit of work (AppContext.work): the caseload rows of the couples
+    written, stored in the same transaction, so the caseload reads them fresh."""
+
+    def store(uow: UnitOfWork, couple_ids: set[int]) -> None:
+        try:
+            catalog = catalog_for()
+        except ContentError:
+            log.warning("content library has errors: caseload rows are evaluated when read")
+            return
+        try:
+            # A savepoint: a failure here never costs the write its data.
+            with uow.savepoint():
+                store_standings(uow, catalog, couple_ids)
+        except Exception:
+            log.exception("caseload rows not stored on write; the caseload evaluates them")
+
+    return store
+
+
+def refresh_stale_standings(
+    open_work: OpenUnscoped, catalog: Catalog, now: dt.datetime | None = None
+) -> int:
+    """Store the caseload rows that went stale without a write: a new day (alerts that come
+    with time, such as "no check-in for 14 days"), new alert rules, a restored database.
+
+    The server's background runner calls it before every reminder pass, `trustcare reindex
+    --stale` from a cron job; until then a caseload read evaluates such rows for itself (reads
+    never write). One transaction per STANDING_CHUNK couples, so a SQLite database is locked
+    for one chunk's write at a time. Returns how many rows were stored.
+    """
+    now = now or utcnow()
+    today = now.date()
+    with open_work(read_only=True) as uow:
+        store = standings_store(uow)
+        stale = [
+            couple_id
+            for practice_id in uow.caseload.practice_ids()
+            for couple_id in uow.caseload.stale_in_practice(
+                practice_id, today, rules_key(catalog, store.settings_of(practice_id))
+            )
+        ]
+    stored = 0
+    for start in range(0, len(stale), STANDING_CHUNK):
+        with open_work() as uow:
+            stored += store_standings(uow, catalog, stale[start : start + STANDING_CHUNK], now)
+            uow.commit()
     return stored
 
 
