@@ -21,6 +21,11 @@ class SessionNotFound(NotFound):
         super().__init__("That session was not found.")
 
 
+class LoginEnded(ServiceError):
+    """The counselor's login ended (signed out, or past the idle time or the maximum age)
+    before this write: nothing was saved; what they typed stays for after signing in."""
+
+
 class PermissionDenied(ServiceError):
     """The actor may not do this at all (for example a counselor calling an admin service)."""
 

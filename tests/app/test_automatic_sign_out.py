@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import func, select
+
 from tests.app.test_counselor_pages import (
     harbor,  # noqa: F401 (a fixture)
     open_couple,
 )
 from trustcare import clock
+from trustcare.models import CounselingSession
 
 NOTES = "Private notes (never shown to the couple)"
 DRAFT = "Chidi named the evening walks as the part that helps."
@@ -74,3 +77,31 @@ def test_clicks_within_the_idle_time_keep_the_counselor_signed_in(harbor, monkey
         offset[0] = dt.timedelta(minutes=minutes)
         at.run()
         assert at.title[0].value != "Sign in to TrustCare", f"signed out at minute {minutes}"
+
+
+def _logged_sessions(practice, couple_id) -> int:
+    with practice["factory"]() as session:
+        return session.scalar(
+            select(func.count(CounselingSession.id)).where(
+                CounselingSession.couple_id == couple_id
+            )
+        )
+
+
+def test_a_save_clicked_after_the_idle_time_saves_nothing_and_keeps_the_draft(
+    harbor,  # noqa: F811
+    monkeypatch,
+):
+    """The button's callback runs before the router ends the login: the write itself refuses."""
+    at = open_couple(harbor["ben"], harbor["okafor"], tab="Sessions")
+    _area(at, NOTES).input(DRAFT).run()
+    _clock_moved(monkeypatch, dt.timedelta(minutes=16))
+    next(b for b in at.button if b.label == "Save session").click().run()
+    assert not at.exception
+    assert _logged_sessions(harbor, harbor["okafor"]) == 0
+    assert at.title[0].value == "Sign in to TrustCare"
+
+    _sign_in(at, "ben@harbor.example", "long password 2")
+    assert _area(at, NOTES).value == DRAFT
+    next(b for b in at.button if b.label == "Save session").click().run()
+    assert _logged_sessions(harbor, harbor["okafor"]) == 1

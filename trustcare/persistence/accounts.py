@@ -142,6 +142,23 @@ class AccountRepository(Repository):
             .limit(1)
         ).first()
 
+    def own_login_times(self) -> Row | None:
+        """(started_at, last_seen_at, the practice's settings) of the acting counselor's login
+        while it is live, else None: for a write to check the login was not over already."""
+        actor = self._counselor()
+        return self._session.execute(
+            select(Login.started_at, Login.last_seen_at, Practice.settings)
+            .join(Counselor, Counselor.id == Login.counselor_id)
+            .join(Practice, Practice.id == Counselor.practice_id)
+            .where(
+                Login.id == actor.login_id,
+                Login.counselor_id == actor.counselor_id,
+                Login.ended_at.is_(None),
+                Counselor.is_active.is_(True),
+                Counselor.session_version == actor.session_version,
+            )
+        ).first()
+
     def held_login(self, counselor_id: int, login_id: int | None) -> Row | None:
         """The actor columns of a counselor and the live login's id (None if it ended).
 

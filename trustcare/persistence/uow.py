@@ -14,11 +14,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
+from trustcare import clock
 from trustcare.audit_actions import check_action
-from trustcare.errors import PermissionDenied
+from trustcare.errors import LoginEnded, PermissionDenied
 from trustcare.identity import Actor, PartnerActor
 from trustcare.models import AuditEvent, Submission, utcnow
 from trustcare.persistence.accounts import AccountRepository
@@ -39,6 +41,7 @@ from trustcare.persistence.seeding import SeedRepository
 from trustcare.persistence.sessions import SessionRepository
 from trustcare.practice_settings import PracticeSettings
 from trustcare.revisions import touched_couples
+from trustcare.sign_out import login_end_reason
 
 log = logging.getLogger(__name__)
 # Called on commit with the session and the ids of the couples written in this transaction.
@@ -193,6 +196,44 @@ class CounselorWork(UnitOfWork):
     def practice_settings(self) -> PracticeSettings:
         """The settings of the acting counselor's practice (see `PracticeRepository.settings`)."""
         return self.practice.settings()
+
+    def __enter__(self):
+        """Open the work; its first write refuses when the counselor's login is over: a
+        button's callback runs before the page's router notices that the idle time passed,
+        and must not save after a sign-out. Checked just before the first statement that
+        writes (reads cost nothing), so signing out everywhere still ends its own login."""
+        super().__enter__()
+        self._login_checked = self.actor.login_id is None or self.read_only
+        if not self._login_checked:
+            event.listen(self._session, "before_flush", self._before_a_flush)
+            event.listen(self._session, "do_orm_execute", self._before_a_statement)
+        return self
+
+    def _before_a_flush(self, session: Session, _context, _instances) -> None:
+        if not self._login_checked and (session.new or session.dirty or session.deleted):
+            self._refuse_an_ended_login()
+
+    def _before_a_statement(self, state: ORMExecuteState) -> None:
+        if not self._login_checked and not state.is_select:
+            self._refuse_an_ended_login()
+
+    def _refuse_an_ended_login(self) -> None:
+        self._login_checked = True
+        with self._session.no_autoflush:  # the login as it was before this work changed it
+            times = self.accounts.own_login_times()
+        ended = times is None
+        if not ended:
+            started_at, last_seen_at, stored = times
+            try:
+                settings = PracticeSettings.from_stored(stored)
+            except ValueError:
+                settings = PracticeSettings()
+            ended = login_end_reason(started_at, last_seen_at, clock.utcnow(), settings) is not None
+        if ended:
+            raise LoginEnded(
+                "You were signed out before this was saved: nothing was saved. Sign in again; "
+                "what you typed is kept."
+            )
 
     def _open_repositories(self) -> None:
         session, actor = self._session, self.actor
