@@ -60,22 +60,32 @@ def practice(factory) -> Practice:
     return Practice(factory, admin, ben, rivera, okafor)
 
 
+def _statements_sent(engine, call) -> list[str]:
+    """Runs a callable; the SQL statements it sent to the test database."""
+    sent: list[str] = []
+
+    def keep(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    return sent
+
+
 @pytest.fixture
 def count_statements(engine):
     """Runs a callable and returns how many SQL statements it sent to the test database."""
+    return lambda call: len(_statements_sent(engine, call))
 
-    def count(call) -> int:
-        sent = 0
 
-        def one_more(*_args):
-            nonlocal sent
-            sent += 1
-
-        event.listen(engine, "before_cursor_execute", one_more)
-        try:
-            call()
-        finally:
-            event.remove(engine, "before_cursor_execute", one_more)
-        return sent
-
-    return count
+@pytest.fixture
+def writes(engine):
+    """Runs a callable and returns the INSERT, UPDATE and DELETE statements it sent."""
+    return lambda call: [
+        statement
+        for statement in _statements_sent(engine, call)
+        if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")
+    ]

@@ -6,7 +6,7 @@ import datetime as dt
 from functools import partial
 
 import pytest
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, select, update
 
 from tests.answers import CALM
 from tests.couple_parts import shown_alerts, shown_links
@@ -322,27 +322,6 @@ def test_new_evidence_moves_a_couple_up_a_caseload_sorted_from_stored_standings(
     assert caseload_labels(practice) == ["Rivera", "Aardvark", "Badger"]
     version, evaluated_on, urgent, attention = stored_standings(practice)[practice.admins_couple]
     assert version > calm[0] and urgent == 1
-
-
-@pytest.fixture
-def writes(engine):
-    """The INSERT, UPDATE and DELETE statements a callable sends to the test database."""
-
-    def sent_by(call) -> list[str]:
-        seen: list[str] = []
-
-        def keep(_conn, _cursor, statement, *_args):
-            if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
-                seen.append(statement)
-
-        event.listen(engine, "before_cursor_execute", keep)
-        try:
-            call()
-        finally:
-            event.remove(engine, "before_cursor_execute", keep)
-        return seen
-
-    return sent_by
 
 
 def caseload_badges(practice, now) -> dict[str, str]:
