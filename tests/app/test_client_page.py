@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import partial
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select, update
@@ -11,7 +12,7 @@ from sqlalchemy import func, select, update
 from tests.app.conftest import new_app
 from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
-from trustcare.models import CheckIn, CheckinLink
+from trustcare.models import CheckIn, CheckinLink, Couple, Practice
 from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.services import accounts, assignments, couples, links
 
@@ -329,3 +330,39 @@ def test_the_session_rooms_qr_link_shows_nothing_private_and_moves_the_page_to_t
     again = room_app(token)
     assert [i.value for i in again.info] == [BAD_LINK]
     assert len(again.button) == 0
+
+
+def _on_a_weekly_schedule(rivera, time_zone: str) -> None:
+    """Rivera due every week on the weekday three days ago at 09:00 local; a 5-day window."""
+    opened = dt.date.today() - dt.timedelta(days=3)
+    with rivera["factory"]() as session:
+        session.get(Practice, rivera["admin"].practice_id).settings = {"time_zone": time_zone}
+        couple = session.get(Couple, rivera["couple_id"])
+        couple.schedule = {
+            "kind": "every_weeks",
+            "every_weeks": 1,
+            "weekday": opened.weekday(),
+            "local_time": "09:00:00",
+            "window_days": 5,
+            "reminder_day": 2,
+        }
+        couple.schedule_since = opened - dt.timedelta(weeks=2)
+        session.commit()
+
+
+def test_a_partner_on_a_schedule_sees_what_is_due_and_by_when_in_the_practices_time(rivera):
+    _on_a_weekly_schedule(rivera, "America/New_York")
+    at = confirm(client_app(rivera["token"]))
+    assert not at.exception
+    closes = dt.datetime.combine(
+        dt.date.today() + dt.timedelta(days=2), dt.time(9, 0), ZoneInfo("America/New_York")
+    )
+    expected = f"Your next check-in is due by {closes:%A} {closes.day} {closes:%B}, 09:00."
+    assert [i.value for i in at.info if "due by" in i.value] == [expected]
+    assert "Stop reminder emails" in [b.label for b in at.button]
+
+
+def test_a_partner_without_a_schedule_sees_no_due_line_and_no_stop_button(rivera):
+    at = confirm(client_app(rivera["token"]))
+    assert not [i.value for i in at.info if "due by" in i.value]
+    assert "Stop reminder emails" not in [b.label for b in at.button]
