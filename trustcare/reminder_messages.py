@@ -60,7 +60,7 @@ class ReminderText:
 
 
 def _due(when: dt.datetime) -> str:
-    return f"{when:%A %d %B} at {when:%H:%M}"
+    return f"{when:%A} {when.day} {when:%B} at {when:%H:%M}"
 
 
 def reminder_message(text: ReminderText) -> EmailMessage:
@@ -85,7 +85,11 @@ def reminder_message(text: ReminderText) -> EmailMessage:
     )
     e = html.escape
     message.add_alternative(
-        "<!DOCTYPE html><html><body>"
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{e(message['Subject'])}</title></head>"
+        "<body style='font-family: sans-serif; font-size: 17px; line-height: 1.5; "
+        "max-width: 36em; margin: 1em auto; padding: 0 1em'>"
         f"<p>Hello {e(text.partner_name)},</p>"
         f"<p>{e(text.counselor_name)} at {e(text.practice_name)} asked us to remind you: your "
         f"check-in is open until {e(due)}. It takes a few minutes.</p>"

@@ -205,7 +205,13 @@ async def end_session(request: Request) -> RedirectResponse:
 STOP_PAGE = (
     "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
     "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-    "<title>Check-in reminders</title></head><body>{body}</body></html>"
+    "<title>Check-in reminders</title><style>"
+    "body{{font-family:sans-serif;font-size:17px;line-height:1.5;max-width:36em;"
+    "margin:1.5em auto;padding:0 1em;color:#1f2328}}"
+    "h1{{font-size:1.5em}}"
+    "button{{font:inherit;min-height:48px;padding:0 1.25em;border-radius:8px;"
+    "border:1px solid #1f6f5c;background:#1f6f5c;color:#fff;cursor:pointer}}"
+    "</style></head><body>{body}</body></html>"
 )
 
 

@@ -46,6 +46,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+# A phone-size browser context (Playwright's new_context options).
+PHONE = {
+    "viewport": {"width": 375, "height": 812},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
+
+
 @dataclass
 class Server:
     url: str
@@ -175,3 +184,46 @@ def pytest_runtest_makereport(item, call):
             for number, page in enumerate(p for c in browser.contexts for p in c.pages):
                 page.screenshot(path=str(ARTIFACTS / f"failed-{item.name}-{number}.png"))
     return report
+
+
+@dataclass
+class Harbor:
+    """The browser tests' practice: Harbor Counseling, admin Ada, her couple Rivera."""
+
+    engine: object
+    factory: object
+    ada: object
+    rivera: int
+
+
+def harbor_with_rivera(
+    database_url: str,
+    lena_email: str | None = "lena@mail.example",
+    label: str = "Rivera",
+    names: tuple[str, str] = ("Lena", "Marco"),
+) -> Harbor:
+    """A new database of Harbor Counseling (Ada Fictional, "long password 1") with one couple,
+    Rivera (Lena, with `lena_email`, and Marco) unless named otherwise. Dispose of `engine`."""
+    from functools import partial
+
+    from trustcare.db import make_engine, make_session_factory, upgrade
+    from trustcare.persistence.uow import CounselorWork, unscoped_work
+    from trustcare.services import accounts, couples
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    ada = accounts.create_practice(
+        partial(unscoped_work, factory),
+        "Harbor Counseling",
+        "Ada Fictional",
+        "ada@harbor.example",
+        "long password 1",
+    )
+    with CounselorWork(factory, ada) as uow:
+        rivera = couples.create_couple(
+            uow,
+            label,
+            [couples.PartnerInput(names[0], lena_email), couples.PartnerInput(names[1])],
+        )
+    return Harbor(engine, factory, ada, rivera)

@@ -3,44 +3,23 @@
 from __future__ import annotations
 
 import re
-from functools import partial
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import hold_still, screenshot, wait_for_app
+from tests.e2e.conftest import PHONE, harbor_with_rivera, hold_still, screenshot, wait_for_app
 from trustcare.catalog import get_catalog
-from trustcare.db import make_engine, make_session_factory, upgrade
-from trustcare.persistence.uow import CounselorWork, unscoped_work
-from trustcare.services import accounts, assignments, couples
-
-PHONE = {
-    "viewport": {"width": 375, "height": 812},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
+from trustcare.persistence.uow import CounselorWork
+from trustcare.services import assignments
 
 
 def seed(database_url: str) -> int:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    factory = make_session_factory(engine)
-    ada = accounts.create_practice(
-        partial(unscoped_work, factory),
-        "Harbor Counseling",
-        "Ada Fictional",
-        "ada@harbor.example",
-        "long password 1",
-    )
-    with CounselorWork(factory, ada) as uow:
-        couple_id = couples.create_couple(
-            uow, "Rivera", [couples.PartnerInput("Lena"), couples.PartnerInput("Marco")]
-        )
+    harbor = harbor_with_rivera(database_url, lena_email=None)
+    with CounselorWork(harbor.factory, harbor.ada) as uow:
         assignments.assign_module(
-            uow, get_catalog(), couple_id, "open-communication", note="Ten minutes is plenty."
+            uow, get_catalog(), harbor.rivera, "open-communication", note="Ten minutes is plenty."
         )
-    engine.dispose()
-    return couple_id
+    harbor.engine.dispose()
+    return harbor.rivera
 
 
 def sign_in(page, url):

@@ -3,34 +3,17 @@ form and a confirmation after it, and a pasted text that is too long is named as
 
 from __future__ import annotations
 
-from functools import partial
-
 from sqlalchemy import func, select
 
-from tests.e2e.conftest import hold_still, screenshot, wait_for_app
-from trustcare.db import make_engine, make_session_factory, upgrade
+from tests.e2e.conftest import harbor_with_rivera, hold_still, screenshot, wait_for_app
+from trustcare.db import make_engine, make_session_factory
 from trustcare.models import Assignment, CounselingSession, Couple
-from trustcare.persistence.uow import CounselorWork, unscoped_work
-from trustcare.services import accounts, couples
 
 
 def _seed(database_url: str) -> int:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    factory = make_session_factory(engine)
-    ada = accounts.create_practice(
-        partial(unscoped_work, factory),
-        "Harbor Counseling",
-        "Ada Fictional",
-        "ada@harbor.example",
-        "long password 1",
-    )
-    with CounselorWork(factory, ada) as uow:
-        couple_id = couples.create_couple(
-            uow, "Rivera", [couples.PartnerInput("Lena"), couples.PartnerInput("Marco")]
-        )
-    engine.dispose()
-    return couple_id
+    harbor = harbor_with_rivera(database_url, lena_email=None)
+    harbor.engine.dispose()
+    return harbor.rivera
 
 
 def _count(database_url: str, model) -> int:

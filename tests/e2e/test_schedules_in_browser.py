@@ -7,24 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from functools import partial
 from pathlib import Path
 
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.e2e.conftest import screenshot, wait_for_app
-from trustcare.db import make_engine, make_session_factory, upgrade
+from tests.e2e.conftest import PHONE, harbor_with_rivera, screenshot, wait_for_app
+from trustcare.db import make_engine, make_session_factory
 from trustcare.models import Couple, Partner, Practice
-from trustcare.persistence.uow import CounselorWork, unscoped_work
-from trustcare.services import accounts, couples, links
+from trustcare.persistence.uow import CounselorWork
+from trustcare.services import couples, links
 
-PHONE = {
-    "viewport": {"width": 375, "height": 812},
-    "is_mobile": True,
-    "has_touch": True,
-    "device_scale_factor": 2,
-}
 SHOTS = Path("/tmp/shots/schedules")
 
 
@@ -38,22 +31,9 @@ def keep(page, name: str) -> None:
 def seed(database_url: str, base_url: str) -> tuple[int, str]:
     """Harbor in Berlin: Rivera (Lena has an email) and Okafor, on a schedule for 6 weeks
     without a check-in. Returns Rivera's id and Lena's personal link."""
-    engine = make_engine(database_url)
-    upgrade(engine)
-    factory = make_session_factory(engine)
-    ada = accounts.create_practice(
-        partial(unscoped_work, factory),
-        "Harbor Counseling",
-        "Ada Fictional",
-        "ada@harbor.example",
-        "long password 1",
-    )
+    harbor = harbor_with_rivera(database_url)
+    engine, factory, ada, rivera = harbor.engine, harbor.factory, harbor.ada, harbor.rivera
     with CounselorWork(factory, ada) as uow:
-        rivera = couples.create_couple(
-            uow,
-            "Rivera",
-            [couples.PartnerInput("Lena", "lena@mail.example"), couples.PartnerInput("Marco")],
-        )
         okafor = couples.create_couple(
             uow, "Okafor", [couples.PartnerInput("Chidi"), couples.PartnerInput("Tess")]
         )

@@ -3,12 +3,7 @@ the sign-in page, not Streamlit's "Page not found" dialog, then that page after 
 
 from __future__ import annotations
 
-from functools import partial
-
-from tests.e2e.conftest import screenshot, wait_for_app
-from trustcare.db import make_engine, make_session_factory, upgrade
-from trustcare.persistence.uow import CounselorWork, unscoped_work
-from trustcare.services import accounts, couples
+from tests.e2e.conftest import harbor_with_rivera, screenshot, wait_for_app
 
 CASELOAD = "Caseload"
 SIGN_IN = "Sign in to TrustCare"
@@ -17,22 +12,9 @@ NOT_FOUND = "Page not found"
 
 def _practice_with_a_new_couple(database_url: str) -> int:
     """Harbor with admin Ada and couple Nakamura, who has no session yet."""
-    engine = make_engine(database_url)
-    upgrade(engine)
-    factory = make_session_factory(engine)
-    ada = accounts.create_practice(
-        partial(unscoped_work, factory),
-        "Harbor Counseling",
-        "Ada Fictional",
-        "ada@harbor.example",
-        "long password 1",
-    )
-    with CounselorWork(factory, ada) as uow:
-        couple_id = couples.create_couple(
-            uow, "Nakamura", [couples.PartnerInput("Yui"), couples.PartnerInput("Dev")]
-        )
-    engine.dispose()
-    return couple_id
+    harbor = harbor_with_rivera(database_url, None, "Nakamura", ("Yui", "Dev"))
+    harbor.engine.dispose()
+    return harbor.rivera
 
 
 def _settled(page) -> None:

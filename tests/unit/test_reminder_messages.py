@@ -39,7 +39,7 @@ def test_both_parts_name_the_practice_the_counselor_and_carry_both_links():
         assert "Harbor Counseling" in part and "Ada Fictional" in part
         assert "https://care.harbor.example/checkin?t=" in part
         assert "https://care.harbor.example/reminders/stop?t=" in part
-        assert "Friday 06 March at 09:00" in part
+        assert "Friday 6 March at 09:00" in part
     assert message["Subject"] == "A reminder from Harbor Counseling: your check-in"
 
 
