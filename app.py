@@ -5,7 +5,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from trustcare.ui import state
+from trustcare.ui import page_style, state
 from trustcare.ui.text import escape_markdown
 
 log = logging.getLogger("trustcare.app")
@@ -84,6 +84,7 @@ st.set_page_config(
     layout="centered" if client_mode else "wide",
     initial_sidebar_state="collapsed" if client_mode else "auto",
 )
+page_style.apply()
 
 try:
     context = state.get_context()

@@ -76,13 +76,12 @@ else:
 if practice and practice.is_demo:
     with right:
         st.info("This is the demo practice: every person in it is fictional.")
-        st.table(
-            [
-                {
-                    "Email": escape_markdown(login.email),
-                    "Password": escape_markdown(login.password),
-                    "Role": escape_markdown(login.role),
-                }
+        # A list, not a table: on a phone a three-column table scrolls sideways, out of reach
+        # of a keyboard (axe: scrollable-region-focusable).
+        st.markdown(
+            "\n".join(
+                f"- **{escape_markdown(login.role.capitalize())}**: "
+                f"{escape_markdown(login.email)}, password {escape_markdown(login.password)}"
                 for login in demo.DEMO_LOGINS
-            ]
+            )
         )

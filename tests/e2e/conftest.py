@@ -227,3 +227,17 @@ def harbor_with_rivera(
             [couples.PartnerInput(names[0], lena_email), couples.PartnerInput(names[1])],
         )
     return Harbor(engine, factory, ada, rivera)
+
+
+def sign_in_to_demo(page, url: str) -> None:
+    """Sign in as the demo practice's admin and wait for the caseload."""
+    from trustcare.services import demo
+
+    page.goto(url)
+    wait_for_app(page)
+    login = demo.DEMO_LOGINS[0]
+    page.get_by_label("Email").fill(login.email)
+    page.get_by_role("textbox", name="Password").fill(login.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Caseload").wait_for(timeout=30_000)
+    wait_for_app(page)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, wait_for_app
+from tests.e2e.conftest import ARTIFACTS, sign_in_to_demo, wait_for_app
 from trustcare.db import make_engine, make_session_factory, upgrade
 from trustcare.persistence.uow import unscoped_work
 from trustcare.services import demo
@@ -53,14 +53,7 @@ def test_caseload_progress_and_session_mode_render_at_shared_screen_sizes(
 ):
     width, height = SIZES[size]
     page = browser.new_page(viewport={"width": width, "height": height})
-    page.goto(demo_server.url)
-    wait_for_app(page)
-    login = demo.DEMO_LOGINS[0]
-    page.get_by_label("Email").fill(login.email)
-    page.get_by_role("textbox", name="Password").fill(login.password)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Caseload").wait_for(timeout=30_000)
-    wait_for_app(page)
+    sign_in_to_demo(page, demo_server.url)
     shot(page, f"caseload-{size}")
 
     dune = couple_id(page, "Dune & Harbor", "Ines & Kofi")

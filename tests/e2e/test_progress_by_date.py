@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import screenshot, sign_in_to_demo, wait_for_app
 from tests.e2e.test_progress_and_session_mode import couple_id, demo_server  # noqa: F401
-from trustcare.services import demo
 
 pytestmark = pytest.mark.e2e
 
@@ -33,14 +32,7 @@ def test_the_date_view_draws_both_bands_and_each_event_label_on_its_line(
     browser,
 ):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(demo_server.url)
-    wait_for_app(page)
-    login = demo.DEMO_LOGINS[0]
-    page.get_by_label("Email").fill(login.email)
-    page.get_by_role("textbox", name="Password").fill(login.password)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Caseload").wait_for(timeout=30_000)
-    wait_for_app(page)
+    sign_in_to_demo(page, demo_server.url)
     dune = couple_id(page, "Dune & Harbor", "Ines & Kofi")
     page.goto(f"{demo_server.url}/progress?couple={dune}")
     wait_for_app(page)

@@ -58,7 +58,9 @@ def test_enrol_then_sign_in_with_password_and_code(server, browser):
     page.get_by_role("link", name="Your account").click()
     page.get_by_role("heading", name="Your account").wait_for(timeout=30_000)
     wait_for_app(page)
-    page.locator("[data-testid=stImage] img").first.wait_for(timeout=10_000)
+    page.get_by_role("img", name="QR code that adds TrustCare to an authenticator app").wait_for(
+        timeout=10_000
+    )
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "enrolment.png"), full_page=True)
     screenshot(page, "two-factor-enrolment")

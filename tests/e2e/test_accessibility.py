@@ -1,0 +1,170 @@
+"""WCAG 2.2 AA as far as a machine can tell: axe-core (shipped by axe-playwright-python) run in
+Chromium on every page of the demo practice, the client's above all, at desktop and phone size.
+
+A page passes with no serious or critical violation and an `<html lang>` that names its
+language. Each size is one test that visits every page and reports every page's findings at
+once, so one run shows the whole state.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from tests.e2e.conftest import PHONE, screenshot, sign_in_to_demo, start_server, wait_for_app
+from trustcare.catalog import get_catalog
+from trustcare.db import make_engine, make_session_factory, upgrade
+from trustcare.models import Couple, Partner
+from trustcare.persistence.uow import CounselorWork, unscoped_work
+from trustcare.services import accounts, demo, links
+
+SIZES = {
+    "desktop": {"viewport": {"width": 1280, "height": 800}},
+    "phone": PHONE,
+}
+SERIOUS = ("serious", "critical")
+COUPLE_TABS = ("Agenda", "Check-ins", "Assignments", "Links", "Sessions", "Details and status")
+AXE = Axe()
+# WCAG 2.0, 2.1 and 2.2 at levels A and AA: the rules axe tags with them.
+AXE_OPTIONS = {
+    "resultTypes": ["violations"],
+    "runOnly": {
+        "type": "tag",
+        "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"],
+    },
+}
+
+
+def _findings(page) -> list[str]:
+    """Serious and critical violations on the page as it stands, one line per rule, and a
+    line when `<html lang>` does not say English."""
+    wait_for_app(page)
+    # The page at rest: a pointer left over a table would open Streamlit's hover toolbar.
+    page.mouse.move(0, 0)
+    page.wait_for_timeout(500)
+    result = AXE.run(page, options=AXE_OPTIONS).response
+    lines = [
+        f"{v['impact']} {v['id']} ({len(v['nodes'])}x): {v['help']}: "
+        f"{v['nodes'][0]['target']} {v['nodes'][0].get('failureSummary', '')[:160]!r}"
+        for v in result["violations"]
+        if v["impact"] in SERIOUS
+    ]
+    lang = page.evaluate("document.documentElement.lang")
+    if lang != "en":
+        lines.append(f"html lang is {lang!r}, not 'en'")
+    return lines
+
+
+@pytest.fixture
+def demo_with_a_link(server):
+    """The demo practice, and a personal link for one partner of the admin's couples."""
+    engine = make_engine(server.database_url)
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    demo.seed_demo(partial(unscoped_work, factory))
+    login = demo.DEMO_LOGINS[0]
+    admin = accounts.authenticate(partial(unscoped_work, factory), login.email, login.password)
+    with factory() as session:
+        couple_id, partner_id = session.execute(
+            select(Couple.id, Partner.id)
+            .join(Partner, Partner.couple_id == Couple.id)
+            .where(Couple.counselor_id == admin.counselor_id, Couple.status == "active")
+            .order_by(Couple.id, Partner.position)
+            .limit(1)
+        ).one()
+    with CounselorWork(factory, admin) as uow:
+        issued = links.issue_link(uow, couple_id, partner_id, server.url)
+    engine.dispose()
+    return server, couple_id, issued.url
+
+
+def _choose(page, question: str, answer: str) -> None:
+    page.get_by_role("radiogroup", name=question).get_by_text(answer, exact=True).click()
+
+
+def _check_in_with_a_safety_yes(phone) -> None:
+    """Answer every question (the safety one "Yes") and send."""
+    measure = get_catalog().measure("trust-pulse")
+    for item in measure.items:
+        if item.id in measure.total.items:
+            _choose(phone, item.text, "Somewhat true")
+    _choose(phone, measure.item(measure.overall_item).text, "5")
+    _choose(phone, measure.item(measure.practice_item).text, "Once or twice")
+    _choose(phone, measure.item(measure.safety_items[0]).text, "Yes")
+    consent = "May your counselor show your scores to both of you in joint sessions?"
+    if phone.get_by_role("radiogroup", name=consent).count():
+        _choose(phone, consent, "No, keep my scores between me and my counselor")
+    phone.get_by_role("button", name="Send check-in").click()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_every_page_has_no_serious_or_critical_violation(demo_with_a_link, browser, size, tmp_path):
+    server, couple_id, link = demo_with_a_link
+    found: dict[str, list[str]] = {}
+
+    (tmp_path / "fresh").mkdir()
+    fresh, fresh_process = start_server(tmp_path / "fresh")
+    try:
+        setup = browser.new_context(**SIZES[size]).new_page()
+        setup.goto(fresh.url)
+        setup.get_by_role("heading", name="Welcome to TrustCare").wait_for(timeout=30_000)
+        found["setup"] = _findings(setup)
+        setup.context.close()
+    finally:
+        fresh_process.terminate()
+        fresh_process.wait(timeout=10)
+
+    counselor = browser.new_context(**SIZES[size])
+    page = counselor.new_page()
+    page.goto(server.url)
+    wait_for_app(page)
+    found["sign-in"] = _findings(page)
+    sign_in_to_demo(page, server.url)
+    found["caseload"] = _findings(page)
+    for tab in COUPLE_TABS:
+        page.goto(f"{server.url}/couple?couple={couple_id}&tab={tab.replace(' ', '+')}")
+        page.get_by_role("tab", name=tab, selected=True).wait_for(timeout=30_000)
+        found[f"couple record: {tab}"] = _findings(page)
+    for name, address in (
+        ("progress", f"progress?couple={couple_id}"),
+        ("library", "library"),
+        ("your account", "account"),
+        ("counselors", "counselors"),
+        ("couples and hand-over", "handover"),
+        ("practice settings", "practice_settings"),
+        ("audit trail", "audit_trail"),
+        ("session mode", f"session?couple={couple_id}"),
+    ):
+        page.goto(f"{server.url}/{address}")
+        found[name] = _findings(page)
+    counselor.close()
+
+    phone = browser.new_context(**SIZES[size]).new_page()
+    phone.goto(link)
+    wait_for_app(phone)
+    found["client: whose page"] = _findings(phone)
+    phone.get_by_role("button", name="Yes, I am").click()
+    wait_for_app(phone)
+    found["client: exercises"] = _findings(phone)
+    phone.get_by_role("tab", name="Check-in").click()
+    found["client: check-in"] = _findings(phone)
+    phone.get_by_role("button", name="Send check-in").click()
+    refused = re.compile("Nothing was sent|Please check")
+    expect(phone.get_by_text(refused).first).to_be_visible(timeout=30_000)
+    found["client: refused check-in"] = _findings(phone)
+    screenshot(phone, f"accessibility-client-refused-{size}")
+    _check_in_with_a_safety_yes(phone)
+    expect(phone.get_by_text("Here is where to get help now").first).to_be_visible(timeout=30_000)
+    found["client: safety message"] = _findings(phone)
+    screenshot(phone, f"accessibility-client-safety-{size}")
+
+    failing = {page_name: lines for page_name, lines in found.items() if lines}
+    report = "\n".join(
+        f"{page_name}:\n  " + "\n  ".join(lines) for page_name, lines in failing.items()
+    )
+    assert not failing, f"{sum(map(len, failing.values()))} findings at {size}:\n{report}"
