@@ -1,11 +1,11 @@
 """Practice admin: links, alerts, email (SMTP), support text, schedules, sign-in, retention."""
 
-from zoneinfo import available_timezones
 
 import streamlit as st
 
 from trustcare.errors import ServiceError
 from trustcare.practice_settings import form_label
+from trustcare.schedules import time_zone_names
 from trustcare.services import admin
 from trustcare.ui import state
 from trustcare.ui.forms import show_problems
@@ -13,7 +13,7 @@ from trustcare.ui.schedule_form import schedule_inputs
 from trustcare.ui.text import escape_markdown
 
 NOTICE_KEY = "practice_settings_notice"
-TIME_ZONES = sorted(available_timezones())
+TIME_ZONES = time_zone_names()
 context = state.get_context()
 actor = state.current_actor(context)
 

@@ -204,3 +204,11 @@ def test_at_most_one_window_is_open_and_a_check_in_answers_only_its_own(
     open_now = [w for w in found if w.is_open(now)]
     assert len(open_now) <= 1
     assert sum(answered(w, [now]) for w in found) == len(open_now)
+
+
+def test_time_zone_names_are_read_once_and_hold_the_practices_zones():
+    from trustcare.schedules import time_zone_names
+
+    names = time_zone_names()
+    assert names is time_zone_names()  # one scan of the zone files per process
+    assert names == sorted(names) and {"Europe/Berlin", "America/New_York", "UTC"} <= set(names)
