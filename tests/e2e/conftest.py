@@ -182,7 +182,9 @@ def pytest_runtest_makereport(item, call):
         if browser is not None:
             ARTIFACTS.mkdir(exist_ok=True)
             for number, page in enumerate(p for c in browser.contexts for p in c.pages):
-                page.screenshot(path=str(ARTIFACTS / f"failed-{item.name}-{number}.png"))
+                page.screenshot(
+                    path=str(ARTIFACTS / f"failed-{item.name}-{number}.png"), full_page=True
+                )
     return report
 
 
