@@ -168,3 +168,53 @@ def test_every_page_has_no_serious_or_critical_violation(demo_with_a_link, brows
         f"{page_name}:\n  " + "\n  ".join(lines) for page_name, lines in failing.items()
     )
     assert not failing, f"{sum(map(len, failing.values()))} findings at {size}:\n{report}"
+
+
+def test_the_client_page_works_by_keyboard_alone_and_reflows_at_200_percent_text(
+    demo_with_a_link, browser
+):
+    """WCAG 2.1.1 (keyboard) and 1.4.4/1.4.10 (text resized to 200 %, no sideways scrolling):
+    a partner confirms it is their page and opens the check-in with the keyboard only, on a
+    phone-size screen whose text is twice the size."""
+    _server, _couple_id, link = demo_with_a_link
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(link)
+    wait_for_app(phone)
+    phone.add_style_tag(content="html { font-size: 200% !important; }")
+    phone.wait_for_timeout(500)
+    screenshot(phone, "accessibility-client-200-percent")
+    width = phone.evaluate("window.innerWidth")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= width
+
+    confirm = phone.get_by_role("button", name="Yes, I am")
+    for _ in range(30):
+        phone.keyboard.press("Tab")
+        if confirm.evaluate("button => button === document.activeElement"):
+            break
+    else:
+        raise AssertionError("the confirm button cannot be reached with Tab")
+    phone.keyboard.press("Enter")
+    wait_for_app(phone)
+    phone.add_style_tag(content="html { font-size: 200% !important; }")
+    checkin_tab = phone.get_by_role("tab", name="Check-in")
+    checkin_tab.wait_for(timeout=30_000)
+    # The tab list is one stop for Tab (the open tab); the arrow keys move between tabs.
+    on_a_tab = "() => document.activeElement?.getAttribute('role') === 'tab'"
+    for _ in range(60):
+        phone.keyboard.press("Tab")
+        if phone.evaluate(on_a_tab):
+            break
+    else:
+        raise AssertionError("the tabs cannot be reached with Tab")
+    phone.keyboard.press("ArrowRight")
+    assert checkin_tab.evaluate("tab => tab === document.activeElement")
+    phone.keyboard.press("Enter")
+    wait_for_app(phone)
+    expect(phone.get_by_role("button", name="Send check-in")).to_be_visible(timeout=30_000)
+    first_question = phone.get_by_role("radiogroup").first
+    first_question.get_by_role("radio").first.focus()
+    phone.keyboard.press("Space")
+    expect(first_question.get_by_role("radio").first).to_be_checked()
+    phone.wait_for_timeout(300)
+    screenshot(phone, "accessibility-client-keyboard-check-in")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= width
