@@ -207,29 +207,20 @@ def _page_in_memory(
     rows' values evaluated for this read in place of what is stored."""
     rows = []
     for row in uow.caseload.every_listed(listed):
-        fresh = evaluated.get(row.id)
-        values = (
-            (row.partners, row.sessions, row.last_session, row.urgent, row.attention, row.sort_key)
-            if fresh is None
-            else tuple(
-                fresh[key]
-                for key in ("partners", "sessions", "last_session", "urgent", "attention")
-            )
-            + (fresh["sort_key"],)
-        )
-        partners, sessions, last_session, urgent, attention, sort_key = values
+        # The stale row's values evaluated now, else the stored ones (None where none is stored).
+        values = evaluated.get(row.id) or row._mapping
         rows.append(
             (
-                (sort_key or 0, row.label_key, row.id),
+                (values["sort_key"] or 0, row.label_key, row.id),
                 _ListedCouple(
                     row.id,
                     row.label,
                     row.status,
-                    partners or "",
-                    sessions or 0,
-                    last_session,
-                    urgent or 0,
-                    attention or 0,
+                    values["partners"] or "",
+                    values["sessions"] or 0,
+                    values["last_session"],
+                    values["urgent"] or 0,
+                    values["attention"] or 0,
                     row.next_session_at,
                     row.session_rhythm,
                     row.schedule,
