@@ -7,7 +7,11 @@ PORT ?= 8501
 # Loopback unless asked: `make run ADDRESS=0.0.0.0` serves the local network.
 ADDRESS ?= 127.0.0.1
 
-.PHONY: install run test test-fast lint demo screenshots bench clean
+# Client-facing words in other languages (README, Languages): each .po is compiled to its .mo.
+MESSAGE_CATALOGS := $(wildcard trustcare/locale/*/LC_MESSAGES/messages.po)
+COMPILED_CATALOGS := $(MESSAGE_CATALOGS:.po=.mo)
+
+.PHONY: install run test test-fast lint demo screenshots bench clean messages
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || (echo "Python 3.11 or newer is needed (3.12 preferred)"; exit 1)
@@ -18,7 +22,15 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+trustcare/locale/%/LC_MESSAGES/messages.mo: trustcare/locale/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -l $* -i $< -o $@
+
+install: $(VENV)/.installed $(COMPILED_CATALOGS)
+
+# After changing a client-facing string: extract it, then translate the new entries of each .po.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k in_every_language --no-location --sort-output --project=TrustCare --copyright-holder="TrustCare contributors" -o trustcare/locale/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --width=100 -i trustcare/locale/messages.pot -d trustcare/locale
 
 run: install
 	$(BIN)/trustcare db upgrade

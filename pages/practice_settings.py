@@ -77,6 +77,9 @@ with st.form("practice_settings"):
     support_text = st.text_area(
         "Shown to a client who answers the safety question", current.support_text, height=140
     )
+    support_text_es = st.text_area(
+        "The same for clients who read Spanish", current.support_text_es, height=140
+    )
     base_url = st.text_input(
         "Base URL for links (leave blank to use the server's TRUSTCARE_BASE_URL)",
         current.base_url,
@@ -92,6 +95,13 @@ with st.form("practice_settings"):
     )
     st.caption("The schedule of a couple that has none of its own:")
     checkin_schedule = schedule_inputs(current.checkin_schedule, "practice_schedule")
+
+    st.subheader("Clients' own progress")
+    own_progress = st.checkbox(
+        "New couples see their own progress on their link (each partner only their own; "
+        "you can switch it off per couple)",
+        current.own_progress_for_new_couples,
+    )
 
     st.subheader("Sign-in")
     require_two_factor = st.checkbox(
@@ -131,6 +141,8 @@ with st.form("practice_settings"):
                 "use_tls": smtp_use_tls,
             },
             "support_text": support_text,
+            "support_text_es": support_text_es,
+            "own_progress_for_new_couples": own_progress,
             "base_url": base_url,
             "time_zone": time_zone or "",
             "checkin_schedule": checkin_schedule,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from trustcare.errors import CoupleNotFound, PermissionDenied, SessionNotFound
 from trustcare.identity import Actor
 from trustcare.models import CounselingSession, Couple
+from trustcare.practice_settings import PracticeSettings
 
 _ids = itertools.count(1)
 
@@ -109,6 +110,11 @@ class FakeCounselorWork:
         if (earlier_kind, earlier_practice) != (kind, practice_id):
             raise PermissionDenied("This form was already used for something else.")
         return record_id
+
+    settings: PracticeSettings = field(default_factory=PracticeSettings)
+
+    def practice_settings(self) -> PracticeSettings:
+        return self.settings
 
     def made(self, record_id: int) -> None:
         if self._claim is not None:

@@ -10,11 +10,12 @@ An acknowledgement stores that key, so it hides the alert until new evidence giv
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
+from trustcare.feedback import FeedbackPoint, FeedbackRules
 from trustcare.practice_settings import AlertThresholds
 from trustcare.scoring import reliable_change_index
 
@@ -26,6 +27,9 @@ Kind = Literal[
     "no_checkin",
     "due_not_done",
     "overdue",
+    "feedback_low",
+    "feedback_drop",
+    "feedback_split",
 ]
 Severity = Literal["urgent", "attention"]
 
@@ -37,6 +41,9 @@ SEVERITY: dict[Kind, Severity] = {
     "no_checkin": "attention",
     "due_not_done": "attention",
     "overdue": "attention",
+    "feedback_low": "attention",
+    "feedback_drop": "attention",
+    "feedback_split": "attention",
 }
 
 # Order of kinds when urgency and time are equal, so the list never shuffles between reruns.
@@ -113,6 +120,10 @@ class CoupleData:
     # With a check-in schedule: per partner, the due windows missed in a row and the key and
     # closing time of the latest missed one. None: no schedule ("no check-in for N days").
     due_missed: dict[int, tuple[int, str, datetime]] | None = None
+    # Each partner's session feedback, and the lines it is held against. Without rules (no
+    # session-feedback measure in use) the feedback rules do not run.
+    feedback: tuple[FeedbackPoint, ...] = ()
+    feedback_rules: FeedbackRules | None = None
 
     def name(self, partner_id: int) -> str:
         """The partner's display name, or "Partner 1"/"Partner 2" if none was given."""
@@ -148,7 +159,8 @@ def evaluate(
 
     `sd` and `reliability` are the measure's reliable-change constants. Safety answers are
     raised whatever the couple's status; every other rule only runs for active couples, since a
-    paused or closed couple is not expected to check in or practise.
+    paused or closed couple is not expected to check in or practise. Session feedback is held
+    against `couple.feedback_rules` when the couple has them.
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (UTC)")
@@ -162,7 +174,33 @@ def evaluate(
         else:
             alerts += _due_not_done(couple)
         alerts += _overdue(couple, now)
+        if couple.feedback_rules is not None:
+            alerts += feedback_alerts(couple, couple.feedback, couple.feedback_rules)
     return sorted(alerts, key=_sort_key)
+
+
+def feedback_alerts(
+    couple: CoupleData, feedback: Sequence[FeedbackPoint], rules: FeedbackRules
+) -> list[Alert]:
+    """What the partners' session feedback says needs attention, on its latest evidence only.
+
+    - feedback_low: a partner's latest scored feedback is under the cut-off;
+    - feedback_drop: it fell by at least `rules.drop` from their previous scored session;
+    - feedback_split: for the latest session both partners scored, their totals are at least
+      `rules.split` apart.
+
+    Feedback too incomplete to score is passed over, as unscored check-ins are. A partner who
+    sends feedback for one session twice is taken at their later word. The couple's status is
+    not looked at here: `evaluate` runs this for active couples only.
+    """
+    sessions = {p: _feedback_by_session(feedback, p) for p in couple.partner_ids}
+    alerts = []
+    for partner_id in couple.partner_ids:
+        scored = list(sessions[partner_id].values())
+        alerts += _feedback_low(couple, scored[-1:], rules)
+        alerts += _feedback_drop(couple, scored[-2:], rules)
+    alerts += _feedback_split(couple, sessions, rules)
+    return alerts
 
 
 def urgency_rank(alerts: Iterable[Alert]) -> tuple[int, int]:
@@ -447,6 +485,79 @@ def _overdue(couple: CoupleData, now: datetime) -> list[Alert]:
     return alerts
 
 
+def _feedback_low(
+    couple: CoupleData, latest: list[FeedbackPoint], rules: FeedbackRules
+) -> list[Alert]:
+    if not latest or latest[0].total >= rules.cutoff - _TOLERANCE:  # type: ignore[operator]
+        return []
+    point = latest[0]
+    return [
+        _alert(
+            "feedback_low",
+            couple,
+            point.partner_id,
+            f"{couple.name(point.partner_id)}'s feedback on session {point.session_number} was "
+            f"{_num(point.total)} of {_num(rules.out_of)}, under the cut-off of "
+            f"{_num(rules.cutoff)}",
+            f"feedback-low:{point.feedback_id}",
+            point.submitted_at,
+        )
+    ]
+
+
+def _feedback_drop(
+    couple: CoupleData, last_two: list[FeedbackPoint], rules: FeedbackRules
+) -> list[Alert]:
+    if len(last_two) < 2:
+        return []
+    previous, latest = last_two
+    fall = previous.total - latest.total  # type: ignore[operator]
+    if fall < rules.drop - _TOLERANCE:
+        return []
+    return [
+        _alert(
+            "feedback_drop",
+            couple,
+            latest.partner_id,
+            f"{couple.name(latest.partner_id)}'s feedback fell by {_num(fall)} points, from "
+            f"{_num(previous.total)} of {_num(rules.out_of)} on session "
+            f"{previous.session_number} to {_num(latest.total)} on session "
+            f"{latest.session_number}",
+            f"feedback-drop:{previous.feedback_id}:{latest.feedback_id}",
+            latest.submitted_at,
+        )
+    ]
+
+
+def _feedback_split(
+    couple: CoupleData,
+    sessions: dict[int, dict[int, FeedbackPoint]],
+    rules: FeedbackRules,
+) -> list[Alert]:
+    first_id, second_id = couple.partner_ids
+    shared = sessions[first_id].keys() & sessions[second_id].keys()
+    if not shared:
+        return []
+    session_number = max(shared)
+    first, second = sessions[first_id][session_number], sessions[second_id][session_number]
+    gap = abs(first.total - second.total)  # type: ignore[operator]
+    if gap < rules.split - _TOLERANCE:
+        return []
+    first_name, second_name = couple.name(first_id), couple.name(second_id)
+    return [
+        _alert(
+            "feedback_split",
+            couple,
+            None,
+            f"{first_name} and {second_name} saw session {session_number} differently: "
+            f"{first_name}'s feedback was {_num(first.total)} of {_num(rules.out_of)}, "
+            f"{second_name}'s {_num(second.total)} ({_num(gap)} points apart)",
+            f"feedback-split:{session_number}:{first.feedback_id}:{second.feedback_id}",
+            max(first.submitted_at, second.submitted_at),
+        )
+    ]
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 
@@ -466,6 +577,18 @@ def _checkins_of(couple: CoupleData, partner_id: int) -> list[CheckinPoint]:
         (c for c in couple.checkins if c.partner_id == partner_id),
         key=lambda c: (c.submitted_at, c.checkin_id),
     )
+
+
+def _feedback_by_session(
+    feedback: Iterable[FeedbackPoint], partner_id: int
+) -> dict[int, FeedbackPoint]:
+    """One partner's scored feedback by session number, in session order; for a session
+    answered twice, the later answer (id breaks ties between equal times)."""
+    own = sorted(
+        (p for p in feedback if p.partner_id == partner_id and p.total is not None),
+        key=lambda p: (p.session_number, p.submitted_at, p.feedback_id),
+    )
+    return {point.session_number: point for point in own}
 
 
 def _day(moment: date | datetime) -> str:

@@ -23,6 +23,14 @@ ACTIONS: dict[str, AuditAction] = {
     "assignment.status": AuditAction("couple", "an assignment's status changed"),
     "audit.export": AuditAction("practice", "the audit trail was downloaded"),
     "checkin.submit": AuditAction("couple", "a client submitted a check-in"),
+    "checkin.entered": AuditAction(
+        "couple", "a counselor entered a check-in for a partner in the room"
+    ),
+    "feedback.submit": AuditAction("couple", "a client gave feedback on a session"),
+    "feedback.entered": AuditAction(
+        "couple", "a counselor entered session feedback for a partner in the room"
+    ),
+    "partner.language": AuditAction("partner", "a client changed the language of their page"),
     "consent.update": AuditAction("partner", "a client changed what they share"),
     "counselor.create": AuditAction("counselor", "a counselor was added"),
     "counselor.deactivate": AuditAction("counselor", "a counselor was deactivated"),
@@ -38,6 +46,9 @@ ACTIONS: dict[str, AuditAction] = {
     "couple.create": AuditAction("couple", "a couple was added"),
     "couple.delete": AuditAction("couple", "an admin deleted a couple and all their records"),
     "couple.handover": AuditAction("couple", "a couple was handed over"),
+    "couple.own_progress": AuditAction(
+        "couple", "a counselor let a couple see (or stopped them seeing) their own progress"
+    ),
     "couple.purge": AuditAction("couple", "a couple past the retention period was purged"),
     "couple.schedule": AuditAction("couple", "a couple's check-in schedule changed"),
     "couple.status": AuditAction("couple", "a couple's status changed"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import html
 import math
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import pandas as pd
@@ -47,6 +47,7 @@ TOTAL_RANGE = (0.0, 32.0)
 OVERALL_RANGE = (0.0, 10.0)
 SUBSCALE_RANGE = (0.0, 4.0)
 PRACTICE_RANGE = (0, 3)
+FEEDBACK_RANGE = (0.0, 40.0)
 
 Axis = Literal["session", "date"]
 MeasureName = Literal["total", "overall"]
@@ -76,6 +77,20 @@ NO_PRACTICE = (
 NO_COUPLES = (
     "No check-ins in the caseload yet: each couple appears here after their first check-ins"
 )
+NO_MY_CHECKINS = "No check-ins yet: your scores appear here after your first check-in"
+NO_FEEDBACK = "No session feedback yet: each partner's answers appear here after a session"
+NO_FEEDBACK_SCORES = (
+    "No feedback scores yet: the answers so far had too many skipped questions to be scored"
+)
+
+# A partner's own chart is read on a phone held at arm's length: big points, thick lines, two
+# panels stacked (side by side they would be too narrow), each titled above rather than along
+# a turned axis.
+PHONE_MARKER_SIZE = 16
+PHONE_LINE_WIDTH = 4
+PHONE_TITLE_WIDTH = 28
+MY_TOTAL_COLOUR = OKABE_ITO[0]
+MY_OVERALL_COLOUR = OKABE_ITO[2]
 
 
 def progress_figure(
@@ -400,6 +415,175 @@ def caseload_figure(
     layout["xaxis"]["range"] = list(x_range)
     layout["yaxis"]["zeroline"] = False
     layout["shapes"] = [_guide_line(0)]
+    return _figure(traces, layout)
+
+
+def my_progress_figure(
+    checkins: pd.DataFrame,
+    *,
+    total_title: str = MEASURE_TITLES["total"],
+    overall_title: str = MEASURE_TITLES["overall"],
+    x_title: str = X_TITLES["date"],
+    empty_message: str = NO_MY_CHECKINS,
+    total_range: tuple[float, float] = TOTAL_RANGE,
+    overall_range: tuple[float, float] = OVERALL_RANGE,
+) -> go.Figure:
+    """One partner's own check-ins over time, for their own phone: the total above, the overall
+    rating below, on one shared date axis.
+
+    `checkins` has the columns submitted_at, total and overall. The words are passed in, so the
+    page can give them in the partner's language; an unscored total or unanswered rating leaves
+    a gap in its own panel only. Nothing of the other partner is drawn here.
+    """
+    if checkins.empty:
+        return _empty(empty_message)
+    times = pd.to_datetime(checkins["submitted_at"], utc=True).dt.tz_convert(None).tolist()
+    order = sorted(range(len(times)), key=times.__getitem__)
+    columns = {name: checkins[name].tolist() for name in ("total", "overall")}
+    series = {
+        name: [(times[i], value) for i in order if (value := _value(values[i])) is not None]
+        for name, values in columns.items()
+    }
+    if not series["total"] and not series["overall"]:
+        return _empty(empty_message)
+
+    panels = (
+        ("total", total_title, total_range, MY_TOTAL_COLOUR, PARTNER_SYMBOLS[0]),
+        ("overall", overall_title, overall_range, MY_OVERALL_COLOUR, PARTNER_SYMBOLS[1]),
+    )
+    layout: dict[str, Any] = {
+        "font": {"size": BASE_FONT_SIZE},
+        "hoverlabel": {"font": {"size": BASE_FONT_SIZE}},
+        "showlegend": False,
+        "height": 640,
+        "margin": {"l": 50, "r": 20, "t": 70, "b": 60},
+        "annotations": [],
+    }
+    domains = ((0.58, 1.0), (0.0, 0.42))
+    traces = []
+    for index, (name, title, y_range, colour, symbol) in enumerate(panels):
+        x_name, y_name, x_ref, y_ref = _panel(index + 1)
+        bottom = index == len(panels) - 1
+        layout[x_name] = {
+            "domain": [0, 1],
+            "anchor": y_ref,
+            "type": "date",
+            "showticklabels": bottom,
+            **({"title": {"text": x_title}} if bottom else {"matches": "x2"}),
+        }
+        layout[y_name] = {"domain": list(domains[index]), "anchor": x_ref, "range": list(y_range)}
+        layout["annotations"].append(
+            {
+                "text": _wrapped(title, PHONE_TITLE_WIDTH),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": domains[index][1],
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "align": "left",
+                "showarrow": False,
+                "font": {"size": BASE_FONT_SIZE},
+            }
+        )
+        points = series[name]
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [when for when, _ in points],
+                "y": [value for _, value in points],
+                "xaxis": x_ref,
+                "yaxis": y_ref,
+                "mode": "lines+markers",
+                "name": _text(title),
+                "line": {"color": colour, "width": PHONE_LINE_WIDTH},
+                "marker": {"color": colour, "symbol": symbol, "size": PHONE_MARKER_SIZE},
+                # No words of ours: the month is named as plotly names it on the axis.
+                "hovertemplate": "%{x|%-d %b %Y}<br><b>%{y}</b><extra></extra>",
+            }
+        )
+    return _figure(traces, layout)
+
+
+def session_feedback_figure(
+    feedback: pd.DataFrame, names: Mapping[int, str], cutoff: float | None
+) -> go.Figure:
+    """Each partner's session feedback by session, against the cut-off, for the counselor only.
+
+    `feedback` has the columns partner_id, session_number and total; `names` gives the couple's
+    partners in order (the first blue, the second orange). A session answered twice shows the
+    later answer (the later row, or the later `submitted_at` where that column is given); an
+    unscored one leaves a gap. Never for the shared screen: session feedback is private.
+    """
+    if feedback.empty:
+        return _empty(NO_FEEDBACK)
+    rows = feedback
+    if "submitted_at" in rows.columns:
+        rows = rows.assign(_at=pd.to_datetime(rows["submitted_at"], utc=True))
+        rows = rows.sort_values("_at", kind="stable")
+    latest: dict[int, dict[int, float | None]] = {}
+    for partner_id, session, total in zip(
+        rows["partner_id"].tolist(),
+        rows["session_number"].tolist(),
+        rows["total"].tolist(),
+        strict=True,
+    ):
+        latest.setdefault(int(partner_id), {})[int(session)] = _value(total)
+    scored = {
+        partner_id: sorted((s, t) for s, t in sessions.items() if t is not None)
+        for partner_id, sessions in latest.items()
+    }
+    if not any(scored.values()):
+        return _empty(NO_FEEDBACK_SCORES)
+
+    order = list(names) + sorted(p for p in latest if p not in names)
+    traces = []
+    for position, partner_id in enumerate(order):
+        own = scored.get(partner_id)
+        if not own:
+            continue
+        colour = OKABE_ITO[position % len(OKABE_ITO)]
+        name = names.get(partner_id, "").strip() or f"Partner {position + 1}"
+        traces.append(
+            {
+                "type": "scatter",
+                "x": [session for session, _ in own],
+                "y": [total for _, total in own],
+                "mode": "lines+markers",
+                "name": _text(name),
+                "legendgroup": str(partner_id),
+                "line": {"color": colour, "width": 3},
+                "marker": {
+                    "color": colour,
+                    "symbol": PARTNER_SYMBOLS[position % len(PARTNER_SYMBOLS)],
+                    "size": 12,
+                },
+                "hovertemplate": (
+                    "<b>%{fullData.name}</b><br>Session %{x}"
+                    f"<br>Feedback: %{{y}} of {_num(FEEDBACK_RANGE[1])}<extra></extra>"
+                ),
+            }
+        )
+    layout = _layout(
+        X_TITLES["session"],
+        "Session feedback (0–40, higher = better)",
+        x="session",
+        y_range=FEEDBACK_RANGE,
+    )
+    if cutoff is not None:
+        layout["shapes"] = [_guide_line(cutoff, dash="dash")]
+        layout["annotations"] = [
+            {
+                "xref": "paper",
+                "x": 1,
+                "xanchor": "right",
+                "y": cutoff,
+                "yanchor": "bottom",
+                "text": f"Cut-off: {_num(cutoff)}",
+                "showarrow": False,
+                "font": {"color": GUIDE_COLOUR},
+            }
+        ]
     return _figure(traces, layout)
 
 

@@ -32,6 +32,7 @@ from trustcare.content_schema import (
     Problem,
     Track,
 )
+from trustcare.languages import LANGUAGES, TRANSLATED_LANGUAGES
 
 # Which subfolder of a content root holds which kind, and the file endings read there.
 _LAYOUT: tuple[tuple[ContentKind, str, tuple[str, ...]], ...] = (
@@ -255,11 +256,14 @@ def _parse_file_unguarded(
                 **dict(validated),
                 "counselor_markdown": sections.counselor,
                 "client_markdown": sections.client,
+                "client_markdown_translated": sections.translated,
             }
         )
 
     parsed = _Parsed(kind, validated, shown, root, offset)  # type: ignore[arg-type]
     problems.extend(parsed.problem(loc, message) for loc, message in _file_checks(parsed, path))
+    if sections is not None:
+        problems.extend(_translated_sections(parsed, sections, body_line))
     if problems:
         return None, problems
     return parsed, []
@@ -311,6 +315,9 @@ class _Sections:
     counselor: str
     client: str
     problems: list[tuple[int, str]]
+    # "## For you (es)" and the like, by language code, with the line of each heading.
+    translated: dict[str, str]
+    translated_lines: dict[str, int]
 
 
 _COUNSELOR = "## For the counselor"
@@ -318,9 +325,15 @@ _CLIENT = "## For you"
 _H2 = re.compile(r"^##[ \t]+(.*?)[ \t#]*$", re.MULTILINE)
 
 
+def _client_heading(language: str) -> str:
+    return f"{_CLIENT} ({language})"
+
+
 def _body_sections(body: str, body_line: int) -> _Sections:
     """Split the Markdown body on its level-2 headings; other level-2 sections are ignored."""
     wanted = {_COUNSELOR.lower(): _COUNSELOR, _CLIENT.lower(): _CLIENT}
+    wanted |= {_client_heading(code).lower(): _client_heading(code) for code in LANGUAGES}
+    lines: dict[str, int] = {}
     found: dict[str, str] = {}
     problems: list[tuple[int, str]] = []
     headings = list(_H2.finditer(body))
@@ -332,6 +345,7 @@ def _body_sections(body: str, body_line: int) -> _Sections:
         end = headings[index + 1].start() if index + 1 < len(headings) else len(body)
         text = body[match.end() : end].strip("\n")
         name = wanted[heading]
+        lines.setdefault(name, line)
         if name in found:
             problems.append((line, f'section "{name}" appears twice'))
         elif not text.strip():
@@ -342,7 +356,23 @@ def _body_sections(body: str, body_line: int) -> _Sections:
     for name in (_COUNSELOR, _CLIENT):
         if name not in found:
             problems.append((anchor, f'missing section "{name}"'))
-    return _Sections(found.get(_COUNSELOR, ""), found.get(_CLIENT, ""), problems)
+    for code in LANGUAGES:
+        if _client_heading(code) in found and code not in TRANSLATED_LANGUAGES:
+            line = lines[_client_heading(code)]
+            problems.append((line, f'section "{_client_heading(code)}": use "{_CLIENT}" for it'))
+    translated = {
+        code: found[_client_heading(code)]
+        for code in TRANSLATED_LANGUAGES
+        if _client_heading(code) in found
+    }
+    translated_lines = {code: lines[_client_heading(code)] for code in translated}
+    return _Sections(
+        found.get(_COUNSELOR, ""),
+        found.get(_CLIENT, ""),
+        problems,
+        translated,
+        translated_lines,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -357,11 +387,98 @@ def _file_checks(parsed: _Parsed, path: Path) -> list[tuple[tuple[str | int, ...
     if isinstance(content, Module):
         found += _duplicates("exercises", [e.id for e in content.exercises], "exercise id", "id")
         found += _duplicates("barriers", list(content.barriers), "barrier")
+        found += _module_translation_checks(content)
     elif isinstance(content, Track):
         found += _duplicates("modules", list(content.modules), "module id")
     elif isinstance(content, Measure):
         found += _measure_checks(content)
+        found += _measure_translation_checks(content)
     return found
+
+
+def _counted(count: int, what: str) -> str:
+    return f"{count} {what}" if count == 1 else f"{count} {what}s"
+
+
+def _module_translation_checks(module: Module) -> list[tuple[tuple[str | int, ...], str]]:
+    """A translation covers every exercise, step and prompt of the module, and nothing else."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    exercises = {exercise.id: exercise for exercise in module.exercises}
+    for language, translation in module.translations.items():
+        where = ("translations", language, "exercises")
+        missing = [e for e in exercises if e not in translation.exercises]
+        if missing:
+            names = ", ".join(f'"{e}"' for e in missing)
+            found.append((where, f"missing the exercise(s) {names}"))
+        for exercise_id, words in translation.exercises.items():
+            if exercise_id not in exercises:
+                found.append(((*where, exercise_id), "no exercise with this id in the module"))
+                continue
+            english = exercises[exercise_id]
+            for field, what in (("steps", "step"), ("reflection_prompts", "prompt")):
+                have, want = len(getattr(words, field)), len(getattr(english, field))
+                if have != want:
+                    found.append(
+                        (
+                            (*where, exercise_id, field),
+                            f"has {_counted(have, what)}; the English has {want}",
+                        )
+                    )
+    return found
+
+
+def _measure_translation_checks(measure: Measure) -> list[tuple[tuple[str | int, ...], str]]:
+    """A translation words every item and every anchor of every scale, and nothing else."""
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    item_ids = [item.id for item in measure.items]
+    for language, translation in measure.translations.items():
+        where = ("translations", language)
+        missing = [i for i in item_ids if i not in translation.items]
+        if missing:
+            names = ", ".join(f'"{i}"' for i in missing)
+            found.append(((*where, "items"), f"missing the item(s) {names}"))
+        for item_id in translation.items:
+            if item_id not in item_ids:
+                found.append(((*where, "items", item_id), "no item with this id in the measure"))
+        for name, scale in measure.scales.items():
+            anchors = translation.anchors.get(name)
+            if anchors is None:
+                found.append(((*where, "anchors"), f'missing the scale "{name}"'))
+                continue
+            if set(anchors) != set(scale.anchors):
+                want = ", ".join(str(a) for a in sorted(scale.anchors))
+                found.append(((*where, "anchors", name), f"must word exactly the anchors {want}"))
+        for name in translation.anchors:
+            if name not in measure.scales:
+                found.append(((*where, "anchors", name), "no scale with this name"))
+    return found
+
+
+def _translated_sections(parsed: _Parsed, sections: _Sections, body_line: int) -> list[Problem]:
+    """Every translation in the front matter has its "## For you (xx)" section, and back."""
+    module = parsed.content
+    assert isinstance(module, Module)
+    problems: list[Problem] = []
+    for language in module.translations:
+        if language not in sections.translated:
+            problems.append(
+                parsed.problem(
+                    ("translations", language),
+                    f'has no section "{_client_heading(language)}" in the body',
+                )
+            )
+    for language, line in sections.translated_lines.items():
+        if language not in module.translations:
+            problems.append(
+                Problem(
+                    parsed.path,
+                    line,
+                    "body",
+                    f'section "{_client_heading(language)}" has no translations.{language} '
+                    "in the front matter",
+                )
+            )
+    return problems
 
 
 def _duplicates(
@@ -463,6 +580,8 @@ def _measure_checks(measure: Measure) -> list[tuple[tuple[str | int, ...], str]]
 
     for field in ("overall_item", "practice_item"):
         item_id = getattr(measure, field)
+        if item_id is None:
+            continue
         if item_id not in items:
             found.append(((field,), f'no item with id "{item_id}"'))
         elif items[item_id].scale is None:

@@ -17,6 +17,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from trustcare.content_text import as_sentence, markdown_blocks
+from trustcare.languages import DEFAULT_LANGUAGE, TranslatedLanguage
 
 ID_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
@@ -117,6 +118,22 @@ class Exercise(_Content):
     reflection_prompts: Annotated[tuple[Text, ...], Field(min_length=1)]
 
 
+class ExerciseTranslation(_Content):
+    """An exercise's client-facing words in another language: the same steps, in order."""
+
+    title: Text
+    steps: Annotated[tuple[Text, ...], Field(min_length=1)]
+    reflection_prompts: Annotated[tuple[Text, ...], Field(min_length=1)]
+
+
+class ModuleTranslation(_Content):
+    """What a client reads of a module in another language; the body adds "## For you (xx)"."""
+
+    title: Text
+    summary: Text
+    exercises: Annotated[dict[Id, ExerciseTranslation], Field(min_length=1)]
+
+
 class ModuleFrontMatter(_Content):
     """The YAML front matter of a module file, validated before the body is attached."""
 
@@ -128,6 +145,8 @@ class ModuleFrontMatter(_Content):
     audience: Audience
     minutes: PositiveInt
     exercises: Annotated[tuple[Exercise, ...], Field(min_length=1)]
+    # The client's side in other languages, keyed by language code (see trustcare/languages.py).
+    translations: dict[TranslatedLanguage, ModuleTranslation] = Field(default_factory=dict)
 
 
 class Module(ModuleFrontMatter):
@@ -135,6 +154,44 @@ class Module(ModuleFrontMatter):
 
     counselor_markdown: str
     client_markdown: str
+    # The "## For you (xx)" sections of the body, by language.
+    client_markdown_translated: dict[str, str] = Field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages a client can read this module in, English first."""
+        return (DEFAULT_LANGUAGE, *sorted(self.translations))
+
+    def in_language(self, language: str) -> Module:
+        """This module as a client reading `language` sees it; English where it has none.
+
+        Ids, kinds, minutes and the version stay as they are, so progress and assignments made
+        in one language are the same rows in another.
+        """
+        translation = self.translations.get(language)  # type: ignore[call-overload]
+        if translation is None:
+            return self
+        exercises = tuple(
+            exercise.model_copy(
+                update={
+                    "title": translation.exercises[exercise.id].title,
+                    "steps": translation.exercises[exercise.id].steps,
+                    "reflection_prompts": translation.exercises[exercise.id].reflection_prompts,
+                }
+            )
+            for exercise in self.exercises
+        )
+        return self.model_copy(
+            update={
+                "title": translation.title,
+                "summary": translation.summary,
+                "exercises": exercises,
+                "client_markdown": self.client_markdown_translated[language],
+            }
+        )
 
     @property
     def key(self) -> tuple[str, int]:
@@ -146,14 +203,15 @@ class Module(ModuleFrontMatter):
                 return exercise
         raise ContentNotFound(f'module "{self.id}" has no exercise "{exercise_id}"')
 
-    def client_text(self) -> str:
+    def client_text(self, language: str = DEFAULT_LANGUAGE) -> str:
         """Everything a client reads, as plain text with one sentence-ended block per line.
 
         Headings, list items and steps end in punctuation here because a reader takes each
         as a unit; readability formulas would otherwise glue them into one long sentence.
         """
-        blocks = markdown_blocks(self.client_markdown)
-        for exercise in self.exercises:
+        module = self.in_language(language)
+        blocks = markdown_blocks(module.client_markdown)
+        for exercise in module.exercises:
             blocks.extend(exercise.steps)
             blocks.extend(exercise.reflection_prompts)
         return "\n".join(as_sentence(block) for block in blocks if block.strip())
@@ -202,6 +260,27 @@ class Subscale(_Content):
     items: Annotated[tuple[Id, ...], Field(min_length=1)]
 
 
+class MeasureTranslation(_Content):
+    """A measure's client-facing words in another language: every item and every anchor.
+
+    The items, their keys and scales stay the same, so scores in two languages compare.
+    """
+
+    title: Text
+    about: Text
+    items: Annotated[dict[Id, Text], Field(min_length=1)]
+    anchors: Annotated[dict[Id, dict[StrictInt, Text]], Field(min_length=1)]
+
+
+class FeedbackRules(_Content):
+    """When a session-feedback total calls for the counselor's attention, beside the cut-off:
+    a drop of at least `drop` points from the partner's last session, or the two partners'
+    totals for one session at least `split` points apart."""
+
+    drop: Annotated[float, Field(strict=True, gt=0)]
+    split: Annotated[float, Field(strict=True, gt=0)]
+
+
 class Total(_Content):
     items: Annotated[tuple[Id, ...], Field(min_length=1)]
     rule: ScoringRule
@@ -232,9 +311,13 @@ class Measure(_Content):
     reliable_change: ReliableChange
     cutoff: Number | None = None
     overall_item: Id
-    practice_item: Id
+    # How often the assigned practice was done; a session-feedback measure has none.
+    practice_item: Id | None = None
     # Items a check-in cannot be sent without; every other item may be skipped.
     required: tuple[Id, ...] = ()
+    # Only for session feedback: the drop and split that raise an alert (see FeedbackRules).
+    feedback: FeedbackRules | None = None
+    translations: dict[TranslatedLanguage, MeasureTranslation] = Field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -261,6 +344,31 @@ class Measure(_Content):
             if item.id == item_id:
                 return item
         raise ContentNotFound(f'measure "{self.id}" has no item "{item_id}"')
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return (DEFAULT_LANGUAGE, *sorted(self.translations))
+
+    def in_language(self, language: str) -> Measure:
+        """The measure as a client reading `language` sees it; English where it has none."""
+        translation = self.translations.get(language)  # type: ignore[call-overload]
+        if translation is None:
+            return self
+        scales = {
+            name: scale.model_copy(update={"anchors": dict(translation.anchors[name])})
+            for name, scale in self.scales.items()
+        }
+        items = tuple(
+            item.model_copy(update={"text": translation.items[item.id]}) for item in self.items
+        )
+        return self.model_copy(
+            update={
+                "title": translation.title,
+                "about": translation.about,
+                "scales": scales,
+                "items": items,
+            }
+        )
 
     def scale_of(self, item_id: str) -> Scale | None:
         name = self.item(item_id).scale

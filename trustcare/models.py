@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
@@ -136,6 +137,9 @@ class Couple(Base):
     # practice default. `schedule_since` is the local day it began: nothing is due before it.
     schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     schedule_since: Mapped[dt.date | None] = mapped_column(Date)
+    # Whether each partner's link shows them their own progress ("My progress"); new couples
+    # take the practice's setting, the counselor can switch it off per couple.
+    shows_own_progress: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # When the couple was closed (None while open): the retention period counts from it.
     # Kept by `_closing_time` whenever the status is set, so no writer has to remember it.
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -174,6 +178,8 @@ class Partner(Base):
     # Set when the partner stopped reminders (from the email's link or their page); cleared
     # when the counselor restarts them with the partner's agreement.
     reminders_stopped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The language of the partner's page, emails and content ("en", "es"; trustcare/languages).
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
     couple: Mapped[Couple] = relationship(back_populates="partners")
 
@@ -255,6 +261,40 @@ class CheckIn(Base):
     scores_shared: Mapped[bool] = mapped_column(Boolean, default=False)
     # None: the safety question was left unanswered, which is never the same as "no".
     safety_flag: Mapped[bool | None] = mapped_column(EncryptedBool)
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    # The language the partner answered in: the items are the same in every language.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    # Set when the counselor entered it in the room for a partner without their phone.
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("counselor.id"))
+
+
+class SessionFeedback(Base):
+    """One partner's private view of one counseling session, asked on their link afterwards.
+
+    The counselor sees both partners' side by side; the other partner and the shared screen
+    never do. One per partner and session; `entered_by` as for a check-in.
+    """
+
+    __tablename__ = "session_feedback"
+    __table_args__ = (
+        UniqueConstraint("session_id", "partner_id"),
+        UniqueConstraint("idempotency_key"),
+        Index("ix_session_feedback_couple", "couple_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    couple_id: Mapped[int] = mapped_column(ForeignKey("couple.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id", ondelete="CASCADE"))
+    session_id: Mapped[int] = mapped_column(ForeignKey("counseling_session.id", ondelete="CASCADE"))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    measure_id: Mapped[str] = mapped_column(String(80))
+    measure_version: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
+    total: Mapped[float | None] = mapped_column(Float)
+    overall: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(EncryptedText, default="")
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("counselor.id"))
     idempotency_key: Mapped[str] = mapped_column(String(64))
 
 

@@ -19,6 +19,13 @@ DEFAULT_SUPPORT_TEXT = (
     "Your counselor will see that you answered this question and will contact you."
 )
 
+DEFAULT_SUPPORT_TEXT_ES = (
+    "Si estás en peligro ahora mismo, llama al número de emergencias de tu zona.\n"
+    "Puedes hablar en confianza con una línea de ayuda contra la violencia doméstica o de "
+    "crisis de tu zona, de día o de noche.\n"
+    "Tu consejero o consejera verá que respondiste esta pregunta y se pondrá en contacto contigo."
+)
+
 
 class AlertThresholds(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -53,6 +60,11 @@ class PracticeSettings(BaseModel):
     alerts: AlertThresholds = Field(default_factory=AlertThresholds)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     support_text: str = Field(default=DEFAULT_SUPPORT_TEXT, max_length=4000)
+    # The same, for partners who read Spanish (their page says it in their language).
+    support_text_es: str = Field(default=DEFAULT_SUPPORT_TEXT_ES, max_length=4000)
+    # New couples' partners see their own progress on their link ("My progress") unless the
+    # counselor switches it off for the couple.
+    own_progress_for_new_couples: bool = True
     base_url: str = Field(default="", max_length=300, description="overrides TRUSTCARE_BASE_URL")
     # Schedules fire at local times of the practice (an IANA name such as Europe/Berlin).
     time_zone: str = Field(default="UTC", max_length=64)
@@ -71,6 +83,10 @@ class PracticeSettings(BaseModel):
     def _known_zone(cls, value: str) -> str:
         practice_zone(value)
         return value
+
+    def support_text_in(self, language: str) -> str:
+        """The support resources in the partner's language (English if it has none)."""
+        return self.support_text_es if language == "es" else self.support_text
 
     @classmethod
     def from_stored(cls, stored: dict[str, Any] | None) -> PracticeSettings:
@@ -94,6 +110,8 @@ FORM_LABELS = {
     "smtp.sender": "SMTP sender address",
     "smtp.use_tls": "Use STARTTLS",
     "support_text": "Support resources",
+    "support_text_es": "Support resources in Spanish",
+    "own_progress_for_new_couples": "New couples see their own progress",
     "base_url": "Base URL for links",
     "time_zone": "Time zone of the practice",
     "checkin_schedule": "Default check-in schedule",

@@ -16,6 +16,9 @@ from urllib.parse import urlencode
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from trustcare import i18n
+from trustcare.languages import known_language
+
 STOP_PATH = "reminders/stop"
 # A stop link keeps working for as long as anyone would keep the email.
 STOP_TOKEN_MAX_AGE = 2 * 365 * 24 * 60 * 60
@@ -41,8 +44,10 @@ def read_stop_token(secret_key: str, value: str | None) -> int | None:
     return partner_id if isinstance(partner_id, int) and partner_id > 0 else None
 
 
-def stop_url(base_url: str, token: str) -> str:
-    return f"{base_url.rstrip('/')}/{STOP_PATH}?{urlencode({'t': token})}"
+def stop_url(base_url: str, token: str, language: str = "en") -> str:
+    """The stop link; it names the partner's language so its pages speak it (nothing else)."""
+    query = {"t": token} if language == "en" else {"t": token, "lang": language}
+    return f"{base_url.rstrip('/')}/{STOP_PATH}?{urlencode(query)}"
 
 
 @dataclass(frozen=True)
@@ -57,48 +62,57 @@ class ReminderText:
     checkin_url: str
     stop_url: str
     due_by: dt.datetime  # in the practice's local time
-
-
-def _due(when: dt.datetime) -> str:
-    return f"{when:%A} {when.day} {when:%B} at {when:%H:%M}"
+    language: str = "en"
 
 
 def reminder_message(text: ReminderText) -> EmailMessage:
-    """The email: a plain-text part and an HTML part, with List-Unsubscribe headers."""
+    """The email, in the partner's language: a plain-text part and an HTML part, with
+    List-Unsubscribe headers."""
+    _ = i18n.gettext_for(text.language)
+    names = {"partner": text.partner_name, "practice": text.practice_name}
+    names["counselor"] = text.counselor_name
     message = EmailMessage()
     message["From"] = text.sender
     message["To"] = text.to
-    message["Subject"] = f"A reminder from {text.practice_name}: your check-in"
+    message["Subject"] = _("A reminder from {practice}: your check-in").format(**names)
     message["Message-ID"] = make_msgid(domain="trustcare.invalid")
     message["List-Unsubscribe"] = f"<{text.stop_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    due = _due(text.due_by)
+    due = i18n.day_and_time(text.due_by, text.language, joined_by=" at ")
+    hello = _("Hello {partner},")
+    asked = _(
+        "{counselor} at {practice} asked us to remind you: your check-in is open until {due}. "
+        "It takes a few minutes."
+    )
+    keep = _("Your personal link (please keep it to yourself):")
+    stop = _("If you would rather not get these reminders, stop them here:")
+    unexpected = _(
+        "If you did not expect this email, please ask {counselor} at your next session, "
+        "or ignore it."
+    )
     message.set_content(
-        f"Hello {text.partner_name},\n\n"
-        f"{text.counselor_name} at {text.practice_name} asked us to remind you: your check-in "
-        f"is open until {due}. It takes a few minutes.\n\n"
-        f"Your personal link (please keep it to yourself):\n{text.checkin_url}\n\n"
-        "If you would rather not get these reminders, stop them here:\n"
-        f"{text.stop_url}\n\n"
-        f"If you did not expect this email, please ask {text.counselor_name} at your next "
-        "session, or ignore it.\n"
+        f"{hello.format(**names)}\n\n"
+        f"{asked.format(due=due, **names)}\n\n"
+        f"{keep}\n{text.checkin_url}\n\n"
+        f"{stop}\n{text.stop_url}\n\n"
+        f"{unexpected.format(**names)}\n"
     )
     e = html.escape
+    safe = {key: e(value) for key, value in names.items()}
     message.add_alternative(
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        f"<!DOCTYPE html><html lang='{e(known_language(text.language))}'><head>"
+        "<meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{e(message['Subject'])}</title></head>"
         "<body style='font-family: sans-serif; font-size: 17px; line-height: 1.5; "
         "max-width: 36em; margin: 1em auto; padding: 0 1em'>"
-        f"<p>Hello {e(text.partner_name)},</p>"
-        f"<p>{e(text.counselor_name)} at {e(text.practice_name)} asked us to remind you: your "
-        f"check-in is open until {e(due)}. It takes a few minutes.</p>"
-        f'<p><a href="{e(text.checkin_url)}">Open your check-in</a> '
-        "(your personal link: please keep it to yourself)</p>"
-        f'<p>If you would rather not get these reminders, <a href="{e(text.stop_url)}">stop '
-        "them here</a>.</p>"
-        f"<p>If you did not expect this email, please ask {e(text.counselor_name)} at your next "
-        "session, or ignore it.</p>"
+        f"<p>{e(hello).format(**safe)}</p>"
+        f"<p>{e(asked).format(due=e(due), **safe)}</p>"
+        f'<p><a href="{e(text.checkin_url)}">{e(_("Open your check-in"))}</a> '
+        f"({e(_('your personal link: please keep it to yourself'))})</p>"
+        f"<p>{e(_('If you would rather not get these reminders,'))} "
+        f'<a href="{e(text.stop_url)}">{e(_("stop them here"))}</a>.</p>'
+        f"<p>{e(unexpected).format(**safe)}</p>"
         "</body></html>",
         subtype="html",
     )

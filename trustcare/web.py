@@ -13,7 +13,9 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from trustcare import i18n
 from trustcare.context import AppContext, build_context
+from trustcare.languages import known_language
 from trustcare.login_cookie import (
     COOKIE_MAX_AGE,
     COOKIE_NAME,
@@ -203,9 +205,9 @@ async def end_session(request: Request) -> RedirectResponse:
 
 
 STOP_PAGE = (
-    "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+    "<!DOCTYPE html><html lang='{lang}'><head><meta charset='utf-8'>"
     "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-    "<title>Check-in reminders</title><style>"
+    "<title>{title}</title><style>"
     "body{{font-family:sans-serif;font-size:17px;line-height:1.5;max-width:36em;"
     "margin:1.5em auto;padding:0 1em;color:#1f2328}}"
     "h1{{font-size:1.5em}}"
@@ -215,37 +217,69 @@ STOP_PAGE = (
 )
 
 
-def _stop_page(body: str, status_code: int = 200) -> HTMLResponse:
-    return HTMLResponse(STOP_PAGE.format(body=body), status_code=status_code)
+def _stop_page(body: str, language: str, status_code: int = 200) -> HTMLResponse:
+    _ = i18n.gettext_for(language)
+    return HTMLResponse(
+        STOP_PAGE.format(lang=language, title=html.escape(_("Check-in reminders")), body=body),
+        status_code=status_code,
+    )
+
+
+def _bad_stop_link(language: str) -> HTMLResponse:
+    _ = i18n.gettext_for(language)
+    text = html.escape(_("This link does not work. Ask your counselor."))
+    return _stop_page(f"<p>{text}</p>", language, 400)
 
 
 async def stop_reminders(request: Request) -> HTMLResponse:
     """The stop link of a reminder email: GET asks to confirm (a mail scanner that follows
     links stops nothing), POST stops; a mail client's one-click POST (RFC 8058) carries the
-    token in the address. Neither answer tells whose link it was."""
+    token in the address. Neither answer tells whose link it was. The pages speak the
+    language the link names (`lang`, set when the email was written)."""
     settings, context = _context()
     token = request.query_params.get("t")
+    language = known_language(request.query_params.get("lang"))
     if request.method == "GET":
         if read_stop_token(settings.secret_key, token) is None:
-            return _stop_page("<p>This link does not work. Ask your counselor.</p>", 400)
+            return _bad_stop_link(language)
+        _ = i18n.gettext_for(language)
+        e = html.escape
         return _stop_page(
-            "<h1>Stop check-in reminders?</h1>"
-            "<p>You will get no more reminder emails. Your personal link keeps working, and "
-            "your counselor will see that you stopped them.</p>"
+            f"<h1>{e(_('Stop check-in reminders?'))}</h1>"
+            "<p>"
+            + e(
+                _(
+                    "You will get no more reminder emails. Your personal link keeps working, "
+                    "and your counselor will see that you stopped them."
+                )
+            )
+            + "</p>"
             "<form method='post' action='/reminders/stop'>"
-            f"<input type='hidden' name='t' value='{html.escape(token or '', quote=True)}'>"
-            "<button type='submit'>Stop reminders</button></form>"
+            f"<input type='hidden' name='t' value='{e(token or '', quote=True)}'>"
+            f"<input type='hidden' name='lang' value='{e(language, quote=True)}'>"
+            f"<button type='submit'>{e(_('Stop reminders'))}</button></form>",
+            language,
         )
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (form.get("t") or [None])[0] or token
+    language = known_language((form.get("lang") or [None])[0] or language)
     stopped = await run_in_threadpool(
         reminder_service.stop_reminders, context.unscoped_work, settings.secret_key, token
     )
     if not stopped:
-        return _stop_page("<p>This link does not work. Ask your counselor.</p>", 400)
+        return _bad_stop_link(language)
+    _ = i18n.gettext_for(language)
+    e = html.escape
     return _stop_page(
-        "<h1>Reminders stopped</h1><p>You will get no more reminder emails. If you change "
-        "your mind, ask your counselor to restart them.</p>"
+        f"<h1>{e(_('Reminders stopped'))}</h1><p>"
+        + e(
+            _(
+                "You will get no more reminder emails. If you change your mind, ask your "
+                "counselor to restart them."
+            )
+        )
+        + "</p>",
+        language,
     )
 
 

@@ -12,11 +12,14 @@ from sqlalchemy import func, select, update
 from tests.app.conftest import new_app
 from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
+from trustcare.i18n import in_every_language
 from trustcare.models import CheckIn, CheckinLink, Couple, Practice
 from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.services import accounts, assignments, couples, links
 
-BAD_LINK = "This link no longer works. Please ask your counselor for a new one."
+# Whose link it was is unknown, so the message comes in every language.
+BAD_LINK = in_every_language("This link no longer works. Please ask your counselor for a new one.")
+OWN_PHONE = in_every_language("Yes, this is my own phone", " / ")
 
 
 @pytest.fixture
@@ -99,7 +102,7 @@ def test_after_confirming_the_partner_sees_their_exercises_and_the_check_in(rive
     text = all_text(at)
     assert "Open and honest communication" in text
     assert "Try it before Thursday." in [t.value for t in at.text]
-    assert [tab.label for tab in at.tabs] == ["Your exercises", "Check-in"]
+    assert [tab.label for tab in at.tabs] == ["Your exercises", "Check-in", "My progress"]
     assert "Marco" not in text and "Rivera" not in text
 
 
@@ -322,7 +325,7 @@ def test_the_session_rooms_qr_link_shows_nothing_private_and_moves_the_page_to_t
     assert not at.exception
     shown = all_text(at)
     assert "Lena" not in shown and "Try it before Thursday." not in shown
-    assert [b.label for b in at.button] == ["Yes, this is my own phone"]
+    assert [b.label for b in at.button] == [OWN_PHONE]
     at.button[0].click().run()
     assert not at.exception
     assert "room" not in at.query_params and at.query_params["t"]

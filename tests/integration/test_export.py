@@ -72,6 +72,8 @@ CSV_HEADERS = [
     "safety answer",
     "reflection",
     "reflection shared",
+    "answered in",
+    "entered by",
 ]
 LENAS_WORRY = "Sunday still hurts; I felt unheard when we talked about the café."
 PRIVATE_NOTE = "Private: Marco mentioned the argument in the car."
@@ -221,6 +223,8 @@ def test_the_csv_has_a_byte_order_mark_human_headers_and_every_checkin_in_order(
     assert [r["overall trust"] for r in rows] == ["7", "7", "3", "8"]
     assert [r["practice"] for r in rows] == ["2", "2", "0", "2"]
     assert [r["session"] for r in rows] == ["1", "1", "1", "1"]
+    assert [r["answered in"] for r in rows] == ["English"] * 4
+    assert [r["entered by"] for r in rows] == ["partner"] * 4
     assert [rows[0][title] for title in SUBSCALE_TITLES] == ["3", "3.5", "2", "3.5"]
     with practice.factory() as session:
         stored = session.scalars(select(CheckIn.submitted_at).order_by(CheckIn.id)).all()

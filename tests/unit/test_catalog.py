@@ -95,10 +95,10 @@ def write(path: Path, text: str) -> Path:
 # --- the shipped library -------------------------------------------------------------------
 
 
-def test_every_shipped_file_loads_into_twelve_modules_two_tracks_and_one_measure():
+def test_every_shipped_file_loads_into_twelve_modules_two_tracks_and_two_measures():
     catalog = load_catalog([shipped_content_dir()])
 
-    assert catalog.counts() == {"modules": 12, "tracks": 2, "measures": 1}
+    assert catalog.counts() == {"modules": 12, "tracks": 2, "measures": 2}
 
 
 def test_shipped_tracks_list_their_modules_in_teaching_order():

@@ -38,14 +38,14 @@ def test_the_shipped_library_passes_with_its_counts(run):
     result = run()
 
     assert result.exit_code == 0
-    assert result.stdout == "content OK: 12 modules, 2 tracks, 1 measure\n"
+    assert result.stdout == "content OK: 12 modules, 2 tracks, 2 measures\n"
 
 
 def test_the_shipped_folder_given_as_a_path_passes_too(run):
     result = run(str(shipped_content_dir()))
 
     assert result.exit_code == 0
-    assert result.stdout == "content OK: 12 modules, 2 tracks, 1 measure\n"
+    assert result.stdout == "content OK: 12 modules, 2 tracks, 2 measures\n"
 
 
 @pytest.mark.parametrize("case", BROKEN_CASES)

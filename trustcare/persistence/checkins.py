@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from trustcare.errors import PermissionDenied
-from trustcare.models import Assignment, CheckIn, Couple, ExerciseProgress, Partner
+from trustcare.models import (
+    Assignment,
+    CheckIn,
+    CounselingSession,
+    Couple,
+    ExerciseProgress,
+    Partner,
+    SessionFeedback,
+)
 from trustcare.persistence.base import Repository
 
 
@@ -123,7 +132,158 @@ class CheckinRepository(Repository):
                 raise
             return earlier
 
+    def own_couple_shows_progress(self) -> bool:
+        """Whether the counselor lets this couple's partners see their own progress."""
+        return bool(
+            self._session.scalar(
+                select(Couple.shows_own_progress).where(Couple.id == self._partner().couple_id)
+            )
+        )
+
+    def own_checkins(self) -> Sequence[CheckIn]:
+        """The partner's own check-ins, oldest first; never the other partner's."""
+        return self._session.scalars(
+            select(CheckIn)
+            .where(CheckIn.partner_id == self._partner().partner_id)
+            .order_by(CheckIn.submitted_at, CheckIn.id)
+        ).all()
+
+    def own_done_exercises(self) -> list[tuple[ExerciseProgress, Assignment]]:
+        """Every exercise the partner marked done, with its assignment, oldest first."""
+        rows = self._session.execute(
+            select(ExerciseProgress, Assignment)
+            .join(Assignment, Assignment.id == ExerciseProgress.assignment_id)
+            .where(ExerciseProgress.partner_id == self._partner().partner_id)
+            .order_by(ExerciseProgress.done_at, ExerciseProgress.id)
+        ).all()
+        return [(progress, assignment) for progress, assignment in rows]
+
+    def own_sessions_to_review(self, since: dt.date) -> Sequence[CounselingSession]:
+        """The couple's sessions held on or after `since` that this partner has not given
+        feedback on, newest first."""
+        partner = self._partner()
+        answered = select(SessionFeedback.session_id).where(
+            SessionFeedback.partner_id == partner.partner_id
+        )
+        return self._session.scalars(
+            select(CounselingSession)
+            .where(
+                CounselingSession.couple_id == partner.couple_id,
+                CounselingSession.held_on >= since,
+                CounselingSession.id.not_in(answered),
+            )
+            .order_by(CounselingSession.number.desc())
+        ).all()
+
+    def own_session(self, session_id: object) -> CounselingSession | None:
+        """One of the couple's sessions, or None."""
+        if not isinstance(session_id, int) or isinstance(session_id, bool):
+            return None
+        return self._session.scalars(
+            select(CounselingSession).where(
+                CounselingSession.id == session_id,
+                CounselingSession.couple_id == self._partner().couple_id,
+            )
+        ).one_or_none()
+
+    def own_feedback_with_key(self, idempotency_key: str) -> SessionFeedback | None:
+        return self._session.scalars(
+            select(SessionFeedback).where(
+                SessionFeedback.idempotency_key == idempotency_key,
+                SessionFeedback.partner_id == self._partner().partner_id,
+            )
+        ).one_or_none()
+
+    def own_feedback_for(self, session_id: int) -> SessionFeedback | None:
+        return self._session.scalars(
+            select(SessionFeedback).where(
+                SessionFeedback.session_id == session_id,
+                SessionFeedback.partner_id == self._partner().partner_id,
+            )
+        ).one_or_none()
+
+    def add_own_feedback(self, feedback: SessionFeedback) -> SessionFeedback:
+        """The feedback stored for its session: `feedback`, or the one a parallel submit of
+        the same key or session stored first (this unit of work is then rolled back)."""
+        partner = self._partner()
+        if feedback.partner_id != partner.partner_id or feedback.couple_id != partner.couple_id:
+            raise PermissionDenied("Only the partner's own feedback can be stored.")
+        return _add_feedback(self._session, feedback, partner.partner_id)
+
     # --- a counselor's couple ---------------------------------------------------------------
+
+    def couple_partner(self, couple: Couple, partner_id: object) -> Partner | None:
+        """A partner of a couple from `uow.couples.get`, or None."""
+        self._counselor()
+        if not isinstance(partner_id, int) or isinstance(partner_id, bool):
+            return None
+        return self._session.scalars(
+            select(Partner).where(Partner.id == partner_id, Partner.couple_id == couple.id)
+        ).one_or_none()
+
+    def checkin_with_key(self, couple: Couple, idempotency_key: str) -> CheckIn | None:
+        """A check-in of a couple from `uow.couples.get` stored under this form's key."""
+        self._counselor()
+        return self._session.scalars(
+            select(CheckIn).where(
+                CheckIn.idempotency_key == idempotency_key, CheckIn.couple_id == couple.id
+            )
+        ).one_or_none()
+
+    def add_entered_checkin(self, couple: Couple, checkin: CheckIn) -> CheckIn:
+        """A check-in the counselor entered in the room for a partner of a couple from
+        `uow.couples.get`; the earlier one when the same form was sent twice."""
+        actor = self._counselor()
+        if checkin.couple_id != couple.id or checkin.entered_by != actor.counselor_id:
+            raise PermissionDenied("Only a check-in of your own couple can be entered.")
+        try:
+            return self._add(checkin)
+        except IntegrityError:
+            self._session.rollback()
+            earlier = self.checkin_with_key(couple, checkin.idempotency_key)
+            if earlier is None:
+                raise
+            return earlier
+
+    def session_of(self, couple: Couple, session_id: object) -> CounselingSession | None:
+        self._counselor()
+        if not isinstance(session_id, int) or isinstance(session_id, bool):
+            return None
+        return self._session.scalars(
+            select(CounselingSession).where(
+                CounselingSession.id == session_id, CounselingSession.couple_id == couple.id
+            )
+        ).one_or_none()
+
+    def feedback_for(self, couple: Couple, session_id: int, partner_id: int):
+        self._counselor()
+        return self._session.scalars(
+            select(SessionFeedback).where(
+                SessionFeedback.couple_id == couple.id,
+                SessionFeedback.session_id == session_id,
+                SessionFeedback.partner_id == partner_id,
+            )
+        ).one_or_none()
+
+    def add_entered_feedback(self, couple: Couple, feedback: SessionFeedback) -> SessionFeedback:
+        """Session feedback the counselor entered in the room for a partner of a couple from
+        `uow.couples.get`; the earlier one when the same form was sent twice."""
+        actor = self._counselor()
+        if feedback.couple_id != couple.id or feedback.entered_by != actor.counselor_id:
+            raise PermissionDenied("Only feedback of your own couple can be entered.")
+        return _add_feedback(self._session, feedback, feedback.partner_id)
+
+    def feedback_of(self, couple: Couple) -> list[tuple[SessionFeedback, int]]:
+        """Every partner's session feedback of a couple from `uow.couples.get`, with the
+        session's number, oldest session first."""
+        self._counselor()
+        rows = self._session.execute(
+            select(SessionFeedback, CounselingSession.number)
+            .join(CounselingSession, CounselingSession.id == SessionFeedback.session_id)
+            .where(SessionFeedback.couple_id == couple.id)
+            .order_by(CounselingSession.number, SessionFeedback.partner_id)
+        ).all()
+        return [(feedback, number) for feedback, number in rows]
 
     def checkins_of(self, couple: Couple, limit: int) -> Sequence[CheckIn]:
         """Both partners' check-ins of a couple from `uow.couples.get`, newest first."""
@@ -149,3 +309,26 @@ class CheckinRepository(Repository):
             .limit(limit)
         ).all()
         return [(progress, assignment) for progress, assignment in rows]
+
+
+def _add_feedback(session, feedback: SessionFeedback, partner_id: int) -> SessionFeedback:
+    """Insert one feedback row; a second for the same session and partner, or the same form
+    key, finds the first instead (the unique constraints decide, so parallel sends agree)."""
+    session.add(feedback)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        earlier = session.scalars(
+            select(SessionFeedback).where(
+                SessionFeedback.partner_id == partner_id,
+                or_(
+                    SessionFeedback.idempotency_key == feedback.idempotency_key,
+                    SessionFeedback.session_id == feedback.session_id,
+                ),
+            )
+        ).first()
+        if earlier is None:
+            raise
+        return earlier
+    return feedback

@@ -140,12 +140,19 @@ class CoupleRepository(Repository):
             return False
         return True
 
-    def partners(self, couple: Couple) -> list[tuple[int, int, str, str | None]]:
-        """(id, position, name, contact) of both partners of a couple from `get`, in order."""
+    def partners(self, couple: Couple) -> list[tuple[int, int, str, str | None, str]]:
+        """(id, position, name, contact, language) of both partners of a couple from `get`,
+        in order."""
         return [
-            (partner_id, position, name, contact)
-            for partner_id, position, name, contact in self._session.execute(
-                select(Partner.id, Partner.position, Partner.display_name, Partner.contact)
+            (partner_id, position, name, contact, language)
+            for partner_id, position, name, contact, language in self._session.execute(
+                select(
+                    Partner.id,
+                    Partner.position,
+                    Partner.display_name,
+                    Partner.contact,
+                    Partner.language,
+                )
                 .where(Partner.couple_id == couple.id)
                 .order_by(Partner.position)
             )
@@ -168,14 +175,16 @@ class CoupleRepository(Repository):
         )
 
     def rename(
-        self, couple: Couple, label: str, key: str, partners: Sequence[tuple[str, str | None]]
+        self, couple: Couple, label: str, key: str, partners: Sequence[tuple[str, str | None, str]]
     ) -> None:
-        """New label (and its key) and partner (name, contact) pairs, in position order."""
+        """New label (and its key) and partner (name, contact, language), in position order."""
         couple.label = label
         couple.label_key = key
-        for partner, (name, contact) in zip(self.partner_rows(couple), partners, strict=True):
+        rows = self.partner_rows(couple)
+        for partner, (name, contact, language) in zip(rows, partners, strict=True):
             partner.display_name = name
             partner.contact = contact
+            partner.language = language
 
     def set_appointment(self, couple: Couple, starts_at: dt.datetime | None, rhythm: str) -> None:
         """The next session (UTC, or None) and its rhythm, on a couple from `get`."""

@@ -38,7 +38,7 @@ class ProgressRepository(Repository):
     def checkins_of(self, couple: Couple) -> list[Row]:
         """The couple's check-ins in time order, with the partner's name: id, couple_id,
         partner_id, display_name, submitted_at, total, overall, practice, safety_flag,
-        reflection, reflection_shared, subscales."""
+        reflection, reflection_shared, subscales, language, entered_by."""
         return list(
             self._session.execute(
                 select(
@@ -54,6 +54,8 @@ class ProgressRepository(Repository):
                     CheckIn.reflection,
                     CheckIn.reflection_shared,
                     CheckIn.subscales,
+                    CheckIn.language,
+                    CheckIn.entered_by,
                 )
                 .join(Partner, Partner.id == CheckIn.partner_id)
                 .where(CheckIn.couple_id.in_([couple.id]))

@@ -34,6 +34,7 @@ class PartnerInput:
     display_name: str
     contact: str | None
     reminders_stopped_at: dt.datetime | None
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def schedule_inputs(
                 partner.display_name,
                 partner.contact,
                 partner.reminders_stopped_at,
+                partner.language,
             )
         )
     for couple_id, held_on in session.execute(

@@ -353,6 +353,7 @@ def _check_free_text(values: dict[str, Any], problems: dict[str, str]) -> None:
     if sender and not EMAIL_PATTERN.match(sender):
         problems["smtp.sender"] = "must be an email address such as care@example.org"
     clean_long_text(values.get("support_text", ""), "support_text", 4000, problems)
+    clean_long_text(values.get("support_text_es", ""), "support_text_es", 4000, problems)
 
 
 def _settings_refused(problems: dict[str, str]) -> InvalidInput:

@@ -14,20 +14,25 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from trustcare import i18n
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import ContentNotFound, Measure, Module
-from trustcare.errors import AssignmentNotFound, InvalidInput
-from trustcare.models import Assignment, CheckIn, Couple, ExerciseProgress, utcnow
+from trustcare.errors import AssignmentNotFound, InvalidInput, PartnerNotFound
+from trustcare.languages import DEFAULT_LANGUAGE, LANGUAGES, known_language
+from trustcare.models import Assignment, CheckIn, Couple, ExerciseProgress, Partner, utcnow
 from trustcare.persistence.storage import storage_failures
 from trustcare.persistence.uow import CounselorWork, PartnerWork
 from trustcare.practice_settings import PracticeSettings
 from trustcare.schedules import ScheduleError, practice_zone
-from trustcare.scoring import score_answers
+from trustcare.scoring import Scores, score_answers
 from trustcare.services.schedules import partner_due_states
 from trustcare.services.validation import clean_long_text
 
 log = logging.getLogger(__name__)
 MEASURE_ID = "trust-pulse"
+FEEDBACK_MEASURE_ID = "session-feedback"
+# A session is asked about for this many days after it was held; later it is past asking.
+FEEDBACK_DAYS = 14
 REFLECTION_MAX = 5000
 IDEMPOTENCY_KEY_MAX = 64
 
@@ -58,6 +63,15 @@ class ClientAssignment:
 
 
 @dataclass(frozen=True)
+class FeedbackAsk:
+    """A logged session the partner has not yet given feedback on."""
+
+    session_id: int
+    number: int
+    held_on: dt.date
+
+
+@dataclass(frozen=True)
 class ClientPage:
     partner_name: str
     share_scores: bool | None  # None until asked at the first check-in
@@ -70,6 +84,12 @@ class ClientPage:
     due_text: str = ""
     has_schedule: bool = False
     reminders_stopped: bool = False
+    # The partner's language: the measure, modules and texts above are already in it.
+    language: str = DEFAULT_LANGUAGE
+    shows_own_progress: bool = False
+    # The newest recent session to give feedback on, and the measure that asks it.
+    feedback_ask: FeedbackAsk | None = None
+    feedback_measure: Measure | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +114,9 @@ class CheckinView:
     reflection_shared: bool
     scores_shared: bool
     safety_flag: bool | None  # None: the safety question was left unanswered
+    language: str = DEFAULT_LANGUAGE
+    # Entered by the counselor in the room for a partner without their phone.
+    entered_in_room: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,6 +150,7 @@ def client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
 
 def _client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
     partner = uow.checkins.own_partner()
+    language = known_language(partner.language)
     assignments = uow.checkins.open_assignments()
     progress = {
         (p.assignment_id, p.exercise_id): p
@@ -137,6 +161,7 @@ def _client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
         module = _module(catalog, assignment.module_id, assignment.module_version)
         if module is None:
             continue
+        module = module.in_language(language)
         exercises = []
         for exercise in module.exercises:
             done = progress.get((assignment.id, exercise.id))
@@ -169,27 +194,52 @@ def _client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
     settings = uow.practice_settings()
     due = partner_due_states(uow, [uow.actor.couple_id]).get(uow.actor.partner_id)
     scheduled = due is not None and due.schedule.active and not due.paused
+    feedback_ask, feedback_measure = _feedback_ask(uow, catalog, settings, language)
     return ClientPage(
         partner.display_name,
         partner.share_scores_in_joint_sessions,
         checkins_so_far,
         tuple(shown),
-        catalog.measure(MEASURE_ID),
-        settings.support_text,
-        due_text=_due_text(due.due_by, settings) if scheduled and due.due_by else "",
+        catalog.measure(MEASURE_ID).in_language(language),
+        settings.support_text_in(language),
+        due_text=_due_text(due.due_by, settings, language) if scheduled and due.due_by else "",
         has_schedule=scheduled,
         reminders_stopped=due is not None and due.stopped,
+        language=language,
+        shows_own_progress=uow.checkins.own_couple_shows_progress(),
+        feedback_ask=feedback_ask,
+        feedback_measure=feedback_measure,
     )
 
 
-def _due_text(due_by: dt.datetime, settings: PracticeSettings) -> str:
-    """The due line, as in "Your next check-in is due by Friday 9 May", in local time."""
+def _feedback_ask(
+    uow: PartnerWork, catalog: Catalog, settings: PracticeSettings, language: str
+) -> tuple[FeedbackAsk | None, Measure | None]:
+    """The newest session of the last FEEDBACK_DAYS (in the practice's days) still to review."""
     try:
-        zone = practice_zone(settings.time_zone)
+        measure = catalog.measure(FEEDBACK_MEASURE_ID).in_language(language)
+    except ContentNotFound:
+        return None, None
+    today = utcnow().astimezone(_zone(settings)).date()
+    waiting = uow.checkins.own_sessions_to_review(today - dt.timedelta(days=FEEDBACK_DAYS))
+    if not waiting:
+        return None, measure
+    newest = waiting[0]
+    return FeedbackAsk(newest.id, newest.number, newest.held_on), measure
+
+
+def _zone(settings: PracticeSettings) -> ZoneInfo:
+    try:
+        return practice_zone(settings.time_zone)
     except ScheduleError:
-        zone = ZoneInfo("UTC")
-    local = due_by.astimezone(zone)
-    return f"Your next check-in is due by {local:%A} {local.day} {local:%B}, {local:%H:%M}."
+        return ZoneInfo("UTC")
+
+
+def _due_text(due_by: dt.datetime, settings: PracticeSettings, language: str) -> str:
+    """The due line, as in "Your next check-in is due by Friday 9 May, 18:00", in local time."""
+    local = due_by.astimezone(_zone(settings))
+    _ = i18n.gettext_for(language)
+    return _("Your next check-in is due by {when}.").format(when=i18n.day_and_time(local, language))
 
 
 def storage_guard(uow: PartnerWork, what: str) -> AbstractContextManager[None]:
@@ -304,30 +354,48 @@ def _submit_checkin(
 ) -> CheckinReceipt:
     """Store one check-in, exactly once per idempotency key, atomically with its audit event."""
     settings: PracticeSettings = uow.practice_settings()
-    problems: dict[str, str] = {}
-    reflection = clean_long_text(reflection, "reflection", REFLECTION_MAX, problems)
-    if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
-        problems["form"] = "is out of date; please reload the page"
+    partner = uow.checkins.own_partner()
+    support_text = settings.support_text_in(known_language(partner.language))
     existing = uow.checkins.own_checkin_with_key(idempotency_key)
     if existing is not None:
-        return CheckinReceipt(existing.id, existing.safety_flag, True, settings.support_text)
-    measure = catalog.measure(MEASURE_ID)
-    try:
-        scores = score_answers(measure, answers)
-    except ValueError as error:
-        problems["answers"] = str(error)
-    unanswered = missing_required(measure, answers)
-    if unanswered:
-        problems["required"] = "please answer: " + "; ".join(unanswered)
-    if problems:
-        raise InvalidInput(problems)
-    partner = uow.checkins.own_partner()
+        return CheckinReceipt(existing.id, existing.safety_flag, True, support_text)
+    checkin = _checkin_row(
+        catalog.measure(MEASURE_ID),
+        partner,
+        answers,
+        reflection,
+        share_reflection,
+        share_scores,
+        idempotency_key,
+    )
+    stored = uow.checkins.add_checkin(checkin)
+    if stored is not checkin:
+        return CheckinReceipt(stored.id, stored.safety_flag, True, support_text)
+    uow.record("checkin.submit", "couple", uow.actor.couple_id, checkin_id=checkin.id)
+    uow.commit()
+    log.info("check-in %s stored for partner %s", checkin.id, uow.actor.partner_id)
+    return CheckinReceipt(checkin.id, checkin.safety_flag, False, support_text)
+
+
+def _checkin_row(
+    measure: Measure,
+    partner: Partner,
+    answers: Mapping[str, int | None],
+    reflection: str,
+    share_reflection: bool,
+    share_scores: bool | None,
+    idempotency_key: str,
+    entered_by: int | None = None,
+) -> CheckIn:
+    """A scored check-in of `partner`, or InvalidInput naming every problem; a consent given
+    with it is recorded on the partner."""
+    scores, reflection = scored_answers(measure, answers, reflection, "reflection", idempotency_key)
     if share_scores is not None:
         partner.share_scores_in_joint_sessions = bool(share_scores)
         partner.consent_updated_at = utcnow()
-    checkin = CheckIn(
-        couple_id=uow.actor.couple_id,
-        partner_id=uow.actor.partner_id,
+    return CheckIn(
+        couple_id=partner.couple_id,
+        partner_id=partner.id,
         submitted_at=utcnow(),
         measure_id=measure.id,
         measure_version=measure.version,
@@ -341,14 +409,126 @@ def _submit_checkin(
         scores_shared=bool(partner.share_scores_in_joint_sessions),
         safety_flag=scores.safety_flag,
         idempotency_key=idempotency_key,
+        language=known_language(partner.language),
+        entered_by=entered_by,
     )
-    stored = uow.checkins.add_checkin(checkin)
+
+
+@dataclass(frozen=True)
+class RoomPartner:
+    """The partner a counselor turns the screen to: only what their own form needs."""
+
+    partner_id: int
+    couple_id: int
+    name: str
+    language: str
+    share_scores: bool | None
+    measure: Measure
+    support_text: str
+
+
+def room_partner(
+    uow: CounselorWork, catalog: Catalog, couple_id: int, partner_id: int
+) -> RoomPartner:
+    """One partner of the counselor's own couple, for entering their check-in in the room;
+    another counselor's couple (or a partner of another couple) is not found."""
+    couple = uow.couples.get(couple_id)
+    partner = uow.checkins.couple_partner(couple, partner_id)
+    if partner is None:
+        raise PartnerNotFound()
+    language = known_language(partner.language)
+    return RoomPartner(
+        partner.id,
+        couple.id,
+        partner.display_name,
+        language,
+        partner.share_scores_in_joint_sessions,
+        catalog.measure(MEASURE_ID).in_language(language),
+        uow.practice_settings().support_text_in(language),
+    )
+
+
+def enter_checkin(
+    uow: CounselorWork,
+    catalog: Catalog,
+    couple_id: int,
+    partner_id: int,
+    answers: Mapping[str, int | None],
+    reflection: str,
+    share_reflection: bool,
+    share_scores: bool | None,
+    idempotency_key: str,
+) -> CheckinReceipt:
+    """Store a check-in the counselor entered for a partner in the room without a phone.
+
+    The row says who entered it (`entered_by`); the same form sent twice stores it once. Only
+    the counselor's own couples are in reach.
+    """
+    couple = uow.couples.get(couple_id)
+    partner = uow.checkins.couple_partner(couple, partner_id)
+    if partner is None:
+        raise PartnerNotFound()
+    support_text = uow.practice_settings().support_text_in(known_language(partner.language))
+    existing = uow.checkins.checkin_with_key(couple, idempotency_key)
+    if existing is not None:
+        return CheckinReceipt(existing.id, existing.safety_flag, True, support_text)
+    checkin = _checkin_row(
+        catalog.measure(MEASURE_ID),
+        partner,
+        answers,
+        reflection,
+        share_reflection,
+        share_scores,
+        idempotency_key,
+        entered_by=uow.actor.counselor_id,
+    )
+    stored = uow.checkins.add_entered_checkin(couple, checkin)
     if stored is not checkin:
-        return CheckinReceipt(stored.id, stored.safety_flag, True, settings.support_text)
-    uow.record("checkin.submit", "couple", uow.actor.couple_id, checkin_id=checkin.id)
+        return CheckinReceipt(stored.id, stored.safety_flag, True, support_text)
+    uow.record("checkin.entered", "couple", couple.id, checkin_id=checkin.id)
     uow.commit()
-    log.info("check-in %s stored for partner %s", checkin.id, uow.actor.partner_id)
-    return CheckinReceipt(checkin.id, checkin.safety_flag, False, settings.support_text)
+    log.info("check-in %s entered in the room for partner %s", checkin.id, partner.id)
+    return CheckinReceipt(checkin.id, checkin.safety_flag, False, support_text)
+
+
+def set_language(uow: PartnerWork, language: str) -> None:
+    """The partner's own choice of language for their page, emails and reminders."""
+    with storage_guard(uow, "language"):
+        if language not in LANGUAGES:
+            raise InvalidInput({"language": "must be one of: " + ", ".join(LANGUAGES)})
+        partner = uow.checkins.own_partner()
+        if partner.language == language:
+            return
+        partner.language = language
+        uow.record("partner.language", "partner", partner.id, language=language)
+        uow.commit()
+
+
+def scored_answers(
+    measure: Measure,
+    answers: Mapping[str, int | None],
+    text: str,
+    text_field: str,
+    idempotency_key: str,
+) -> tuple[Scores, str]:
+    """A form's answers scored and its free text checked, or InvalidInput naming every
+    problem: a bad answer, a required item left unanswered (never read as "no"), a note too
+    long, a form key out of date."""
+    problems: dict[str, str] = {}
+    text = clean_long_text(text, text_field, REFLECTION_MAX, problems)
+    if not idempotency_key or len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
+        problems["form"] = "is out of date; please reload the page"
+    scores = None
+    try:
+        scores = score_answers(measure, answers)
+    except ValueError as error:
+        problems["answers"] = str(error)
+    unanswered = missing_required(measure, answers)
+    if unanswered:
+        problems["required"] = "please answer: " + "; ".join(unanswered)
+    if problems or scores is None:
+        raise InvalidInput(problems)
+    return scores, text
 
 
 def missing_required(measure: Measure, answers: Mapping[str, int | None]) -> list[str]:
@@ -384,6 +564,8 @@ def checkins_of(
             c.reflection_shared,
             c.scores_shared,
             c.safety_flag,
+            known_language(c.language),
+            c.entered_by is not None,
         )
         for c in rows
     ]

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from trustcare.errors import InvalidInput
+from trustcare.languages import DEFAULT_LANGUAGE, LANGUAGES, known_language
 from trustcare.models import (
     COUPLE_STATUSES,
     LABEL_MAX,
@@ -40,6 +41,7 @@ class PartnerView:
     position: int
     display_name: str
     contact: str
+    language: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class CoupleRecord:
     session_rhythm: str = "once"
     schedule: dict | None = None
     schedule_since: dt.date | None = None
+    # Whether each partner's link shows them their own progress ("My progress").
+    shows_own_progress: bool = True
 
     @property
     def next_session_number(self) -> int:
@@ -99,6 +103,8 @@ class CoupleRecord:
 class PartnerInput:
     display_name: str
     contact: str = ""
+    # The language of the partner's page, emails and content (trustcare/languages.py).
+    language: str = DEFAULT_LANGUAGE
 
 
 def list_caseload(
@@ -152,7 +158,9 @@ def _check_partners(partners: list[PartnerInput], problems: dict[str, str]) -> l
     for number, partner in enumerate(partners, start=1):
         name = clean_name(partner.display_name, f"partner {number} name", NAME_MAX, problems)
         contact = clean_optional(partner.contact, f"partner {number} contact", 254, problems)
-        cleaned.append(PartnerInput(name, contact))
+        if partner.language not in LANGUAGES:
+            problems[f"partner {number} language"] = "must be one of: " + ", ".join(LANGUAGES)
+        cleaned.append(PartnerInput(name, contact, partner.language))
     return cleaned
 
 
@@ -180,11 +188,13 @@ def create_couple(
         label=label,
         label_key=label_key(label),
         status="active",
+        shows_own_progress=uow.practice_settings().own_progress_for_new_couples,
         partners=[
             Partner(
                 position=position,
                 display_name=partner.display_name,
                 contact=partner.contact or None,
+                language=partner.language,
             )
             for position, partner in enumerate(cleaned, start=1)
         ],
@@ -202,8 +212,8 @@ def create_couple(
 def partner_views(uow: CounselorWork, couple: Couple) -> tuple[PartnerView, ...]:
     """Both partners in position order, as plain values; the caller has checked the couple."""
     return tuple(
-        PartnerView(pid, position, name, contact or "")
-        for pid, position, name, contact in uow.couples.partners(couple)
+        PartnerView(pid, position, name, contact or "", known_language(language))
+        for pid, position, name, contact, language in uow.couples.partners(couple)
     )
 
 
@@ -222,6 +232,7 @@ def record_of(uow: CounselorWork, couple: Couple) -> CoupleRecord:
         session_rhythm=couple.session_rhythm or "once",
         schedule=couple.schedule,
         schedule_since=couple.schedule_since,
+        shows_own_progress=bool(couple.shows_own_progress),
     )
 
 
@@ -265,9 +276,19 @@ def update_couple(
         couple,
         label,
         label_key(label),
-        [(new.display_name, new.contact or None) for new in cleaned],
+        [(new.display_name, new.contact or None, new.language) for new in cleaned],
     )
     uow.record("couple.update", "couple", couple.id)
+    uow.commit()
+
+
+def set_own_progress(uow: CounselorWork, couple_id: int, shown: bool) -> None:
+    """Let (or stop) each partner see their own progress on their link; audited."""
+    couple = uow.couples.get(couple_id)
+    if bool(couple.shows_own_progress) == bool(shown):
+        return
+    couple.shows_own_progress = bool(shown)
+    uow.record("couple.own_progress", "couple", couple.id, shown=bool(shown))
     uow.commit()
 
 

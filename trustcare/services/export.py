@@ -58,6 +58,10 @@ def defuse_formula(value: object) -> object:
     return value
 
 
+# The counselor's pages are in English: a partner's language is named in English there.
+LANGUAGE_NAMES_IN_ENGLISH = {"en": "English", "es": "Spanish"}
+
+
 def _yes_no(values: pd.Series) -> pd.Series:
     return values.map(lambda flag: "yes" if bool(flag) else "no")
 
@@ -81,6 +85,8 @@ def _csv_frame(progress: CoupleProgress) -> pd.DataFrame:
         "safety answer",
         "reflection",
         "reflection shared",
+        "answered in",
+        "entered by",
     ]
     if frame.empty:
         return pd.DataFrame(columns=[defuse_formula(h) for h in headers])
@@ -98,6 +104,10 @@ def _csv_frame(progress: CoupleProgress) -> pd.DataFrame:
             "safety answer": _safety_answer(frame["safety_flag"]),
             "reflection": frame["reflection"].fillna(""),
             "reflection shared": _yes_no(frame["reflection_shared"]),
+            "answered in": frame["language"].map(LANGUAGE_NAMES_IN_ENGLISH),
+            "entered by": frame["entered_in_room"].map(
+                lambda in_room: "counselor, in session" if in_room else "partner"
+            ),
         },
         columns=headers,
     )
@@ -344,9 +354,7 @@ def _caveat(measure: Measure, threshold: float) -> str:
 
 def _sharing_choices(uow: CounselorWork, couple: Couple) -> dict[int, str]:
     words = {True: "yes", False: "no", None: "not asked yet"}
-    return {
-        partner_id: words[choice] for partner_id, choice in uow.exports.sharing_choices(couple)
-    }
+    return {partner_id: words[choice] for partner_id, choice in uow.exports.sharing_choices(couple)}
 
 
 def progress_report_html(

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import urlencode
 
+from trustcare import i18n
 from trustcare.errors import EmailNotSent, LinkNotUsable
 from trustcare.identity import PartnerActor
+from trustcare.languages import known_language
 from trustcare.links import CHECKIN_PATH, checkin_url, hash_token, looks_like_token, new_token
 from trustcare.models import CheckinLink, Couple, Partner, utcnow
 from trustcare.persistence.storage import storage_failures
@@ -416,18 +418,30 @@ def email_link(uow: CounselorWork, issued: IssuedLink, couple_id: int) -> str:
         raise EmailNotSent(f"{partner.display_name} has no email address in their contact details.")
     practice_name = uow.links.practice_name()
     counselor = uow.actor.display_name
+    language = known_language(partner.language)
+    _ = i18n.gettext_for(language)
+    names = {"partner": partner.display_name, "practice": practice_name, "counselor": counselor}
     message = EmailMessage()
     message["From"] = smtp.sender
     message["To"] = address
-    message["Subject"] = f"Your check-in link from {practice_name}"
+    message["Subject"] = _("Your check-in link from {practice}").format(**names)
+    sent_you = _(
+        "{counselor} at {practice} has sent you a personal link for your check-ins and "
+        "exercises. Please keep it to yourself: it opens your own page."
+    )
+    works_until = _("The link works until {day}.").format(
+        day=i18n.long_day(issued.expires_at, language)
+    )
+    unexpected = _(
+        "If you did not expect this email, please ask {counselor} at your next session, "
+        "or ignore it."
+    )
     message.set_content(
-        f"Hello {partner.display_name},\n\n"
-        f"{counselor} at {practice_name} has sent you a personal link for your check-ins and "
-        "exercises. Please keep it to yourself: it opens your own page.\n\n"
+        f"{_('Hello {partner},').format(**names)}\n\n"
+        f"{sent_you.format(**names)}\n\n"
         f"{issued.url}\n\n"
-        f"The link works until {issued.expires_at:%d %B %Y}.\n\n"
-        f"If you did not expect this email, please ask {counselor} at your next session, or "
-        "ignore it.\n"
+        f"{works_until}\n\n"
+        f"{unexpected.format(**names)}\n"
     )
     try:
         with smtplib.SMTP(smtp.host, smtp.port, timeout=SMTP_TIMEOUT_SECONDS) as server:

@@ -14,6 +14,7 @@ import pandas as pd
 from trustcare import alerts as alert_rules
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import ContentNotFound, Measure
+from trustcare.languages import known_language
 from trustcare.models import Couple, utcnow
 from trustcare.persistence.uow import CounselorWork
 from trustcare.practice_settings import PracticeSettings
@@ -34,6 +35,8 @@ CHECKIN_COLUMNS = [
     "safety_flag",
     "reflection",
     "reflection_shared",
+    "language",
+    "entered_in_room",
 ]
 
 
@@ -84,6 +87,8 @@ def _checkin_frame(
         "safety_flag": np.array([None if v is None else bool(v) for v in columns[8]], dtype=object),
         "reflection": np.array(columns[9], dtype=object),
         "reflection_shared": np.array([bool(v) for v in columns[10]], dtype=bool),
+        "language": np.array([known_language(v) for v in columns[12]], dtype=object),
+        "entered_in_room": np.array([v is not None for v in columns[13]], dtype=bool),
         **{
             column: _floats([score.get(subscale.id) for score in scores])
             for column, subscale in zip(subscale_columns, measure.subscales, strict=True)

@@ -194,8 +194,11 @@ def _send_one(
                 practice_name=due.couple.practice_name,
                 counselor_name=due.couple.counselor_name,
                 checkin_url=_link_for(open_work, counselor_work, base_url, due),
-                stop_url=stop_url(base, make_stop_token(secret_key, due.partner.id)),
+                stop_url=stop_url(
+                    base, make_stop_token(secret_key, due.partner.id), due.partner.language
+                ),
                 due_by=due.window.closes_at.astimezone(practice_zone(due.settings.time_zone)),
+                language=due.partner.language,
             )
         )
         delivery_for(due.settings.smtp).send(message)
