@@ -17,6 +17,10 @@ def is_client_link() -> bool:
     return "t" in st.query_params or "room" in st.query_params or path.endswith("/checkin")
 
 
+# Pages shown to clients on the counselor's screen: session mode and in-room entry.
+SCREENS_FACING_CLIENTS = ("session", "in-room")
+
+
 def counselor_pages(is_admin: bool) -> tuple[list, list, st.Page]:
     """The menu, the pages reached from a couple, and session mode (the shared screen)."""
     menu = [
@@ -36,10 +40,12 @@ def counselor_pages(is_admin: bool) -> tuple[list, list, st.Page]:
             st.Page("pages/audit_trail.py", title="Audit trail", icon=":material/history:"),
         ]
     session_mode = st.Page("pages/session.py", title="Session mode", url_path="session")
+    room_entry = st.Page("pages/room_entry.py", title="In-room entry", url_path="in-room")
     reached_from_a_couple = [
         st.Page("pages/couple.py", title="Couple record", url_path="couple"),
         st.Page("pages/progress.py", title="Progress", url_path="progress"),
         session_mode,
+        room_entry,
     ]
     return menu, reached_from_a_couple, session_mode
 
@@ -130,8 +136,9 @@ else:
         f"counselor_pages_{actor.is_admin}", lambda: counselor_pages(actor.is_admin)
     )
     current = st.navigation(menu + reached_from_a_couple, position="hidden")
-    if current.url_path != session_mode.url_path:
-        # The shared screen shows no sidebar: no practice, counselor or other pages in view.
+    if current.url_path not in SCREENS_FACING_CLIENTS:
+        # The shared screen and in-room entry show no sidebar: no practice, counselor or other
+        # pages in view.
         with st.sidebar:
             for page in menu:
                 st.page_link(page)

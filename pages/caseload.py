@@ -5,6 +5,7 @@ import streamlit as st
 
 from trustcare import charts
 from trustcare.errors import ServiceError
+from trustcare.languages import DEFAULT_LANGUAGE, LANGUAGES, NAMES_IN_ENGLISH
 from trustcare.services import caseloads, couples
 from trustcare.ui import state
 from trustcare.ui.chart import show_chart
@@ -110,15 +111,21 @@ if rows and st.toggle("Show where each couple stands (current score against chan
 def _add_couple(submission: str) -> None:
     """A button callback with the form's one-use key fixed when it was drawn: a double click
     adds one couple. The new record opens; a refused form keeps what was typed."""
-    values = add_form.values("label", "name_1", "contact_1", "name_2", "contact_2")
+    values = add_form.values(
+        "label", "name_1", "contact_1", "language_1", "name_2", "contact_2", "language_2"
+    )
     try:
         with context.work(actor) as uow:
             new_id = couples.create_couple(
                 uow,
                 values["label"] or "",
                 [
-                    couples.PartnerInput(values["name_1"] or "", values["contact_1"] or ""),
-                    couples.PartnerInput(values["name_2"] or "", values["contact_2"] or ""),
+                    couples.PartnerInput(
+                        values[f"name_{n}"] or "",
+                        values[f"contact_{n}"] or "",
+                        values[f"language_{n}"] or DEFAULT_LANGUAGE,
+                    )
+                    for n in (1, 2)
                 ],
                 submission=submission,
             )
@@ -147,6 +154,14 @@ if adder.open:
         second.text_input(
             "Partner 2 contact (optional email or phone)", key=add_form.key("contact_2")
         )
+        for column, number in ((first, 1), (second, 2)):
+            column.selectbox(
+                f"Partner {number} language",
+                LANGUAGES,
+                format_func=NAMES_IN_ENGLISH.__getitem__,
+                key=add_form.key(f"language_{number}"),
+                help="Their page, emails and reminders; they can change it on their page too.",
+            )
         st.form_submit_button(
             "Add couple", type="primary", on_click=_add_couple, args=(add_form.submission,)
         )

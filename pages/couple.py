@@ -3,12 +3,14 @@
 import streamlit as st
 
 from trustcare.errors import NotFound
+from trustcare.languages import NAMES_IN_ENGLISH
 from trustcare.services import overview
 from trustcare.ui import (
     couple_agenda,
     couple_assignments,
     couple_checkins,
     couple_details,
+    couple_feedback,
     couple_links,
     couple_sessions,
     drafts,
@@ -23,6 +25,7 @@ TABS = {
     "Assignments": overview.ASSIGNMENTS,
     "Links": overview.LINKS,
     "Sessions": None,
+    "Session feedback": None,
     "Details and status": None,
 }
 
@@ -73,6 +76,8 @@ with header:
             st.subheader(escape_markdown(partner.display_name))
             st.text(f"Partner {partner.position}")
             st.text(f"Contact: {partner.contact or 'none given'}")
+            language = NAMES_IN_ENGLISH.get(partner.language, partner.language)
+            st.text(f"Language: {language}")
     progress_col, session_col, _ = st.columns([1, 1, 3])
     progress_col.page_link(
         "pages/progress.py",
@@ -91,12 +96,15 @@ with header:
 with tabs[opened]:
     if opened == "Sessions":
         couple_sessions.show(context, actor, record)
+    elif opened == "Session feedback":
+        couple_feedback.show(context, actor, catalog, record)
     elif opened == "Details and status":
         couple_details.show(context, actor, record)
     elif view.agenda is not None:
         couple_agenda.show(context, actor, record, view.agenda)
     elif view.checkins is not None:
         couple_checkins.show(catalog, record, view.checkins)
+        couple_feedback.in_room_entry(record, "checkins_tab_room")
     elif view.assignments is not None:
         couple_assignments.show(context, actor, catalog, record, view.assignments)
     elif view.links is not None:

@@ -6,7 +6,7 @@ import streamlit as st
 from trustcare import charts
 from trustcare.errors import NotFound
 from trustcare.services import export, progress
-from trustcare.ui import state
+from trustcare.ui import feedback_view, state
 from trustcare.ui.chart import show_remembered_chart
 from trustcare.ui.text import escape_markdown
 
@@ -42,8 +42,17 @@ if data.provisional:
 for alert in alerts:
     (st.error if alert.severity == "urgent" else st.warning)(escape_markdown(alert.message))
 
-VIEWS = ["Trust over time", "Gap between partners", "Practice and trust", "Subscales", "Check-ins"]
-over_time, gap, practice, subscales, table = st.tabs(VIEWS, key="progress_view", on_change="rerun")
+VIEWS = [
+    "Trust over time",
+    "Gap between partners",
+    "Practice and trust",
+    "Subscales",
+    "Check-ins",
+    "Session feedback",
+]
+over_time, gap, practice, subscales, table, feedback = st.tabs(
+    VIEWS, key="progress_view", on_change="rerun"
+)
 # Only the open view is built: every chart costs time on each rerun of the page.
 order = list(data.partner_ids)
 frame = data.checkins
@@ -117,6 +126,9 @@ elif subscales.open:
             (x,),
             lambda: charts.subscale_figure(frame, data.subscales, x=x, partner_order=order),
         )
+elif feedback.open:
+    with feedback:
+        feedback_view.show(shown.feedback)
 elif table.open:
     with table:
         if frame.empty:

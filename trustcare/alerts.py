@@ -499,7 +499,7 @@ def _feedback_low(
             f"{couple.name(point.partner_id)}'s feedback on session {point.session_number} was "
             f"{_num(point.total)} of {_num(rules.out_of)}, under the cut-off of "
             f"{_num(rules.cutoff)}",
-            f"feedback-low:{point.feedback_id}",
+            f"feedback_low:{point.feedback_id}",
             point.submitted_at,
         )
     ]
@@ -523,7 +523,7 @@ def _feedback_drop(
             f"{_num(previous.total)} of {_num(rules.out_of)} on session "
             f"{previous.session_number} to {_num(latest.total)} on session "
             f"{latest.session_number}",
-            f"feedback-drop:{previous.feedback_id}:{latest.feedback_id}",
+            f"feedback_drop:{previous.feedback_id}:{latest.feedback_id}",
             latest.submitted_at,
         )
     ]
@@ -552,7 +552,7 @@ def _feedback_split(
             f"{first_name} and {second_name} saw session {session_number} differently: "
             f"{first_name}'s feedback was {_num(first.total)} of {_num(rules.out_of)}, "
             f"{second_name}'s {_num(second.total)} ({_num(gap)} points apart)",
-            f"feedback-split:{session_number}:{first.feedback_id}:{second.feedback_id}",
+            f"feedback_split:{session_number}:{first.feedback_id}:{second.feedback_id}",
             max(first.submitted_at, second.submitted_at),
         )
     ]

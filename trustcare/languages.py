@@ -19,6 +19,8 @@ LANGUAGES: tuple[str, ...] = get_args(Language)
 TRANSLATED_LANGUAGES: tuple[str, ...] = get_args(TranslatedLanguage)
 # Each language named in itself, so a partner finds their own in a list they cannot yet read.
 LANGUAGE_NAMES: Mapping[str, str] = MappingProxyType({"en": "English", "es": "Español"})
+# The same in English, for the counselor's pages and exports, which stay English.
+NAMES_IN_ENGLISH: Mapping[str, str] = MappingProxyType({"en": "English", "es": "Spanish"})
 
 
 def known_language(value: str | None) -> str:

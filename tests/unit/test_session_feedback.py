@@ -204,7 +204,7 @@ def test_low_feedback_names_the_partner_the_session_and_both_numbers():
     [alert] = kinds(alerts_of(point), "feedback_low")
 
     assert alert.message == "Sam's feedback on session 4 was 24 of 40, under the cut-off of 30"
-    assert alert.key == "feedback-low:41"
+    assert alert.key == "feedback_low:41"
     assert alert.partner_id == SAM
     assert alert.severity == "attention"
     assert alert.since == point.submitted_at
@@ -223,13 +223,13 @@ def test_low_feedback_is_raised_once_for_the_latest_session_not_for_every_low_on
         feedback(INES, 4, 27, feedback_id=63),
     )
 
-    assert [a.key for a in kinds(alerts, "feedback_low")] == ["feedback-low:63"]
+    assert [a.key for a in kinds(alerts, "feedback_low")] == ["feedback_low:63"]
 
 
 def test_unscored_feedback_is_passed_over_and_the_last_scored_session_stands():
     alerts = alerts_of(feedback(SAM, 3, 26, feedback_id=71), feedback(SAM, 4, None))
 
-    assert [a.key for a in kinds(alerts, "feedback_low")] == ["feedback-low:71"]
+    assert [a.key for a in kinds(alerts, "feedback_low")] == ["feedback_low:71"]
 
 
 def test_a_session_answered_twice_is_taken_at_the_later_answer():
@@ -259,7 +259,7 @@ def test_a_drop_names_both_sessions_both_totals_and_the_fall():
     assert alert.message == (
         "Sam's feedback fell by 6 points, from 37 of 40 on session 3 to 31 on session 4"
     )
-    assert alert.key == "feedback-drop:81:82"
+    assert alert.key == "feedback_drop:81:82"
     assert alert.partner_id == SAM
     assert alert.since == latest.submitted_at
 
@@ -303,7 +303,7 @@ def test_a_split_names_both_partners_with_their_totals_and_the_gap():
         "Sam and Ines saw session 4 differently: Sam's feedback was 38 of 40, "
         "Ines's 27 (11 points apart)"
     )
-    assert alert.key == "feedback-split:4:91:92"
+    assert alert.key == "feedback_split:4:91:92"
     assert alert.partner_id is None
     assert alert.since == ines.submitted_at  # the later of the two
 
@@ -316,7 +316,7 @@ def test_a_split_looks_at_the_latest_session_both_partners_answered():
     )
 
     [alert] = kinds(alerts, "feedback_split")
-    assert alert.key.startswith("feedback-split:3:")
+    assert alert.key.startswith("feedback_split:3:")
 
 
 def test_an_old_split_is_forgotten_once_the_partners_agree_on_a_later_session():
@@ -348,9 +348,9 @@ def test_an_acknowledged_feedback_alert_comes_back_only_on_new_evidence():
     )
     acknowledged = {a.key for a in alerts_of(*session_4)}
     assert acknowledged == {
-        "feedback-low:103",
-        "feedback-drop:101:103",
-        "feedback-split:4:103:104",
+        "feedback_low:103",
+        "feedback_drop:101:103",
+        "feedback_split:4:103:104",
     }
 
     # Nothing new: the acknowledgements hold.
@@ -359,7 +359,7 @@ def test_an_acknowledged_feedback_alert_comes_back_only_on_new_evidence():
     # Session 5 is as bad for Sam, and a new session is new evidence.
     session_5 = (*session_4, feedback(SAM, 5, 23, feedback_id=105))
     shown = filter_acknowledged(alerts_of(*session_5), acknowledged)
-    assert [a.key for a in shown] == ["feedback-low:105"]
+    assert [a.key for a in shown] == ["feedback_low:105"]
 
 
 def test_every_feedback_alert_asks_for_attention_rather_than_urgency():
@@ -378,7 +378,7 @@ SPLIT_AND_LOW = (
 def test_evaluate_raises_the_feedback_alerts_of_an_active_couple():
     alerts = run(couple(SPLIT_AND_LOW))
 
-    assert sorted(a.key for a in alerts) == ["feedback-low:112", "feedback-split:4:111:112"]
+    assert sorted(a.key for a in alerts) == ["feedback_low:112", "feedback_split:4:111:112"]
 
 
 def test_evaluate_raises_no_feedback_alert_for_a_paused_couple():

@@ -26,6 +26,7 @@ from trustcare.models import (
     CoupleStanding,
     ExerciseProgress,
     Partner,
+    SessionFeedback,
 )
 from trustcare.persistence.base import Repository
 from trustcare.persistence.couples import couples_in_reach, matching_couples
@@ -309,6 +310,26 @@ class StandingStore:
                 )
                 .where(CheckIn.couple_id.in_(couple_ids))
                 .order_by(CheckIn.couple_id, CheckIn.submitted_at, CheckIn.id)
+            )
+        )
+
+    def feedback_points(self, couple_ids: Sequence[int]) -> list[Row]:
+        """(couple_id, feedback id, partner_id, session number, held_on, submitted_at, total) of
+        these couples' session feedback, by couple and session: the totals only."""
+        return list(
+            self._session.execute(
+                select(
+                    SessionFeedback.couple_id,
+                    SessionFeedback.id,
+                    SessionFeedback.partner_id,
+                    CounselingSession.number,
+                    CounselingSession.held_on,
+                    SessionFeedback.submitted_at,
+                    SessionFeedback.total,
+                )
+                .join(CounselingSession, CounselingSession.id == SessionFeedback.session_id)
+                .where(SessionFeedback.couple_id.in_(couple_ids))
+                .order_by(SessionFeedback.couple_id, CounselingSession.number, SessionFeedback.id)
             )
         )
 

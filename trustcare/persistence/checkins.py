@@ -255,6 +255,24 @@ class CheckinRepository(Repository):
             )
         ).one_or_none()
 
+    def sessions_without_feedback(
+        self, couple: Couple, partner_id: int
+    ) -> Sequence[CounselingSession]:
+        """The sessions of a couple from `uow.couples.get` that this partner has given no
+        feedback on, newest first."""
+        self._counselor()
+        answered = select(SessionFeedback.session_id).where(
+            SessionFeedback.partner_id == partner_id
+        )
+        return self._session.scalars(
+            select(CounselingSession)
+            .where(
+                CounselingSession.couple_id == couple.id,
+                CounselingSession.id.not_in(answered),
+            )
+            .order_by(CounselingSession.number.desc())
+        ).all()
+
     def feedback_for(self, couple: Couple, session_id: int, partner_id: int):
         self._counselor()
         return self._session.scalars(

@@ -258,6 +258,9 @@ _ALERT_TITLES = {
     "no_checkin": "No recent check-in",
     "due_not_done": "Due check-in not done",
     "overdue": "Overdue assignment",
+    "feedback_low": "Session feedback under the cut-off",
+    "feedback_drop": "Session feedback dropped",
+    "feedback_split": "Partners saw the session differently",
 }
 
 

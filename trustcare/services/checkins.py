@@ -416,7 +416,8 @@ def _checkin_row(
 
 @dataclass(frozen=True)
 class RoomPartner:
-    """The partner a counselor turns the screen to: only what their own form needs."""
+    """The partner a counselor turns the screen to: only what their own forms need (their
+    name and language, the measures in it), nothing of the other partner or the notes."""
 
     partner_id: int
     couple_id: int
@@ -425,18 +426,29 @@ class RoomPartner:
     share_scores: bool | None
     measure: Measure
     support_text: str
+    feedback_measure: Measure | None
+    # The couple's sessions this partner has not given feedback on, newest first.
+    sessions_to_review: tuple[FeedbackAsk, ...]
 
 
 def room_partner(
     uow: CounselorWork, catalog: Catalog, couple_id: int, partner_id: int
 ) -> RoomPartner:
-    """One partner of the counselor's own couple, for entering their check-in in the room;
-    another counselor's couple (or a partner of another couple) is not found."""
+    """One partner of the counselor's own couple, for entering their check-in or session
+    feedback in the room; another counselor's couple (or another couple's partner) is not
+    found."""
     couple = uow.couples.get(couple_id)
     partner = uow.checkins.couple_partner(couple, partner_id)
     if partner is None:
         raise PartnerNotFound()
     language = known_language(partner.language)
+    try:
+        feedback_measure: Measure | None = catalog.measure(FEEDBACK_MEASURE_ID).in_language(
+            language
+        )
+    except ContentNotFound:
+        feedback_measure = None
+    sessions = uow.checkins.sessions_without_feedback(couple, partner.id)
     return RoomPartner(
         partner.id,
         couple.id,
@@ -445,6 +457,8 @@ def room_partner(
         partner.share_scores_in_joint_sessions,
         catalog.measure(MEASURE_ID).in_language(language),
         uow.practice_settings().support_text_in(language),
+        feedback_measure,
+        tuple(FeedbackAsk(s.id, s.number, s.held_on) for s in sessions),
     )
 
 

@@ -26,6 +26,7 @@ import plotly.graph_objects as go
 from trustcare import charts
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import Measure
+from trustcare.languages import NAMES_IN_ENGLISH
 from trustcare.models import Couple, utcnow
 from trustcare.persistence.uow import CounselorWork
 from trustcare.scoring import classify_change
@@ -56,10 +57,6 @@ def defuse_formula(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
-
-
-# The counselor's pages are in English: a partner's language is named in English there.
-LANGUAGE_NAMES_IN_ENGLISH = {"en": "English", "es": "Spanish"}
 
 
 def _yes_no(values: pd.Series) -> pd.Series:
@@ -104,7 +101,7 @@ def _csv_frame(progress: CoupleProgress) -> pd.DataFrame:
             "safety answer": _safety_answer(frame["safety_flag"]),
             "reflection": frame["reflection"].fillna(""),
             "reflection shared": _yes_no(frame["reflection_shared"]),
-            "answered in": frame["language"].map(LANGUAGE_NAMES_IN_ENGLISH),
+            "answered in": frame["language"].map(NAMES_IN_ENGLISH),
             "entered by": frame["entered_in_room"].map(
                 lambda in_room: "counselor, in session" if in_room else "partner"
             ),

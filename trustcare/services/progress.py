@@ -20,6 +20,7 @@ from trustcare.persistence.uow import CounselorWork
 from trustcare.practice_settings import PracticeSettings
 from trustcare.scoring import reliable_change_threshold
 from trustcare.services.derived import derived
+from trustcare.services.session_feedback import CoupleFeedback, feedback_of
 from trustcare.services.standings import page_key, standings_of, trust_pulse
 from trustcare.timeline import session_numbers, utc_day
 
@@ -112,6 +113,8 @@ class ProgressPage:
 
     progress: CoupleProgress
     alerts: list[alert_rules.Alert]
+    # Both partners' session feedback, for the counselor only (never session mode).
+    feedback: CoupleFeedback
 
 
 def progress_page(
@@ -129,7 +132,11 @@ def progress_page(
 
     def build() -> ProgressPage:
         standing = standings_of(uow, catalog, [couple], now, settings)[couple.id]
-        return ProgressPage(_couple_progress(uow, catalog, couple, settings), list(standing.alerts))
+        return ProgressPage(
+            _couple_progress(uow, catalog, couple, settings),
+            list(standing.alerts),
+            feedback_of(uow, catalog, couple.id),
+        )
 
     key = page_key(uow, "progress", catalog, couple, now, settings)
     return derived.get_or_build(key, build, keep=catalog)

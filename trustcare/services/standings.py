@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from trustcare import alerts as alert_rules
 from trustcare.content_catalog import Catalog
 from trustcare.content_schema import ContentError, ContentNotFound, Measure
+from trustcare.feedback import FeedbackPoint, FeedbackRules
 from trustcare.models import Couple, utcnow
 from trustcare.persistence.caseloads import STANDING_CHUNK, StandingStore, standings_store
 from trustcare.persistence.uow import CounselorWork, OpenUnscoped, UnitOfWork
 from trustcare.practice_settings import PracticeSettings
-from trustcare.services.checkins import MEASURE_ID
+from trustcare.services.checkins import FEEDBACK_MEASURE_ID, MEASURE_ID
 from trustcare.services.derived import catalog_key, couple_key, derived
 from trustcare.services.schedules import DISPLAY_LOOKBACK, due_states_of, resolve
 
@@ -142,6 +143,10 @@ def _evaluate(
     for couple_id, key in store.acknowledged(couple_ids):
         acknowledged.setdefault(couple_id, set()).add(key)
     missed = _due_missed(store, couples, now, settings)
+    feedback: dict[int, list[FeedbackPoint]] = {}
+    for couple_id, *point in store.feedback_points(couple_ids):
+        feedback.setdefault(couple_id, []).append(FeedbackPoint(*point))
+    feedback_rules = _feedback_rules(catalog)
     rc = measure.reliable_change
     result = {}
     for couple in couples:
@@ -156,6 +161,8 @@ def _evaluate(
             created_at=couple.created_at,
             status=couple.status,
             due_missed=missed.get(couple.id),
+            feedback=tuple(feedback.get(couple.id, ())),
+            feedback_rules=feedback_rules,
         )
         found = alert_rules.evaluate(data, rc.sd, rc.reliability, settings.alerts, now)
         current, change = _current_and_change(data)
@@ -165,6 +172,14 @@ def _evaluate(
             change,
         )
     return result
+
+
+def _feedback_rules(catalog: Catalog) -> FeedbackRules | None:
+    """The session-feedback alert rules of the library's feedback measure (None: it has none)."""
+    try:
+        return FeedbackRules.of(catalog.measure(FEEDBACK_MEASURE_ID))
+    except (ContentNotFound, ValueError):
+        return None
 
 
 def _due_missed(
@@ -223,12 +238,13 @@ def alert_counts(
 
 # Part of every standing's rules key: raise it when alerts.py changes what it finds, so stored
 # standings from before are evaluated again.
-STANDING_RULES_VERSION = 1
+STANDING_RULES_VERSION = 2
 
 
 def rules_key(catalog: Catalog, settings: PracticeSettings) -> str:
     rc = trust_pulse(catalog).reliable_change
     rules = f"{STANDING_RULES_VERSION}|{settings.alerts.model_dump_json()}|{rc.sd}|{rc.reliability}"
+    rules += f"|{_feedback_rules(catalog)}"
     return hashlib.sha256(rules.encode()).hexdigest()
 
 

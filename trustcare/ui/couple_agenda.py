@@ -24,6 +24,9 @@ ICONS = {
     "no_checkin": ":material/schedule:",
     "due_not_done": ":material/event_upcoming:",
     "overdue": ":material/event_busy:",
+    "feedback_low": ":material/sentiment_dissatisfied:",
+    "feedback_drop": ":material/trending_down:",
+    "feedback_split": ":material/call_split:",
     "next_stage": ":material/skip_next:",
     "next_session": ":material/event:",
 }

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from trustcare.content_catalog import Catalog
+from trustcare.languages import NAMES_IN_ENGLISH
 from trustcare.services import checkins
 from trustcare.services.couples import CoupleRecord
 from trustcare.ui.text import escape_markdown
@@ -50,6 +51,10 @@ def show(catalog: Catalog, record: CoupleRecord, data: checkins.CoupleCheckins) 
                 "Note is": [
                     "" if not c.reflection else ("shared" if c.reflection_shared else "private")
                     for c in own
+                ],
+                "Answered in": [NAMES_IN_ENGLISH.get(c.language, c.language) for c in own],
+                "Entered by": [
+                    "counselor, in session" if c.entered_in_room else "partner" for c in own
                 ],
             }
         )

@@ -13,6 +13,7 @@ import streamlit as st
 from trustcare.context import AppContext
 from trustcare.errors import ServiceError
 from trustcare.identity import Actor
+from trustcare.languages import LANGUAGES, NAMES_IN_ENGLISH
 from trustcare.services import couples
 from trustcare.services.couples import CoupleRecord, PartnerView
 from trustcare.ui import couple_schedule, drafts
@@ -31,11 +32,12 @@ def _label_key(record: CoupleRecord) -> str:
     return drafts.key("couple-label", record.id)
 
 
-def _partner_keys(record: CoupleRecord, partner: PartnerView) -> tuple[str, str]:
-    """The draft keys of a partner's name and contact."""
+def _partner_keys(record: CoupleRecord, partner: PartnerView) -> tuple[str, str, str]:
+    """The draft keys of a partner's name, contact and language."""
     return (
         drafts.key("partner-name", record.id, partner.position),
         drafts.key("partner-contact", record.id, partner.position),
+        drafts.key("partner-language", record.id, partner.position),
     )
 
 
@@ -43,9 +45,10 @@ def _stored_values(record: CoupleRecord) -> dict[str, str]:
     """Each field's draft key and the value the record holds for it."""
     values = {_label_key(record): record.label}
     for partner in record.partners:
-        name_key, contact_key = _partner_keys(record, partner)
+        name_key, contact_key, language_key = _partner_keys(record, partner)
         values[name_key] = partner.display_name
         values[contact_key] = partner.contact
+        values[language_key] = partner.language
     return values
 
 
@@ -66,9 +69,16 @@ def show(context: AppContext, actor: Actor, record: CoupleRecord) -> None:
     with st.container(border=True):
         st.text_input("Couple label", key=_label_key(record))
         for column, partner in zip(st.columns(2), record.partners, strict=True):
-            name_key, contact_key = _partner_keys(record, partner)
+            name_key, contact_key, language_key = _partner_keys(record, partner)
             column.text_input(f"Partner {partner.position} name", key=name_key)
             column.text_input(f"Partner {partner.position} contact", key=contact_key)
+            column.selectbox(
+                f"Partner {partner.position} language",
+                LANGUAGES,
+                format_func=NAMES_IN_ENGLISH.__getitem__,
+                key=language_key,
+                help="Their page, emails and reminders; they can change it on their page too.",
+            )
         # Never disabled: a field's new text reaches the server with the click on a button,
         # so a button disabled until then would swallow the first click.
         save_col, discard_col, _ = st.columns([1, 1, 3])
@@ -78,6 +88,18 @@ def show(context: AppContext, actor: Actor, record: CoupleRecord) -> None:
         discard_col.button("Discard changes", on_click=drafts.forget, args=list(stored))
         if problem := st.session_state.pop(PROBLEM_KEY, None):
             show_problems(problem)
+    st.subheader("Their own progress")
+    shown = st.toggle(
+        "Each partner sees their own progress on their link",
+        value=record.shows_own_progress,
+        key=f"own_progress_{record.id}",
+        help="Only their own scores and exercises, in plain words: never the other partner's, "
+        "never your notes or alerts.",
+    )
+    if shown != record.shows_own_progress:
+        with context.work(actor) as uow:
+            couples.set_own_progress(uow, record.id, shown)
+        st.rerun()
     st.subheader("Status")
     actions = STATUS_ACTIONS[record.status]
     for column, (new_status, verb) in zip(st.columns(len(actions)), actions, strict=True):
@@ -95,7 +117,10 @@ def _save(context: AppContext, actor: Actor, record: CoupleRecord, stored: dict[
         return
     label = st.session_state.get(_label_key(record), record.label)
     partners = [
-        couples.PartnerInput(*(st.session_state.get(key, "") for key in _partner_keys(record, p)))
+        couples.PartnerInput(
+            *(st.session_state.get(key, "") or "" for key in _partner_keys(record, p)[:2]),
+            st.session_state.get(_partner_keys(record, p)[2]) or p.language,
+        )
         for p in record.partners
     ]
     try:
