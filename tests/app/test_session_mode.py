@@ -196,6 +196,7 @@ def test_the_progress_page_shows_charts_alerts_and_the_check_in_table(rivera):
         "Practice and trust",
         "Subscales",
         "Check-ins",
+        "Session feedback",
     ]
     assert len(at.get("plotly_chart")) == 1  # the open view only
     assert not at.dataframe
