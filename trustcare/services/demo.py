@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 from dataclasses import dataclass
 
 from trustcare.catalog import get_catalog
@@ -22,6 +23,7 @@ from trustcare.models import (
     ExerciseProgress,
     Partner,
     Reminder,
+    SessionFeedback,
 )
 from trustcare.passwords import hash_password
 from trustcare.persistence.uow import OpenUnscoped
@@ -81,6 +83,8 @@ SCHEDULED = ("Alder & Brook", "Birchwood", "Cedar Lane", "Hollis", "Glenrock", "
 STOPPED_REMINDERS = {"Dana"}
 UNREACHABLE = {"Ben", "Elliot"}
 FAILED_LAST_REMINDER = {"Priya"}
+# Partners who read their page, emails and content in Spanish.
+SPANISH = {"Ines", "Lucia"}
 
 
 def _weekly_schedule(start: dt.date) -> dict:
@@ -130,6 +134,7 @@ def _demo_partner(position: int, name: str, share: bool, start: dt.date) -> Part
     return Partner(
         position=position,
         display_name=name,
+        language="es" if name in SPANISH else "en",
         share_scores_in_joint_sessions=share,
         contact=None if name in UNREACHABLE else f"{name.lower()}@mail.example",
         reminders_stopped_at=(
@@ -168,6 +173,59 @@ SESSION_NOTES = (
     "Talked about what 'checking in' means to each of them.",
     "Explored an old hurt that came up during the week. Plan to return to it next time.",
 )
+
+
+# Each partner's session feedback (0-40) at the first and the latest session, by story: Dune &
+# Harbor's split alliance (Ines at ease, Kofi not), Cedar Lane's drop, Kestrel under the cut-off.
+FEEDBACK = {
+    "improving": ((31, 37), (33, 36)),
+    "flat, one partner gone quiet": ((33, 33), (32, 31)),
+    "deteriorating": ((35, 34), (34, 26)),
+    "diverging": ((34, 37), (30, 24)),
+    "safety answer": ((32, 33), (33, 34)),
+    "betrayal recovery": ((29, 35), (33, 36)),
+    "one-sided work": ((34, 35), (31, 32)),
+    "flat, overdue work": ((30, 28), (29, 27)),
+}
+
+
+def _session_feedback(
+    couple: Couple, spec: DemoCouple, measure: Measure, rng: random.Random
+) -> list[SessionFeedback]:
+    """Both partners' feedback on every logged session, along the couple's story; a partner who
+    has gone quiet gave none on the last two."""
+    if spec.story not in FEEDBACK or not couple.sessions:
+        return []
+    made = []
+    last = len(couple.sessions)
+    for partner, (first, latest) in zip(couple.partners, FEEDBACK[spec.story], strict=True):
+        for session in couple.sessions:
+            if partner.display_name in FAILED_LAST_REMINDER and session.number > last - 2:
+                continue
+            share = (session.number - 1) / max(last - 1, 1)
+            total = round(first + (latest - first) * share + rng.uniform(-1, 1))
+            base, extra = divmod(max(0, min(40, total)), 4)
+            answers = {
+                item.id: min(10, base + (1 if index < extra else 0))
+                for index, item in enumerate(measure.items)
+            }
+            scores = score_answers(measure, answers)
+            made.append(
+                SessionFeedback(
+                    couple_id=couple.id,
+                    partner_id=partner.id,
+                    session_id=session.id,
+                    submitted_at=dt.datetime.combine(session.held_on, dt.time(20), dt.UTC),
+                    measure_id=measure.id,
+                    measure_version=measure.version,
+                    answers=answers,
+                    total=scores.total,
+                    overall=scores.overall,
+                    language=partner.language,
+                    idempotency_key=uuid.uuid4().hex,
+                )
+            )
+    return made
 
 
 def _keyed_items(total: float, rng: random.Random, measure: Measure) -> dict[str, int]:
@@ -308,6 +366,7 @@ def seed_demo(open_work: OpenUnscoped, today: dt.date | None = None) -> None:
     today = today or dt.date.today()
     catalog = get_catalog()
     measure = catalog.measure("trust-pulse")
+    feedback_measure = catalog.measure("session-feedback")
     admin_login, counselor_login = DEMO_LOGINS
     admin = accounts.create_practice(
         open_work,
@@ -318,6 +377,8 @@ def seed_demo(open_work: OpenUnscoped, today: dt.date | None = None) -> None:
         is_demo=True,
     )
     rng = random.Random(20261127)
+    # Its own generator, so the rest of the demo's story stays as it was before feedback.
+    feedback_rng = random.Random(20261207)
     with open_work() as uow:
         second = Counselor(
             practice_id=admin.practice_id,
@@ -368,6 +429,9 @@ def seed_demo(open_work: OpenUnscoped, today: dt.date | None = None) -> None:
             made, progress = _assignments(couple, spec, start, today, catalog, rng)
             uow.seeding.add_history(made)
             uow.seeding.add_history(progress)
+            uow.seeding.add_history(
+                _session_feedback(couple, spec, feedback_measure, feedback_rng)
+            )
         uow.audit(
             "practice.seed_demo",
             "practice",
