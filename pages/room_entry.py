@@ -29,7 +29,11 @@ def _number(name: str) -> int:
 
 
 couple_id, partner_id = _number("couple"), _number("partner")
-form = st.query_params.get("form", "checkin")
+# Only these two forms exist; anything else in the address is the check-in, said as such.
+form = "feedback" if st.query_params.get("form") == "feedback" else "checkin"
+# Each "Start" on the couple record is a new visit (`visit` in the address), so a visit left
+# half-way, or one that ended with a safety answer, never reopens as the next one.
+started = str(st.query_params.get("visit", ""))[:32]
 try:
     with context.work(actor, read_only=True) as uow:
         partner = checkins.room_partner(uow, catalog, couple_id, partner_id)
@@ -43,7 +47,7 @@ _ = i18n.gettext_for(partner.language)
 page_language.set_to(partner.language)
 name = escape_markdown(partner.name)
 # One key per visit and form: the form's own state, and its one-use submission key.
-visit = f"room_{couple_id}_{partner_id}_{form}"
+visit = f"room_{couple_id}_{partner_id}_{form}_{started}"
 stage = st.session_state.setdefault(f"{visit}_stage", "hand-over")
 
 

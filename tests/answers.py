@@ -16,3 +16,6 @@ CALM = {
 
 # The same answers with a "yes" to the safety question.
 SAFETY_YES = {**CALM, "felt-unsafe": 1}
+
+# Whole session feedback (0-10 each, 31 of 40): above the cut-off of 30.
+SESSION_FEEDBACK = {"heard": 8, "mattered": 8, "approach": 7, "overall": 8}

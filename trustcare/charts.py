@@ -427,13 +427,16 @@ def my_progress_figure(
     empty_message: str = NO_MY_CHECKINS,
     total_range: tuple[float, float] = TOTAL_RANGE,
     overall_range: tuple[float, float] = OVERALL_RANGE,
+    date_format: str = "%-d %b %Y",
 ) -> go.Figure:
     """One partner's own check-ins over time, for their own phone: the total above, the overall
     rating below, on one shared date axis.
 
     `checkins` has the columns submitted_at, total and overall. The words are passed in, so the
     page can give them in the partner's language; an unscored total or unanswered rating leaves
-    a gap in its own panel only. Nothing of the other partner is drawn here.
+    a gap in its own panel only. Nothing of the other partner is drawn here. `date_format` is
+    the hover's date (plotly writes month names in English only, so a page in another language
+    passes a format of numbers).
     """
     if checkins.empty:
         return _empty(empty_message)
@@ -499,7 +502,7 @@ def my_progress_figure(
                 "line": {"color": colour, "width": PHONE_LINE_WIDTH},
                 "marker": {"color": colour, "symbol": symbol, "size": PHONE_MARKER_SIZE},
                 # No words of ours: the month is named as plotly names it on the axis.
-                "hovertemplate": "%{x|%-d %b %Y}<br><b>%{y}</b><extra></extra>",
+                "hovertemplate": f"%{{x|{date_format}}}<br><b>%{{y}}</b><extra></extra>",
             }
         )
     return _figure(traces, layout)

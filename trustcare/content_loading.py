@@ -445,9 +445,19 @@ def _measure_translation_checks(measure: Measure) -> list[tuple[tuple[str | int,
             if anchors is None:
                 found.append(((*where, "anchors"), f'missing the scale "{name}"'))
                 continue
-            if set(anchors) != set(scale.anchors):
-                want = ", ".join(str(a) for a in sorted(scale.anchors))
-                found.append(((*where, "anchors", name), f"must word exactly the anchors {want}"))
+            missing_anchors = sorted(set(scale.anchors) - set(anchors))
+            extra_anchors = sorted(set(anchors) - set(scale.anchors))
+            if missing_anchors or extra_anchors:
+                said = []
+                if missing_anchors:
+                    said.append("missing anchor(s) " + ", ".join(map(str, missing_anchors)))
+                if extra_anchors:
+                    said.append(
+                        "has anchor(s) "
+                        + ", ".join(map(str, extra_anchors))
+                        + ", which the English scale does not have"
+                    )
+                found.append(((*where, "anchors", name), "; ".join(said)))
         for name in translation.anchors:
             if name not in measure.scales:
                 found.append(((*where, "anchors", name), "no scale with this name"))

@@ -78,12 +78,12 @@ def short_day(value: dt.date | dt.datetime, language: str) -> str:
     return format_date(value, "d MMM y", locale=known_language(language))
 
 
-def day_and_time(value: dt.datetime, language: str, joined_by: str = ", ") -> str:
-    """A local day and time: "Friday 9 May, 18:00", "viernes, 9 de mayo, 18:00"; in a
-    sentence `joined_by` " at " gives "Friday 9 May at 18:00", "viernes, 9 de mayo, a las 18:00".
-    """
-    if joined_by.strip() and known_language(language) == "es":
-        joined_by = ", a las "
+def day_and_time(value: dt.datetime, language: str, *, in_a_sentence: bool = False) -> str:
+    """A local day and time: "Friday 9 May, 18:00", "viernes, 9 de mayo, 18:00"; inside a
+    sentence "Friday 9 May at 18:00", "viernes, 9 de mayo, a las 18:00"."""
+    joined_by = ", "
+    if in_a_sentence:
+        joined_by = ", a las " if known_language(language) == "es" else " at "
     return f"{day(value, language)}{joined_by}{value:%H:%M}"
 
 

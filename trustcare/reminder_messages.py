@@ -46,6 +46,7 @@ def read_stop_token(secret_key: str, value: str | None) -> int | None:
 
 def stop_url(base_url: str, token: str, language: str = "en") -> str:
     """The stop link; it names the partner's language so its pages speak it (nothing else)."""
+    language = known_language(language)
     query = {"t": token} if language == "en" else {"t": token, "lang": language}
     return f"{base_url.rstrip('/')}/{STOP_PATH}?{urlencode(query)}"
 
@@ -78,7 +79,7 @@ def reminder_message(text: ReminderText) -> EmailMessage:
     message["Message-ID"] = make_msgid(domain="trustcare.invalid")
     message["List-Unsubscribe"] = f"<{text.stop_url}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    due = i18n.day_and_time(text.due_by, text.language, joined_by=" at ")
+    due = i18n.day_and_time(text.due_by, text.language, in_a_sentence=True)
     hello = _("Hello {partner},")
     asked = _(
         "{counselor} at {practice} asked us to remind you: your check-in is open until {due}. "

@@ -220,7 +220,11 @@ STOP_PAGE = (
 def _stop_page(body: str, language: str, status_code: int = 200) -> HTMLResponse:
     _ = i18n.gettext_for(language)
     return HTMLResponse(
-        STOP_PAGE.format(lang=language, title=html.escape(_("Check-in reminders")), body=body),
+        STOP_PAGE.format(
+            lang=html.escape(known_language(language), quote=True),
+            title=html.escape(_("Check-in reminders")),
+            body=body,
+        ),
         status_code=status_code,
     )
 

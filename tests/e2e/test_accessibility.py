@@ -2,12 +2,14 @@
 Chromium on every page of the demo practice, the client's above all, at desktop and phone size.
 
 A page passes with no serious or critical violation and an `<html lang>` that names its
-language. Each size is one test that visits every page and reports every page's findings at
-once, so one run shows the whole state.
+language: English, or Spanish on a Spanish-speaking partner's own page. Each size is one test
+that visits every page and reports every page's findings at once, so one run shows the whole
+state.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import partial
 
@@ -21,7 +23,7 @@ from trustcare.catalog import get_catalog
 from trustcare.db import make_engine, make_session_factory, upgrade
 from trustcare.models import Couple, Partner
 from trustcare.persistence.uow import CounselorWork, unscoped_work
-from trustcare.services import accounts, demo, links
+from trustcare.services import accounts, couples, demo, links
 
 SIZES = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
@@ -40,9 +42,9 @@ AXE_OPTIONS = {
 }
 
 
-def _findings(page) -> list[str]:
+def _findings(page, language: str = "en") -> list[str]:
     """Serious and critical violations on the page as it stands, one line per rule, and a
-    line when `<html lang>` does not say English."""
+    line when `<html lang>` does not say the page's `language` (English unless told)."""
     wait_for_app(page)
     # The page at rest: a pointer left over a table would open Streamlit's hover toolbar.
     page.mouse.move(0, 0)
@@ -55,8 +57,8 @@ def _findings(page) -> list[str]:
         if v["impact"] in SERIOUS
     ]
     lang = page.evaluate("document.documentElement.lang")
-    if lang != "en":
-        lines.append(f"html lang is {lang!r}, not 'en'")
+    if lang != language:
+        lines.append(f"html lang is {lang!r}, not {language!r}")
     return lines
 
 
@@ -83,6 +85,33 @@ def demo_with_a_link(server):
     return server, couple_id, issued.url
 
 
+@pytest.fixture
+def spanish_link(demo_with_a_link):
+    """The other partner of the same couple reads Spanish and has a link; a session held today
+    gives both partners the session feedback tab."""
+    server, couple_id, _link = demo_with_a_link
+    engine = make_engine(server.database_url)
+    factory = make_session_factory(engine)
+    login = demo.DEMO_LOGINS[0]
+    admin = accounts.authenticate(partial(unscoped_work, factory), login.email, login.password)
+    with CounselorWork(factory, admin) as uow:
+        couple = uow.couples.get(couple_id)
+        partners = couples.partner_views(uow, couple)
+        couples.update_couple(
+            uow,
+            couple_id,
+            couple.label,
+            [
+                couples.PartnerInput(p.display_name, p.contact, "es" if p.position == 2 else "en")
+                for p in partners
+            ],
+        )
+        couples.log_session(uow, couple_id, dt.date.today(), "Fictional notes.")
+        issued = links.issue_link(uow, couple_id, partners[1].id, server.url)
+    engine.dispose()
+    return issued.url
+
+
 def _choose(page, question: str, answer: str) -> None:
     page.get_by_role("radiogroup", name=question).get_by_text(answer, exact=True).click()
 
@@ -103,7 +132,9 @@ def _check_in_with_a_safety_yes(phone) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_every_page_has_no_serious_or_critical_violation(demo_with_a_link, browser, size, tmp_path):
+def test_every_page_has_no_serious_or_critical_violation(
+    demo_with_a_link, spanish_link, browser, size, tmp_path
+):
     server, couple_id, link = demo_with_a_link
     found: dict[str, list[str]] = {}
 
@@ -162,6 +193,37 @@ def test_every_page_has_no_serious_or_critical_violation(demo_with_a_link, brows
     expect(phone.get_by_text("Here is where to get help now").first).to_be_visible(timeout=30_000)
     found["client: safety message"] = _findings(phone)
     screenshot(phone, f"accessibility-client-safety-{size}")
+    phone.get_by_role("tab", name="Session feedback").click()
+    expect(phone.get_by_role("button", name="Send feedback")).to_be_visible(timeout=30_000)
+    found["client: session feedback"] = _findings(phone)
+    phone.get_by_role("tab", name="My progress").click()
+    expect(phone.get_by_role("heading", name="What you have done")).to_be_visible(timeout=30_000)
+    phone.get_by_text("Your check-ins as a table").click()
+    expect(phone.locator("[data-testid=stDataFrame] canvas").first).to_be_visible(timeout=30_000)
+    found["client: my progress"] = _findings(phone)
+    screenshot(phone, f"accessibility-client-my-progress-{size}")
+
+    spanish = browser.new_context(**SIZES[size]).new_page()
+    spanish.goto(spanish_link)
+    wait_for_app(spanish)
+    found["Spanish client: whose page"] = _findings(spanish, "es")
+    spanish.get_by_role("button", name="Sí, soy").click()
+    wait_for_app(spanish)
+    spanish.get_by_role("tab", name="Tus ejercicios").wait_for(timeout=30_000)
+    found["Spanish client: exercises"] = _findings(spanish, "es")
+    for tab, ready in (
+        ("Chequeo", spanish.get_by_role("button", name="Enviar chequeo")),
+        ("Tu opinión de la sesión", spanish.get_by_role("button", name="Enviar opinión")),
+        ("Mi progreso", spanish.get_by_role("heading", name="Lo que has hecho")),
+    ):
+        spanish.get_by_role("tab", name=tab).click()
+        expect(ready).to_be_visible(timeout=30_000)
+        if tab == "Mi progreso":
+            spanish.get_by_text("Tus chequeos en una tabla").click()
+            table = spanish.locator("[data-testid=stDataFrame] canvas").first
+            expect(table).to_be_visible(timeout=30_000)
+        found[f"Spanish client: {tab}"] = _findings(spanish, "es")
+    screenshot(spanish, f"accessibility-spanish-client-my-progress-{size}")
 
     failing = {page_name: lines for page_name, lines in found.items() if lines}
     report = "\n".join(

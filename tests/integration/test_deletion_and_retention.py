@@ -22,6 +22,7 @@ from trustcare.models import (
     ExerciseProgress,
     Partner,
     Reminder,
+    SessionFeedback,
     Submission,
 )
 from trustcare.persistence.uow import unscoped_work
@@ -114,6 +115,15 @@ def _fill(practice, actor, couple_id: int, tag: str) -> dict[str, list[int]]:
                     partner_id=partner.id,
                     window_key="2026-01-05",
                     window_closes_at=clock.utcnow(),
+                ),
+                SessionFeedback(
+                    couple_id=couple_id,
+                    partner_id=partner.id,
+                    session_id=session_id,
+                    measure_id="session-feedback",
+                    measure_version=1,
+                    comment="A fictional comment on the session.",
+                    idempotency_key=f"f-{tag}",
                 ),
                 CoupleStanding(
                     couple_id=couple_id,

@@ -10,7 +10,7 @@ from functools import partial
 import pytest
 from sqlalchemy import select
 
-from tests.answers import SAFETY_YES
+from tests.answers import SAFETY_YES, SESSION_FEEDBACK
 from tests.couple_parts import shown_alerts, shown_links
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
@@ -26,6 +26,7 @@ from trustcare.models import (
     Partner,
     Practice,
     Reminder,
+    SessionFeedback,
 )
 from trustcare.persistence.uow import CounselorWork, PartnerWork, unscoped_work
 from trustcare.revisions import couple_owned_classes
@@ -39,6 +40,7 @@ from trustcare.services import (
     links,
     overview,
     reminders,
+    session_feedback,
 )
 
 TODAY = dt.date.today()
@@ -139,6 +141,24 @@ def _acknowledge(practice):
     return before
 
 
+def _give_feedback(practice):
+    _log_session(practice)
+    lena = _lena(practice)
+    with PartnerWork(practice.factory, lena) as uow:
+        asked = checkins.client_page(uow, get_catalog()).feedback_ask
+    before = _revisions(practice)
+    with PartnerWork(practice.factory, lena) as uow:
+        session_feedback.submit_feedback(
+            uow, get_catalog(), asked.session_id, SESSION_FEEDBACK, "", "feedback-key-1"
+        )
+    return before
+
+
+def _set_language(practice):
+    with PartnerWork(practice.factory, _lena(practice)) as uow:
+        checkins.set_language(uow, "es")
+
+
 class _Outbox:
     def __call__(self, smtp):
         return self
@@ -173,8 +193,9 @@ def _remind(practice):
 # revisions it saw just before its own write (after setting things up).
 WRITERS = {
     Couple: [_rename],
-    Partner: [_rename_partner],
+    Partner: [_rename_partner, _set_language],
     CounselingSession: [_log_session],
+    SessionFeedback: [_give_feedback],
     Assignment: [_assign_module, _set_assignment_status],
     ExerciseProgress: [_exercise_done],
     CheckIn: [_check_in],

@@ -51,8 +51,7 @@ def test_every_shipped_measure_can_be_answered_in_spanish(measure):
 
 def exercise_shape(module: Module) -> list[tuple[str, str, int, int, int]]:
     return [
-        (e.id, e.kind, e.minutes, len(e.steps), len(e.reflection_prompts))
-        for e in module.exercises
+        (e.id, e.kind, e.minutes, len(e.steps), len(e.reflection_prompts)) for e in module.exercises
     ]
 
 
@@ -245,7 +244,7 @@ TRANSLATION_CASES = {
     "translation-english-section": 'body: section "## For you (en)": use "## For you" for it',
     "translation-measure-missing-item": 'translations.es.items: missing the item(s) "overall"',
     "translation-measure-wrong-anchors": (
-        "translations.es.anchors.agreement: must word exactly the anchors 0, 4"
+        "translations.es.anchors.agreement: has anchor(s) 2, which the English scale does not have"
     ),
     "translation-unknown-language": "translations.fr: must be one of: es",
 }

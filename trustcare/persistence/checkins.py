@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
-from trustcare.errors import PermissionDenied
+from trustcare.errors import InvalidInput, PermissionDenied
 from trustcare.models import (
     Assignment,
     CheckIn,
@@ -221,12 +221,17 @@ class CheckinRepository(Repository):
             select(Partner).where(Partner.id == partner_id, Partner.couple_id == couple.id)
         ).one_or_none()
 
-    def checkin_with_key(self, couple: Couple, idempotency_key: str) -> CheckIn | None:
-        """A check-in of a couple from `uow.couples.get` stored under this form's key."""
+    def checkin_with_key(
+        self, couple: Couple, partner_id: int, idempotency_key: str
+    ) -> CheckIn | None:
+        """The check-in of this partner of a couple from `uow.couples.get` stored under this
+        form's key (never another partner's, whatever key is sent)."""
         self._counselor()
         return self._session.scalars(
             select(CheckIn).where(
-                CheckIn.idempotency_key == idempotency_key, CheckIn.couple_id == couple.id
+                CheckIn.idempotency_key == idempotency_key,
+                CheckIn.couple_id == couple.id,
+                CheckIn.partner_id == partner_id,
             )
         ).one_or_none()
 
@@ -240,9 +245,10 @@ class CheckinRepository(Repository):
             return self._add(checkin)
         except IntegrityError:
             self._session.rollback()
-            earlier = self.checkin_with_key(couple, checkin.idempotency_key)
+            earlier = self.checkin_with_key(couple, checkin.partner_id, checkin.idempotency_key)
             if earlier is None:
-                raise
+                # The key is another partner's: that form was used; this one must be new.
+                raise InvalidInput({"form": "is out of date; please reload the page"}) from None
             return earlier
 
     def session_of(self, couple: Couple, session_id: object) -> CounselingSession | None:

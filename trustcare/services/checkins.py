@@ -483,7 +483,7 @@ def enter_checkin(
     if partner is None:
         raise PartnerNotFound()
     support_text = uow.practice_settings().support_text_in(known_language(partner.language))
-    existing = uow.checkins.checkin_with_key(couple, idempotency_key)
+    existing = uow.checkins.checkin_with_key(couple, partner.id, idempotency_key)
     if existing is not None:
         return CheckinReceipt(existing.id, existing.safety_flag, True, support_text)
     checkin = _checkin_row(

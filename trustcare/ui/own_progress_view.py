@@ -16,6 +16,11 @@ from trustcare.ui.client_forms import change_words
 from trustcare.ui.text import escape_markdown
 
 
+def _score(value: float, language: str) -> str:
+    """A score as the partner reads numbers; a gap where a check-in had no score."""
+    return "" if pd.isna(value) else i18n.number(value, language)
+
+
 def show(mine: OwnProgress, _: Translate, language: str) -> None:
     if mine.checkins.empty:
         st.info(_("Your progress appears here after your first check-in."))
@@ -36,19 +41,25 @@ def show(mine: OwnProgress, _: Translate, language: str) -> None:
             overall_title=_("Overall trust (0 to 10)"),
             x_title=_("Date of check-in"),
             empty_message=_("Your progress appears here after your first check-in."),
+            # Numbers, not month names: plotly would write English ones on a Spanish page.
+            date_format="%d/%m/%Y",
         )
-        # Numbers, not month names: plotly would write English ones on a Spanish page.
         figure.update_xaxes(tickformat="%d/%m")
         st.plotly_chart(figure, config={"displayModeBar": False})
         with st.expander(_("Your check-ins as a table")):
-            table = pd.DataFrame(
-                {
-                    _("Date"): [i18n.short_day(t, language) for t in mine.checkins["submitted_at"]],
-                    _("Trust score"): mine.checkins["total"],
-                    _("Overall trust"): mine.checkins["overall"],
-                }
+            # A plain table wraps its headings, so it fits a phone in every language.
+            st.table(
+                pd.DataFrame(
+                    {
+                        _("Trust score"): [_score(v, language) for v in mine.checkins["total"]],
+                        _("Overall trust"): [_score(v, language) for v in mine.checkins["overall"]],
+                    },
+                    index=pd.Index(
+                        [i18n.short_day(t, language) for t in mine.checkins["submitted_at"]],
+                        name=_("Date"),
+                    ),
+                )
             )
-            st.dataframe(table, hide_index=True)
     st.subheader(_("What you have done"))
     if not mine.modules:
         st.caption(_("Exercises you mark as done appear here."))
