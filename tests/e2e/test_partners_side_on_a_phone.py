@@ -366,3 +366,79 @@ def test_the_spanish_page_at_200_percent_text_on_a_phone(server, browser):
     whole_page(phone, "partners-side-spanish-200-percent")
     no_sideways_scrolling(phone)
     assert phone.evaluate("document.documentElement.lang") == "es"
+
+
+def sign_in_as_ada(browser, url: str):
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(url)
+    wait_for_app(page)
+    page.get_by_label("Email").fill("ada@harbor.example")
+    page.get_by_role("textbox", name="Password").fill("long password 1")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Caseload").wait_for(timeout=30_000)
+    wait_for_app(page)
+    return page
+
+
+def test_the_counselor_enters_marcos_feedback_in_the_room_and_sees_both_side_by_side(
+    server, browser
+):
+    riveras = seed(server.database_url, server.url)
+    phone = open_as_lena(browser, riveras.lena_url)
+    panel = open_tab(phone, "Session feedback")
+    measure = get_catalog().measure("session-feedback")
+    for item, answer in zip(measure.items, ("9", "9", "8", "9"), strict=True):
+        choose(panel, item.text, answer)
+    panel.get_by_role("button", name=SEND_FEEDBACK).click()
+    expect(phone.get_by_text(FEEDBACK_THANKS)).to_be_visible(timeout=30_000)
+
+    # Marco has no phone with him: the counselor turns the screen to him.
+    page = sign_in_as_ada(browser, server.url)
+    page.goto(f"{server.url}/couple?couple={riveras.couple_id}&tab=Session+feedback")
+    wait_for_app(page)
+    page.get_by_role("heading", name="Rivera").wait_for(timeout=30_000)
+    who = page.get_by_role("combobox", name="Enter for")
+    hold_still(who)
+    who.click()
+    who.press_sequentially("Marco")
+    who.press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name="Start").click()
+    wait_for_app(page)
+    page.get_by_role("heading", name="In-room entry for Marco").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Turn the screen to the partner").click()
+    wait_for_app(page)
+    screen = page.locator("[data-testid=stApp]")
+    expect(page.get_by_role("button", name=SEND_FEEDBACK)).to_be_visible(timeout=30_000)
+    # What faces Marco: his own form only, no menu, nothing of Lena's, no notes.
+    expect(page.locator("[data-testid=stSidebar]")).to_have_count(0)
+    shown = screen.text_content()
+    for private in ("Lena", SESSION_NOTES, "Caseload", "Sign out"):
+        assert private not in shown, private
+    for item, answer in zip(measure.items, ("5", "6", "4", "5"), strict=True):
+        choose(page, item.text, answer)
+    whole_page(page, "partners-side-in-room-feedback")
+    page.get_by_role("button", name=SEND_FEEDBACK).click()
+    wait_for_app(page)
+    page.get_by_role("heading", name="Thank you, Marco").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Counselor: back to the couple record").click()
+    wait_for_app(page)
+    page.get_by_role("heading", name="Rivera").wait_for(timeout=30_000)
+
+    page.goto(f"{server.url}/couple?couple={riveras.couple_id}&tab=Session+feedback")
+    wait_for_app(page)
+    table = page.locator("[data-testid=stDataFrame]")
+    expect(table.locator("canvas").first).to_be_visible(timeout=30_000)
+    hold_still(table)
+    expect(table).to_contain_text("35 of 40", timeout=30_000)
+    expect(table).to_contain_text("20 of 40")
+    expect(table).to_contain_text("entered by the counselor in session")
+    whole_page(page, "partners-side-counselor-side-by-side")
+    # The alerts of a split and of feedback under the cut-off are on the agenda.
+    page.goto(f"{server.url}/couple?couple={riveras.couple_id}&tab=Agenda")
+    wait_for_app(page)
+    expect(page.get_by_text("Marco's feedback on session 1 was 20 of 40").first).to_be_visible(
+        timeout=30_000
+    )
+    expect(page.get_by_text("Lena and Marco saw session 1 differently").first).to_be_visible()
+    assert stored_feedback(server.database_url, riveras.marco) == 1

@@ -297,6 +297,19 @@ class CheckinRepository(Repository):
             raise PermissionDenied("Only feedback of your own couple can be entered.")
         return _add_feedback(self._session, feedback, feedback.partner_id)
 
+    def sessions_listed(self, couple: Couple) -> list[tuple[int, int, dt.date]]:
+        """(id, number, held_on) of the sessions of a couple from `uow.couples.get`, newest
+        first: no notes, so nothing private is decrypted for a list."""
+        self._counselor()
+        return [
+            (session_id, number, held_on)
+            for session_id, number, held_on in self._session.execute(
+                select(CounselingSession.id, CounselingSession.number, CounselingSession.held_on)
+                .where(CounselingSession.couple_id == couple.id)
+                .order_by(CounselingSession.number.desc())
+            )
+        ]
+
     def feedback_of(self, couple: Couple) -> list[tuple[SessionFeedback, int]]:
         """Every partner's session feedback of a couple from `uow.couples.get`, with the
         session's number, oldest session first."""

@@ -200,9 +200,8 @@ def feedback_of(uow: CounselorWork, catalog: Catalog, couple_id: int) -> CoupleF
             held_on,
             {pid: answered.get((number, pid)) for pid in partner_ids},
         )
-        for session_id, number, held_on, *_ in uow.sessions.sessions_of(couple)
+        for session_id, number, held_on in uow.checkins.sessions_listed(couple)
     ]
-    sessions.sort(key=lambda row: row.number, reverse=True)
     frame = pd.DataFrame(
         {
             "partner_id": np.array([p[0] for p in points], dtype=np.int64),
