@@ -5,6 +5,7 @@ import streamlit as st
 
 from trustcare import charts
 from trustcare.errors import NotFound
+from trustcare.languages import NAMES_IN_ENGLISH
 from trustcare.services import export, progress
 from trustcare.ui import feedback_view, state
 from trustcare.ui.chart import show_remembered_chart
@@ -148,6 +149,10 @@ elif table.open:
                         "Safety": newest_first["safety_flag"].map(
                             lambda flag: "unanswered" if flag is None else "⚠ yes" if flag else ""
                         ),
+                        "Entered by": newest_first["entered_in_room"].map(
+                            lambda in_room: "counselor, in session" if in_room else "partner"
+                        ),
+                        "Answered in": newest_first["language"].map(NAMES_IN_ENGLISH),
                     }
                 ),
                 hide_index=True,

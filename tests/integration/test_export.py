@@ -389,14 +389,15 @@ def test_the_report_leaves_out_reflections_safety_answers_and_session_notes(
         "Overall trust",
         "Practice (0–3)",
         *SUBSCALE_TITLES,
+        "Entered by",
     ]
-    assert [(row[0], row[2], row[3]) for row in checkin_table[1:]] == [
-        ("Lena", "1", "24"),
-        ("Marco", "1", "24"),
-        ("Lena", "1", "10"),
-        ("Marco", "1", "25"),
+    assert [(row[0], row[2], row[3], row[-1]) for row in checkin_table[1:]] == [
+        ("Lena", "1", "24", "partner"),
+        ("Marco", "1", "24", "partner"),
+        ("Lena", "1", "10", "partner"),
+        ("Marco", "1", "25", "partner"),
     ]
-    assert {len(row) for row in checkin_table} == {10}
+    assert {len(row) for row in checkin_table} == {11}
 
 
 def test_the_report_works_offline_with_plotly_inlined_once_and_prints_a_chart_per_page(

@@ -557,3 +557,7 @@ def test_the_csv_export_says_which_language_a_check_in_was_answered_in_and_who_e
         ("Lena", "Spanish", "partner"),
         ("Marco", "English", "counselor, in session"),
     ]
+    with practice.work(practice.admin) as uow:
+        report = export.progress_report_html(uow, catalog, rivera.couple_id)
+    assert "<td>partner (Spanish)</td>" in report
+    assert "<td>counselor, in session</td>" in report

@@ -245,6 +245,14 @@ def _summary_table(progress: CoupleProgress, measure: Measure, sharing: dict[int
     return _table(headers, rows)
 
 
+def _entered_by(in_room: bool, language: str) -> str:
+    """Who entered a check-in, and the language when it was not English."""
+    who = "counselor, in session" if in_room else "partner"
+    if language != "en":
+        who += f" ({NAMES_IN_ENGLISH.get(language, language)})"
+    return _e(who)
+
+
 def _checkin_table(progress: CoupleProgress) -> str:
     frame = progress.checkins
     if frame.empty:
@@ -262,6 +270,7 @@ def _checkin_table(progress: CoupleProgress) -> str:
                 (_num(row["overall"]), True),
                 (_num(row["practice"]), True),
                 *((_num(row[f"sub_{sub_id}"]), True) for sub_id, _ in progress.subscales),
+                (_entered_by(row["entered_in_room"], row["language"]), False),
             ]
         )
     headers = [
@@ -272,6 +281,7 @@ def _checkin_table(progress: CoupleProgress) -> str:
         "Overall trust",
         "Practice (0–3)",
         *(_e(title) for _, title in progress.subscales),
+        "Entered by",
     ]
     return _table(headers, rows)
 
