@@ -22,7 +22,9 @@ def validate(paths: tuple[str, ...]) -> None:
     TRUSTCARE_CONTENT_DIRS. A PATH may be a content folder (holding modules/,
     tracks/ and measures/) or a single file. Folders are layered in the order
     given; a track's module ids may also come from the shipped library.
-    Exits 1 if anything is wrong.
+    A translation (`translations: es:`, and a module's "## For you (es)"
+    section) must word every exercise, step, prompt, item and anchor; a
+    missing one is a problem. Exits 1 if anything is wrong.
 
     \b
     Examples:
