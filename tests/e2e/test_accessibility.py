@@ -199,7 +199,7 @@ def test_every_page_has_no_serious_or_critical_violation(
     phone.get_by_role("tab", name="My progress").click()
     expect(phone.get_by_role("heading", name="What you have done")).to_be_visible(timeout=30_000)
     phone.get_by_text("Your check-ins as a table").click()
-    expect(phone.locator("[data-testid=stDataFrame] canvas").first).to_be_visible(timeout=30_000)
+    expect(phone.locator("[data-testid=stTable]").first).to_be_visible(timeout=30_000)
     found["client: my progress"] = _findings(phone)
     screenshot(phone, f"accessibility-client-my-progress-{size}")
 
@@ -220,7 +220,7 @@ def test_every_page_has_no_serious_or_critical_violation(
         expect(ready).to_be_visible(timeout=30_000)
         if tab == "Mi progreso":
             spanish.get_by_text("Tus chequeos en una tabla").click()
-            table = spanish.locator("[data-testid=stDataFrame] canvas").first
+            table = spanish.locator("[data-testid=stTable]").first
             expect(table).to_be_visible(timeout=30_000)
         found[f"Spanish client: {tab}"] = _findings(spanish, "es")
     screenshot(spanish, f"accessibility-spanish-client-my-progress-{size}")

@@ -84,7 +84,7 @@ STOPPED_REMINDERS = {"Dana"}
 UNREACHABLE = {"Ben", "Elliot"}
 FAILED_LAST_REMINDER = {"Priya"}
 # Partners who read their page, emails and content in Spanish.
-SPANISH = {"Ines", "Lucia"}
+SPANISH = {"Rosa", "Lucia"}
 
 
 def _weekly_schedule(start: dt.date) -> dict:
