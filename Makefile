@@ -30,7 +30,7 @@ install: $(VENV)/.installed $(COMPILED_CATALOGS)
 # After changing a client-facing string: extract it, then translate the new entries of each .po.
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k in_every_language --no-location --sort-output --project=TrustCare --copyright-holder="TrustCare contributors" -o trustcare/locale/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching --width=100 -i trustcare/locale/messages.pot -d trustcare/locale
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --width=100 -i trustcare/locale/messages.pot -d trustcare/locale
 
 run: install
 	$(BIN)/trustcare db upgrade

@@ -10,7 +10,7 @@ from trustcare.errors import LinkNotUsable, ServiceError, StorageUnavailable
 from trustcare.languages import LANGUAGE_NAMES, LANGUAGES
 from trustcare.links import hash_token
 from trustcare.reminder_messages import make_stop_token
-from trustcare.services import checkins, links, own_progress, reminders, session_feedback
+from trustcare.services import checkins, links, partner_page, reminders, session_feedback
 from trustcare.ui import client_forms, own_progress_view, page_language, state
 from trustcare.ui.address import request_source
 from trustcare.ui.text import escape_markdown
@@ -78,7 +78,9 @@ try:
         client=request_source(context.settings),
     )
     with context.partner_work(actor) as uow:
-        page = checkins.client_page(uow, catalog)
+        shown = partner_page.partner_page(
+            uow, catalog, with_progress=bool(st.session_state.get(f"confirmed_{actor.partner_id}"))
+        )
 except LinkNotUsable:
     st.session_state.pop(held_key, None)
     st.title(i18n.in_every_language("Check-in", " · "))
@@ -98,15 +100,16 @@ except StorageUnavailable:
             )
         )
         st.stop()
-    actor, page = st.session_state[held_key]
+    actor, shown = st.session_state[held_key]
     st.warning(
-        i18n.gettext_for(page.language)(
+        i18n.gettext_for(shown.page.language)(
             "We cannot reach our records just now. Your answers stay on this page while it is "
             "open; send them again in a minute."
         )
     )
 else:
-    st.session_state[held_key] = (actor, page)
+    st.session_state[held_key] = (actor, shown)
+page = shown.page
 _ = i18n.gettext_for(page.language)
 page_language.set_to(page.language)
 name = escape_markdown(page.partner_name)
@@ -350,14 +353,6 @@ if page.feedback_ask is not None and page.feedback_measure is not None:
                 st.session_state["feedback_receipt"] = True
                 st.rerun()
 
-if page.shows_own_progress:
+if page.shows_own_progress and shown.progress is not None:
     with tabs[_("My progress")]:
-        try:
-            with context.partner_work(actor) as uow:
-                mine = own_progress.own_progress(uow, catalog)
-        except StorageUnavailable:
-            st.info(_("Your progress cannot be shown just now. Please try again in a minute."))
-        except ServiceError as error:
-            client_forms.show_problem(error, _)
-        else:
-            own_progress_view.show(mine, _, page.language)
+        own_progress_view.show(shown.progress, _, page.language)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Row, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from trustcare.errors import InvalidInput, PermissionDenied
@@ -132,6 +132,16 @@ class CheckinRepository(Repository):
                 raise
             return earlier
 
+    def own_partner_and_switch(self) -> tuple[Partner, bool]:
+        """The partner behind the link, and whether their couple sees its own progress, in one
+        statement (the client page reads both on every run)."""
+        partner, shown = self._session.execute(
+            select(Partner, Couple.shows_own_progress)
+            .join(Couple, Couple.id == Partner.couple_id)
+            .where(Partner.id == self._partner().partner_id)
+        ).one()
+        return partner, bool(shown)
+
     def own_couple_shows_progress(self) -> bool:
         """Whether the counselor lets this couple's partners see their own progress."""
         return bool(
@@ -158,15 +168,15 @@ class CheckinRepository(Repository):
         ).all()
         return [(progress, assignment) for progress, assignment in rows]
 
-    def own_sessions_to_review(self, since: dt.date) -> Sequence[CounselingSession]:
-        """The couple's sessions held on or after `since` that this partner has not given
-        feedback on, newest first."""
+    def own_sessions_to_review(self, since: dt.date) -> Sequence[Row]:
+        """(id, number, held_on) of the couple's sessions held on or after `since` that this
+        partner has not given feedback on, newest first; never the counselor's notes."""
         partner = self._partner()
         answered = select(SessionFeedback.session_id).where(
             SessionFeedback.partner_id == partner.partner_id
         )
-        return self._session.scalars(
-            select(CounselingSession)
+        return self._session.execute(
+            select(CounselingSession.id, CounselingSession.number, CounselingSession.held_on)
             .where(
                 CounselingSession.couple_id == partner.couple_id,
                 CounselingSession.held_on >= since,

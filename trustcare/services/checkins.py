@@ -149,7 +149,7 @@ def client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
 
 
 def _client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
-    partner = uow.checkins.own_partner()
+    partner, shows_own_progress = uow.checkins.own_partner_and_switch()
     language = known_language(partner.language)
     assignments = uow.checkins.open_assignments()
     progress = {
@@ -206,7 +206,7 @@ def _client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
         has_schedule=scheduled,
         reminders_stopped=due is not None and due.stopped,
         language=language,
-        shows_own_progress=uow.checkins.own_couple_shows_progress(),
+        shows_own_progress=shows_own_progress,
         feedback_ask=feedback_ask,
         feedback_measure=feedback_measure,
     )

@@ -57,9 +57,16 @@ class OwnProgress:
 def own_progress(uow: PartnerWork, catalog: Catalog) -> OwnProgress:
     """The partner's own progress; OwnProgressOff when the counselor has it switched off."""
     with storage_guard(uow, "own progress"):
-        if not uow.checkins.own_couple_shows_progress():
+        partner, shown = uow.checkins.own_partner_and_switch()
+        if not shown:
             raise OwnProgressOff()
-        language = known_language(uow.checkins.own_partner().language)
+        return progress_of(uow, catalog, known_language(partner.language))
+
+
+def progress_of(uow: PartnerWork, catalog: Catalog, language: str) -> OwnProgress:
+    """The partner's own progress, for a caller that has checked the couple's switch (the
+    client page reads it with the partner: `services/partner_page.py`)."""
+    with storage_guard(uow, "own progress"):
         rows = uow.checkins.own_checkins()
         done = uow.checkins.own_done_exercises()
     measure = catalog.measure(MEASURE_ID)
