@@ -18,6 +18,27 @@ from trustcare.ui.text import escape_markdown
 context = state.get_context()
 catalog = context.catalog()
 
+
+def link_no_longer_works() -> None:
+    """Said when a link does not open: whose it was is unknown, so in every language."""
+    st.info(
+        i18n.in_every_language(
+            "This link no longer works. Please ask your counselor for a new one."
+        )
+    )
+    st.stop()
+
+
+def records_out_of_reach() -> None:
+    st.warning(
+        i18n.in_every_language(
+            "We cannot reach our records just now, so your page cannot open. "
+            "Please try again in a minute."
+        )
+    )
+    st.stop()
+
+
 if "room" in st.query_params:
     # A one-use code from the counselor's shared screen: it shows nothing private and only
     # lets the partner move their own page onto the phone that scanned it. Whose it is (and
@@ -27,20 +48,9 @@ if "room" in st.query_params:
     try:
         usable = links.room_link_usable(context.unscoped_work, room_token)
     except StorageUnavailable:
-        st.warning(
-            i18n.in_every_language(
-                "We cannot reach our records just now, so your page cannot open. "
-                "Please try again in a minute."
-            )
-        )
-        st.stop()
+        records_out_of_reach()
     if not usable:
-        st.info(
-            i18n.in_every_language(
-                "This link no longer works. Please ask your counselor for a new one."
-            )
-        )
-        st.stop()
+        link_no_longer_works()
     st.write(
         i18n.in_every_language(
             "This code opens your own check-in page on this phone. Only scan it with your own "
@@ -53,12 +63,7 @@ if "room" in st.query_params:
         try:
             fresh = links.claim_room_link(context.unscoped_work, room_token)
         except ServiceError:
-            st.info(
-                i18n.in_every_language(
-                    "This link no longer works. Please ask your counselor for a new one."
-                )
-            )
-            st.stop()
+            link_no_longer_works()
         st.query_params.clear()
         st.query_params["t"] = fresh
         st.rerun()
@@ -84,22 +89,11 @@ try:
 except LinkNotUsable:
     st.session_state.pop(held_key, None)
     st.title(i18n.in_every_language("Check-in", " · "))
-    st.info(
-        i18n.in_every_language(
-            "This link no longer works. Please ask your counselor for a new one."
-        )
-    )
-    st.stop()
+    link_no_longer_works()
 except StorageUnavailable:
     if held_key not in st.session_state:
         st.title(i18n.in_every_language("Check-in", " · "))
-        st.warning(
-            i18n.in_every_language(
-                "We cannot reach our records just now, so your page cannot open. "
-                "Please try again in a minute."
-            )
-        )
-        st.stop()
+        records_out_of_reach()
     actor, shown = st.session_state[held_key]
     st.warning(
         i18n.gettext_for(shown.page.language)(

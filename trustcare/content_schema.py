@@ -272,7 +272,7 @@ class MeasureTranslation(_Content):
     anchors: Annotated[dict[Id, dict[StrictInt, Text]], Field(min_length=1)]
 
 
-class FeedbackRules(_Content):
+class FeedbackThresholds(_Content):
     """When a session-feedback total calls for the counselor's attention, beside the cut-off:
     a drop of at least `drop` points from the partner's last session, or the two partners'
     totals for one session at least `split` points apart."""
@@ -315,8 +315,8 @@ class Measure(_Content):
     practice_item: Id | None = None
     # Items a check-in cannot be sent without; every other item may be skipped.
     required: tuple[Id, ...] = ()
-    # Only for session feedback: the drop and split that raise an alert (see FeedbackRules).
-    feedback: FeedbackRules | None = None
+    # Only for session feedback: the drop and split that raise an alert (see FeedbackThresholds).
+    feedback: FeedbackThresholds | None = None
     translations: dict[TranslatedLanguage, MeasureTranslation] = Field(default_factory=dict)
 
     @property

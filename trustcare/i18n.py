@@ -57,9 +57,6 @@ def gettext_for(language: str) -> Translate:
     return translations(language).gettext
 
 
-def ngettext_for(language: str) -> Callable[[str, str, int], str]:
-    return translations(language).ngettext
-
 
 def day(value: dt.date | dt.datetime, language: str) -> str:
     """A day as a client reads it: "Tuesday 8 December", "martes, 8 de diciembre"."""

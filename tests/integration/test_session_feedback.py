@@ -46,7 +46,7 @@ def catalog():
 
 @pytest.fixture
 def rivera(practice) -> LinkedCouple:
-    """Ada\'s couple Rivera, each partner behind their own opened link: Lena and Marco."""
+    """Ada's couple Rivera, each partner behind their own opened link: Lena and Marco."""
     return linked_rivera(practice)
 
 

@@ -19,6 +19,7 @@ from trustcare.models import (
     SessionFeedback,
 )
 from trustcare.persistence.base import Repository
+from trustcare.persistence.ids import row_id
 
 
 class CheckinRepository(Repository):
@@ -142,14 +143,6 @@ class CheckinRepository(Repository):
         ).one()
         return partner, bool(shown)
 
-    def own_couple_shows_progress(self) -> bool:
-        """Whether the counselor lets this couple's partners see their own progress."""
-        return bool(
-            self._session.scalar(
-                select(Couple.shows_own_progress).where(Couple.id == self._partner().couple_id)
-            )
-        )
-
     def own_checkins(self) -> Sequence[CheckIn]:
         """The partner's own check-ins, oldest first; never the other partner's."""
         return self._session.scalars(
@@ -187,11 +180,9 @@ class CheckinRepository(Repository):
 
     def own_session(self, session_id: object) -> CounselingSession | None:
         """One of the couple's sessions, or None."""
-        if not isinstance(session_id, int) or isinstance(session_id, bool):
-            return None
         return self._session.scalars(
             select(CounselingSession).where(
-                CounselingSession.id == session_id,
+                CounselingSession.id == row_id(session_id),
                 CounselingSession.couple_id == self._partner().couple_id,
             )
         ).one_or_none()
@@ -225,10 +216,8 @@ class CheckinRepository(Repository):
     def couple_partner(self, couple: Couple, partner_id: object) -> Partner | None:
         """A partner of a couple from `uow.couples.get`, or None."""
         self._counselor()
-        if not isinstance(partner_id, int) or isinstance(partner_id, bool):
-            return None
         return self._session.scalars(
-            select(Partner).where(Partner.id == partner_id, Partner.couple_id == couple.id)
+            select(Partner).where(Partner.id == row_id(partner_id), Partner.couple_id == couple.id)
         ).one_or_none()
 
     def checkin_with_key(
@@ -263,11 +252,9 @@ class CheckinRepository(Repository):
 
     def session_of(self, couple: Couple, session_id: object) -> CounselingSession | None:
         self._counselor()
-        if not isinstance(session_id, int) or isinstance(session_id, bool):
-            return None
         return self._session.scalars(
             select(CounselingSession).where(
-                CounselingSession.id == session_id, CounselingSession.couple_id == couple.id
+                CounselingSession.id == row_id(session_id), CounselingSession.couple_id == couple.id
             )
         ).one_or_none()
 

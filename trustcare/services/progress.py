@@ -20,7 +20,7 @@ from trustcare.persistence.uow import CounselorWork
 from trustcare.practice_settings import PracticeSettings
 from trustcare.scoring import reliable_change_threshold
 from trustcare.services.derived import derived
-from trustcare.services.session_feedback import CoupleFeedback, feedback_of
+from trustcare.services.session_feedback import CoupleFeedback, couple_feedback
 from trustcare.services.standings import page_key, standings_of, trust_pulse
 from trustcare.timeline import session_numbers, utc_day
 
@@ -135,7 +135,7 @@ def progress_page(
         return ProgressPage(
             _couple_progress(uow, catalog, couple, settings),
             list(standing.alerts),
-            feedback_of(uow, catalog, couple.id),
+            couple_feedback(uow, catalog, couple),
         )
 
     key = page_key(uow, "progress", catalog, couple, now, settings)

@@ -21,7 +21,7 @@ from trustcare.content_catalog import Catalog
 from trustcare.content_schema import ContentNotFound, Measure
 from trustcare.errors import PartnerNotFound, SessionNotFound
 from trustcare.languages import known_language
-from trustcare.models import Partner, SessionFeedback, utcnow
+from trustcare.models import Couple, Partner, SessionFeedback, utcnow
 from trustcare.persistence.uow import CounselorWork, PartnerWork
 from trustcare.services.checkins import FEEDBACK_MEASURE_ID, scored_answers, storage_guard
 
@@ -172,14 +172,19 @@ def enter_feedback(
 def feedback_of(uow: CounselorWork, catalog: Catalog, couple_id: int) -> CoupleFeedback:
     """Both partners' feedback on every logged session of the counselor's own couple, side by
     side, newest session first."""
-    couple = uow.couples.get(couple_id)
+    return couple_feedback(uow, catalog, uow.couples.get(couple_id))
+
+
+def couple_feedback(uow: CounselorWork, catalog: Catalog, couple: Couple) -> CoupleFeedback:
+    """`feedback_of` for a couple row from `uow.couples.get` (the progress page has one)."""
     try:
         measure: Measure | None = feedback_measure(catalog)
     except ContentNotFound:
         measure = None
-    partners = uow.couples.partners(couple)
-    partner_ids = tuple(row[0] for row in partners)
-    names = {row[0]: row[2] for row in partners}
+    # Names only: the partners' contact details are not needed here.
+    partners = uow.progress.partners_of(couple)
+    partner_ids = tuple(partner.id for partner in partners)
+    names = {partner.id: partner.display_name for partner in partners}
     answered: dict[tuple[int, int], PartnerFeedback] = {}
     points = []
     for feedback, number in uow.checkins.feedback_of(couple):
