@@ -471,3 +471,16 @@ def test_an_unknown_form_in_the_address_is_the_check_in_and_is_called_so(harbor)
     assert "their check-in" in at.markdown[0].value
     turn_the_screen(at)
     assert any(b.label == "Send check-in" for b in at.button)
+
+
+def test_a_feedback_comment_pasted_too_long_is_refused_and_kept_as_typed(harbor):
+    log_session_on_the_record(harbor)
+    at = fill_feedback(confirm(client_app(harbor.lena_token)))
+    comment = next(a for a in at.text_area if a.label.startswith("Anything else about this"))
+    pasted = "We talked about the boat. " * 200  # 5,200 characters
+    comment.input(pasted)
+    next(b for b in at.button if b.label == "Send feedback").click().run()
+    assert not at.exception
+    assert any("Your note is too long" in e.value for e in at.error)
+    assert next(a for a in at.text_area if a.label.startswith("Anything else")).value == pasted
+    assert stored(harbor.factory, SessionFeedback) == []
