@@ -108,6 +108,9 @@ _ = i18n.gettext_for(page.language)
 page_language.set_to(page.language)
 name = escape_markdown(page.partner_name)
 confirmed_key = f"confirmed_{actor.partner_id}"
+# The answer to what the partner last sent: "checkin", "checkin_safety", "feedback",
+# "reminders_stopped" or "reminders_not_stopped".
+RECEIPT = f"receipt_{actor.partner_id}"
 
 st.title(_("Hello, {name}").format(name=name))
 if not st.session_state.get(confirmed_key):
@@ -149,24 +152,24 @@ if chosen != page.language:
     else:
         st.rerun()
 
-receipt = st.session_state.pop("checkin_receipt", None)
-if receipt is not None:
+# What the partner last sent is answered until they send something else: a double tap's
+# second rerun must not take the "Thank you" (or the safety support text) away again.
+receipt = st.session_state.get(RECEIPT)
+if receipt in ("checkin", "checkin_safety"):
     st.success(_("Thank you. Your check-in is saved."))
-    if receipt.safety_flag:
+    if receipt == "checkin_safety":
         client_forms.safety_message(_, page.support_text)
-if st.session_state.pop("feedback_receipt", None) is not None:
+elif receipt == "feedback":
     st.success(_("Thank you. Your feedback on the session is saved."))
-
-if (stopped := st.session_state.pop("reminders_stopped", None)) is not None:
-    if stopped:
-        st.success(
-            _(
-                "Reminder emails are stopped. Your counselor will see this and can restart them "
-                "if you ask."
-            )
+elif receipt == "reminders_stopped":
+    st.success(
+        _(
+            "Reminder emails are stopped. Your counselor will see this and can restart them "
+            "if you ask."
         )
-    else:
-        st.error(_("That did not work; please try again."))
+    )
+elif receipt == "reminders_not_stopped":
+    st.error(_("That did not work; please try again."))
 if page.due_text:
     st.info(page.due_text, icon=":material/event:")
 if page.has_schedule and not page.reminders_stopped:
@@ -177,7 +180,7 @@ if page.has_schedule and not page.reminders_stopped:
             context.settings.secret_key,
             make_stop_token(context.settings.secret_key, actor.partner_id),
         )
-        st.session_state["reminders_stopped"] = stopped
+        st.session_state[RECEIPT] = "reminders_stopped" if stopped else "reminders_not_stopped"
         st.rerun()
 elif page.reminders_stopped:
     st.caption(_("You stopped reminder emails. Ask your counselor if you want them back."))
@@ -240,6 +243,7 @@ with tabs[_("Your exercises")]:
                             except ServiceError as error:
                                 client_forms.show_problem(error, _)
                             else:
+                                st.session_state.pop(RECEIPT, None)
                                 st.rerun()
 
 with tabs[_("Check-in")]:
@@ -292,7 +296,7 @@ with tabs[_("Check-in")]:
             except ServiceError as error:
                 client_forms.show_problem(error, _, unanswered)
             else:
-                st.session_state["checkin_receipt"] = result
+                st.session_state[RECEIPT] = "checkin_safety" if result.safety_flag else "checkin"
                 st.session_state["checkin_key"] = uuid.uuid4().hex
                 st.session_state["checkin_form_number"] = form_number + 1
                 st.rerun()
@@ -344,7 +348,7 @@ if page.feedback_ask is not None and page.feedback_measure is not None:
             except ServiceError as error:
                 client_forms.show_problem(error, _, unanswered)
             else:
-                st.session_state["feedback_receipt"] = True
+                st.session_state[RECEIPT] = "feedback"
                 st.rerun()
 
 if page.shows_own_progress and shown.progress is not None:

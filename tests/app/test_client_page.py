@@ -190,6 +190,21 @@ def test_a_safety_answer_shows_support_resources_at_once(rivera):
     assert any("emergency" in t.value for t in at.text)
 
 
+def test_a_double_tap_does_not_take_the_thank_you_and_the_support_text_away(rivera):
+    """The second tap of a double tap reruns the page right after the first one saved: the
+    answer to the check-in (and its safety support text) must still be there."""
+    at = fill_checkin(confirm(client_app(rivera["token"])), safety="Yes")
+    send(at)
+    at.run()
+    assert "Thank you. Your check-in is saved." in [s.value for s in at.success]
+    assert any("may not be safe" in w.value for w in at.warning)
+    assert checkins_stored(rivera["factory"]) == 1
+    # The next thing the partner sends answers for itself.
+    next(b for b in at.button if b.label == "Mark as done").click().run()
+    assert "Thank you. Your check-in is saved." not in [s.value for s in at.success]
+    assert not any("may not be safe" in w.value for w in at.warning)
+
+
 def test_a_database_outage_keeps_the_answers_and_a_retry_stores_exactly_one(rivera, monkeypatch):
     from trustcare.errors import StorageUnavailable
     from trustcare.services import checkins

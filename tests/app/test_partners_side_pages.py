@@ -244,9 +244,11 @@ def test_session_feedback_goes_from_lenas_link_to_the_counselor_side_by_side(har
     send_feedback.click().run()
     assert not at.exception
     assert "Thank you. Your feedback on the session is saved." in [s.value for s in at.success]
-    # The second click of a double click: the same submission, from the page as it was.
+    # The second click of a double click: the same submission, from the page as it was; the
+    # thank-you stays.
     send_feedback.click().run()
     assert not at.exception
+    assert "Thank you. Your feedback on the session is saved." in [s.value for s in at.success]
     [row] = stored(harbor.factory, SessionFeedback)
     assert (row.partner_id, row.total, row.comment) == (harbor.lena, 24, LENA_COMMENT)
     assert row.entered_by is None and row.language == "en"
