@@ -169,6 +169,19 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def whole_page(page, name: str) -> None:
+    """A screenshot of the whole page, not only the window: Streamlit scrolls inside its main
+    section, so for the picture the window grows to that section's height, then shrinks back."""
+    page.mouse.move(0, 0)
+    window = page.viewport_size
+    height = page.locator("[data-testid=stMain]").evaluate("main => main.scrollHeight")
+    page.set_viewport_size({"width": window["width"], "height": max(height, window["height"])})
+    page.wait_for_timeout(800)
+    screenshot(page, name)
+    page.set_viewport_size(window)
+    page.wait_for_timeout(300)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """On a failure, keep what the browser showed and what the server said, for a CI post-mortem."""

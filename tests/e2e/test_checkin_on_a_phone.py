@@ -6,7 +6,14 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import PHONE, harbor_with_rivera, hold_still, screenshot, wait_for_app
+from tests.e2e.conftest import (
+    PHONE,
+    harbor_with_rivera,
+    hold_still,
+    screenshot,
+    wait_for_app,
+    whole_page,
+)
 from trustcare.catalog import get_catalog
 from trustcare.persistence.uow import CounselorWork
 from trustcare.services import assignments
@@ -87,7 +94,10 @@ def test_a_partner_checks_in_from_a_phone_and_the_counselor_sees_it(server, brow
         "May your counselor show your scores to both of you in joint sessions?",
         "Yes, show my scores",
     )
-    phone.get_by_role("button", name="Send check-in").click()
+    send = phone.get_by_role("button", name="Send check-in")
+    hold_still(send)
+    whole_page(phone, "checkin-phone-form")
+    send.click()
     wait_for_app(phone)
     phone.get_by_text("Thank you. Your check-in is saved.").wait_for(timeout=30_000)
     screenshot(phone, "checkin-phone-sent")

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select, update
 
-from tests.e2e.conftest import PHONE, hold_still, screenshot, wait_for_app
+from tests.e2e.conftest import PHONE, hold_still, screenshot, wait_for_app, whole_page
 from trustcare import i18n
 from trustcare.catalog import get_catalog
 from trustcare.db import make_engine, make_session_factory, upgrade
@@ -150,6 +150,16 @@ def tab_names(page) -> list[str]:
     return [name.strip() for name in page.get_by_role("tab").all_inner_texts()]
 
 
+def tabs_out_of_sight(page) -> list[str]:
+    """Tabs that stick out of the tab strip (behind its scroll arrow) on this screen."""
+    strip = page.get_by_role("tablist").first.bounding_box()
+    return [
+        tab.inner_text().strip()
+        for tab in page.get_by_role("tab").all()
+        if (box := tab.bounding_box())["x"] + box["width"] > strip["x"] + strip["width"] + 0.5
+    ]
+
+
 def choose(page, question: str, answer: str) -> None:
     page.get_by_role("radiogroup", name=question).get_by_text(answer, exact=True).click()
 
@@ -161,19 +171,6 @@ def open_tab(page, name: str):
     panel = page.get_by_role("tabpanel", name=name)
     panel.wait_for(timeout=30_000)
     return panel
-
-
-def whole_page(page, name: str) -> None:
-    """A screenshot of the whole page, not only the window: Streamlit scrolls inside its main
-    section, so for the picture the window grows to that section's height, then shrinks back."""
-    page.mouse.move(0, 0)
-    window = page.viewport_size
-    height = page.locator("[data-testid=stMain]").evaluate("main => main.scrollHeight")
-    page.set_viewport_size({"width": window["width"], "height": max(height, window["height"])})
-    page.wait_for_timeout(800)
-    screenshot(page, name)
-    page.set_viewport_size(window)
-    page.wait_for_timeout(300)
 
 
 def no_sideways_scrolling(page) -> None:
@@ -203,6 +200,7 @@ def test_a_partner_answers_feedback_on_the_last_session_on_a_phone(server, brows
     riveras = seed(server.database_url, server.url)
     phone = open_as_lena(browser, riveras.lena_url)
     assert tab_names(phone) == ENGLISH_TABS
+    assert tabs_out_of_sight(phone) == []
 
     panel = open_tab(phone, "Session feedback")
     held_on = i18n.day(riveras.held_on, "en")
@@ -363,6 +361,7 @@ def test_the_spanish_page_at_200_percent_text_on_a_phone(server, browser):
     phone.add_style_tag(content="html { font-size: 200% !important; }")
     phone.wait_for_timeout(500)
     no_sideways_scrolling(phone)
+    assert tabs_out_of_sight(phone) == []
     whole_page(phone, "partners-side-spanish-200-percent")
     no_sideways_scrolling(phone)
     assert phone.evaluate("document.documentElement.lang") == "es"

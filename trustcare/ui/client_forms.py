@@ -44,7 +44,11 @@ class FeedbackInput:
 
 
 def _scored_items(measure: Measure, _: Translate, widget: str) -> dict[str, int | None]:
-    """One radio per scored item, none pre-chosen: an unanswered item stays unanswered."""
+    """One radio per scored item, none pre-chosen: an unanswered item stays unanswered.
+
+    Each question is a card of its own, what its numbers mean and the "please answer" under
+    its own choices: loose under the previous question's choices they read as that question's.
+    """
     answers: dict[str, int | None] = {}
     for item in measure.items:
         scale = measure.scale_of(item.id)
@@ -52,19 +56,23 @@ def _scored_items(measure: Measure, _: Translate, widget: str) -> dict[str, int 
             continue
         options = list(range(scale.min, scale.max + 1))
         anchors = scale.anchors
-        if len(options) > 5:
-            st.caption(" · ".join(f"{value} = {label}" for value, label in anchors.items()))
         labelled = len(anchors) == len(options)
+        notes = []
+        if not labelled:
+            notes.append(" · ".join(f"{value} = {label}" for value, label in anchors.items()))
         if item.id in measure.required_items:
-            st.caption(_("Please answer this one; you may skip any question not marked so."))
-        answers[item.id] = st.radio(
-            item.text,
-            options,
-            index=None,
-            horizontal=True,
-            format_func=lambda v, a=anchors, named=labelled: a[v] if named else str(v),
-            key=f"{widget}_{item.id}",
-        )
+            notes.append(_("Please answer this one; you may skip any question not marked so."))
+        with st.container(border=True):
+            answers[item.id] = st.radio(
+                item.text,
+                options,
+                index=None,
+                horizontal=True,
+                format_func=lambda v, a=anchors, named=labelled: a[v] if named else str(v),
+                key=f"{widget}_{item.id}",
+            )
+            for note in notes:
+                st.caption(note)
     return answers
 
 
@@ -78,13 +86,14 @@ def checkin_form(
         no, yes = _("No"), _("Yes")
         for item_id in measure.safety_items:
             item = measure.item(item_id)
-            st.caption(
-                _("This question is private: only your counselor will see your answer.")
-                + (" " + _("Please answer it.") if item_id in measure.required_items else "")
-            )
-            safety = st.radio(
-                item.text, [no, yes], index=None, horizontal=True, key=f"{widget}_{item.id}"
-            )
+            with st.container(border=True):
+                st.caption(
+                    _("This question is private: only your counselor will see your answer.")
+                    + (" " + _("Please answer it.") if item_id in measure.required_items else "")
+                )
+                safety = st.radio(
+                    item.text, [no, yes], index=None, horizontal=True, key=f"{widget}_{item.id}"
+                )
             answers[item.id] = None if safety is None else int(safety == yes)
         reflection = st.text_area(
             _("Anything you want your counselor to know? (optional)"),

@@ -5,6 +5,8 @@
   4.5:1 for text this size. Opaque #63625f gives 6.1:1 on white, 5.4:1 on the sidebar's grey.
 - The date input's year, month and day segments are 18 by 20 px; 2.5.8 (target size, 2.2 AA)
   asks for 24 by 24 px.
+- Tabs: a strip wider than a phone scrolls sideways behind an arrow, so a partner's fourth tab
+  ("My progress") was out of sight at 375 px; the strip wraps onto a second line instead.
 """
 
 import streamlit as st
@@ -16,6 +18,7 @@ PAGE_CSS = """
   display: inline-flex; align-items: center; justify-content: center;
   min-width: 24px; min-height: 24px;
 }
+[data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; row-gap: 0.25rem; }
 </style>
 """
 
