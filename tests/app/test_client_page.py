@@ -13,7 +13,7 @@ from tests.app.conftest import new_app
 from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.i18n import in_every_language
-from trustcare.models import CheckIn, CheckinLink, Couple, Practice
+from trustcare.models import CheckIn, CheckinLink, Couple, Partner, Practice
 from trustcare.persistence.uow import CounselorWork, unscoped_work
 from trustcare.services import accounts, assignments, couples, links
 
@@ -383,4 +383,41 @@ def test_a_partner_on_a_schedule_sees_what_is_due_and_by_when_in_the_practices_t
 def test_a_partner_without_a_schedule_sees_no_due_line_and_no_stop_button(rivera):
     at = confirm(client_app(rivera["token"]))
     assert not [i.value for i in at.info if "due by" in i.value]
+    assert "Stop reminder emails" not in [b.label for b in at.button]
+
+
+def test_the_practice_default_schedule_counts_for_a_couple_without_its_own(rivera):
+    """The page skips the due state only when no schedule is in force: a couple without its
+    own schedule follows the practice's default one."""
+    opened = dt.date.today() - dt.timedelta(days=3)
+    with rivera["factory"]() as session:
+        session.get(Practice, rivera["admin"].practice_id).settings = {
+            "time_zone": "America/New_York",
+            "checkin_schedule": {
+                "kind": "every_weeks",
+                "every_weeks": 1,
+                "weekday": opened.weekday(),
+                "local_time": "09:00:00",
+                "window_days": 5,
+                "reminder_day": 2,
+            },
+        }
+        couple = session.get(Couple, rivera["couple_id"])
+        assert couple.schedule is None
+        couple.schedule_since = opened - dt.timedelta(weeks=2)
+        session.commit()
+    at = confirm(client_app(rivera["token"]))
+    assert not at.exception
+    assert [i.value for i in at.info if "due by" in i.value]
+    assert "Stop reminder emails" in [b.label for b in at.button]
+
+
+def test_a_partner_who_stopped_reminders_is_told_so_without_a_schedule_in_force(rivera):
+    with rivera["factory"]() as session:
+        session.get(Partner, rivera["lena"]).reminders_stopped_at = dt.datetime.now(dt.UTC)
+        session.commit()
+    at = confirm(client_app(rivera["token"]))
+    assert "You stopped reminder emails. Ask your counselor if you want them back." in [
+        c.value for c in at.caption
+    ]
     assert "Stop reminder emails" not in [b.label for b in at.button]

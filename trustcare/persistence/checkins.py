@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import Row, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,12 @@ from trustcare.models import (
 )
 from trustcare.persistence.base import Repository
 from trustcare.persistence.ids import row_id
+
+
+class OwnPartner(NamedTuple):
+    partner: Partner
+    shows_own_progress: bool
+    couple_schedule: dict[str, Any] | None  # the couple's own; None: the practice default
 
 
 class CheckinRepository(Repository):
@@ -133,15 +140,15 @@ class CheckinRepository(Repository):
                 raise
             return earlier
 
-    def own_partner_and_switch(self) -> tuple[Partner, bool]:
-        """The partner behind the link, and whether their couple sees its own progress, in one
-        statement (the client page reads both on every run)."""
-        partner, shown = self._session.execute(
-            select(Partner, Couple.shows_own_progress)
+    def own_partner_and_couple(self) -> OwnPartner:
+        """The partner behind the link and what the client page needs of their couple, in one
+        statement (the page reads it on every run)."""
+        partner, shown, schedule = self._session.execute(
+            select(Partner, Couple.shows_own_progress, Couple.schedule)
             .join(Couple, Couple.id == Partner.couple_id)
             .where(Partner.id == self._partner().partner_id)
         ).one()
-        return partner, bool(shown)
+        return OwnPartner(partner, bool(shown), schedule)
 
     def own_checkins(self) -> Sequence[CheckIn]:
         """The partner's own check-ins, oldest first; never the other partner's."""

@@ -25,7 +25,7 @@ from trustcare.persistence.uow import CounselorWork, PartnerWork
 from trustcare.practice_settings import PracticeSettings
 from trustcare.schedules import ScheduleError, practice_zone
 from trustcare.scoring import Scores, score_answers
-from trustcare.services.schedules import partner_due_states
+from trustcare.services.schedules import partner_due_states, schedule_in_force
 from trustcare.services.validation import clean_long_text
 
 log = logging.getLogger(__name__)
@@ -149,7 +149,8 @@ def client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
 
 
 def _client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
-    partner, shows_own_progress = uow.checkins.own_partner_and_switch()
+    own = uow.checkins.own_partner_and_couple()
+    partner = own.partner
     language = known_language(partner.language)
     assignments = uow.checkins.open_assignments()
     progress = {
@@ -192,7 +193,12 @@ def _client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
         )
     checkins_so_far = uow.checkins.own_checkin_count()
     settings = uow.practice_settings()
-    due = partner_due_states(uow, [uow.actor.couple_id]).get(uow.actor.partner_id)
+    # Without a schedule in force nothing is due: the due state's five statements are skipped.
+    due = (
+        partner_due_states(uow, [uow.actor.couple_id]).get(uow.actor.partner_id)
+        if schedule_in_force(uow.actor.couple_id, own.couple_schedule, settings).active
+        else None
+    )
     scheduled = due is not None and due.schedule.active and not due.paused
     feedback_ask, feedback_measure = _feedback_ask(uow, catalog, settings, language)
     return ClientPage(
@@ -204,9 +210,9 @@ def _client_page(uow: PartnerWork, catalog: Catalog) -> ClientPage:
         settings.support_text_in(language),
         due_text=_due_text(due.due_by, settings, language) if scheduled and due.due_by else "",
         has_schedule=scheduled,
-        reminders_stopped=due is not None and due.stopped,
+        reminders_stopped=partner.reminders_stopped_at is not None,
         language=language,
-        shows_own_progress=shows_own_progress,
+        shows_own_progress=own.shows_own_progress,
         feedback_ask=feedback_ask,
         feedback_measure=feedback_measure,
     )

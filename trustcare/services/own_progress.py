@@ -57,10 +57,10 @@ class OwnProgress:
 def own_progress(uow: PartnerWork, catalog: Catalog) -> OwnProgress:
     """The partner's own progress; OwnProgressOff when the counselor has it switched off."""
     with storage_guard(uow, "own progress"):
-        partner, shown = uow.checkins.own_partner_and_switch()
-        if not shown:
+        own = uow.checkins.own_partner_and_couple()
+        if not own.shows_own_progress:
             raise OwnProgressOff()
-        return progress_of(uow, catalog, known_language(partner.language))
+        return progress_of(uow, catalog, known_language(own.partner.language))
 
 
 def progress_of(uow: PartnerWork, catalog: Catalog, language: str) -> OwnProgress:

@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -107,12 +108,19 @@ def _settings(couple: CoupleInput) -> PracticeSettings:
 
 def effective_schedule(couple: CoupleInput, settings: PracticeSettings) -> CheckinSchedule:
     """The couple's own schedule, else the practice default (a broken stored one is off)."""
-    if couple.schedule is None:
+    return schedule_in_force(couple.id, couple.schedule, settings)
+
+
+def schedule_in_force(
+    couple_id: int, stored: dict[str, Any] | None, settings: PracticeSettings
+) -> CheckinSchedule:
+    """A couple's stored schedule, else the practice default (a broken stored one is off)."""
+    if stored is None:
         return settings.checkin_schedule
     try:
-        return CheckinSchedule.model_validate(couple.schedule)
+        return CheckinSchedule.model_validate(stored)
     except ValidationError:
-        log.warning("couple %s: stored schedule is not valid; treated as off", couple.id)
+        log.warning("couple %s: stored schedule is not valid; treated as off", couple_id)
         return CheckinSchedule()
 
 
