@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,18 @@ def signed_in_app(actor: Actor) -> AppTest:
     at = new_app()
     at.session_state["trustcare_actor"] = actor
     return at
+
+
+def weekly_since_three_days_ago() -> tuple[dict, dt.date]:
+    """A stored check-in schedule due every week on the weekday three days ago at 09:00 local,
+    with a 5-day window (so one is open now), and the day it should start: two weeks before."""
+    opened = dt.date.today() - dt.timedelta(days=3)
+    schedule = {
+        "kind": "every_weeks",
+        "every_weeks": 1,
+        "weekday": opened.weekday(),
+        "local_time": "09:00:00",
+        "window_days": 5,
+        "reminder_day": 2,
+    }
+    return schedule, opened - dt.timedelta(weeks=2)

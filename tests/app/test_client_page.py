@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select, update
 
-from tests.app.conftest import new_app
+from tests.app.conftest import new_app, weekly_since_three_days_ago
 from tests.couple_parts import shown_links
 from trustcare.catalog import get_catalog
 from trustcare.i18n import in_every_language
@@ -350,21 +350,20 @@ def test_the_session_rooms_qr_link_shows_nothing_private_and_moves_the_page_to_t
     assert len(again.button) == 0
 
 
-def _on_a_weekly_schedule(rivera, time_zone: str) -> None:
-    """Rivera due every week on the weekday three days ago at 09:00 local; a 5-day window."""
-    opened = dt.date.today() - dt.timedelta(days=3)
+def _on_a_weekly_schedule(rivera, time_zone: str, practice_default: bool = False) -> None:
+    """Rivera due every week on the weekday three days ago at 09:00 local; a 5-day window.
+
+    The schedule is the couple's own, or with `practice_default` the practice's default (the
+    couple has none of its own)."""
+    schedule, since = weekly_since_three_days_ago()
     with rivera["factory"]() as session:
-        session.get(Practice, rivera["admin"].practice_id).settings = {"time_zone": time_zone}
+        settings = {"time_zone": time_zone}
+        if practice_default:
+            settings["checkin_schedule"] = schedule
+        session.get(Practice, rivera["admin"].practice_id).settings = settings
         couple = session.get(Couple, rivera["couple_id"])
-        couple.schedule = {
-            "kind": "every_weeks",
-            "every_weeks": 1,
-            "weekday": opened.weekday(),
-            "local_time": "09:00:00",
-            "window_days": 5,
-            "reminder_day": 2,
-        }
-        couple.schedule_since = opened - dt.timedelta(weeks=2)
+        couple.schedule = None if practice_default else schedule
+        couple.schedule_since = since
         session.commit()
 
 
@@ -389,23 +388,7 @@ def test_a_partner_without_a_schedule_sees_no_due_line_and_no_stop_button(rivera
 def test_the_practice_default_schedule_counts_for_a_couple_without_its_own(rivera):
     """The page skips the due state only when no schedule is in force: a couple without its
     own schedule follows the practice's default one."""
-    opened = dt.date.today() - dt.timedelta(days=3)
-    with rivera["factory"]() as session:
-        session.get(Practice, rivera["admin"].practice_id).settings = {
-            "time_zone": "America/New_York",
-            "checkin_schedule": {
-                "kind": "every_weeks",
-                "every_weeks": 1,
-                "weekday": opened.weekday(),
-                "local_time": "09:00:00",
-                "window_days": 5,
-                "reminder_day": 2,
-            },
-        }
-        couple = session.get(Couple, rivera["couple_id"])
-        assert couple.schedule is None
-        couple.schedule_since = opened - dt.timedelta(weeks=2)
-        session.commit()
+    _on_a_weekly_schedule(rivera, "America/New_York", practice_default=True)
     at = confirm(client_app(rivera["token"]))
     assert not at.exception
     assert [i.value for i in at.info if "due by" in i.value]

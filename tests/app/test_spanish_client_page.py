@@ -17,6 +17,7 @@ from sqlalchemy import select
 from streamlit.testing.v1.element_tree import Block
 
 from tests.answers import CALM
+from tests.app.conftest import weekly_since_three_days_ago
 from tests.app.test_client_page import client_app, confirm, fill_checkin, send
 from tests.couple_parts import shown_links
 from trustcare import i18n
@@ -378,18 +379,11 @@ def with_everything(world: World) -> World:
         checkins.mark_exercise_done(
             uow, catalog, world.assignment_id, "listening-loop", "Fue lento.", False
         )
-    opened = dt.date.today() - dt.timedelta(days=3)
+    schedule, since = weekly_since_three_days_ago()
     with world.factory() as session:
         couple = session.get(Couple, world.couple_id)
-        couple.schedule = {
-            "kind": "every_weeks",
-            "every_weeks": 1,
-            "weekday": opened.weekday(),
-            "local_time": "09:00:00",
-            "window_days": 5,
-            "reminder_day": 2,
-        }
-        couple.schedule_since = opened - dt.timedelta(weeks=2)
+        couple.schedule = schedule
+        couple.schedule_since = since
         session.commit()
     return world
 
