@@ -153,15 +153,11 @@ if chosen != page.language:
         st.rerun()
 
 # What the partner last sent is answered until they send something else: a double tap's
-# second rerun must not take the "Thank you" (or the safety support text) away again.
+# second rerun must not take the "Thank you" (or the safety support text) away again. A sent
+# form is answered in its own tab, in its place: the partner pressed "Send" at the bottom of a
+# long form, and a thank-you at the top of the page would be out of sight.
 receipt = st.session_state.get(RECEIPT)
-if receipt in ("checkin", "checkin_safety"):
-    st.success(_("Thank you. Your check-in is saved."))
-    if receipt == "checkin_safety":
-        client_forms.safety_message(_, page.support_text)
-elif receipt == "feedback":
-    st.success(_("Thank you. Your feedback on the session is saved."))
-elif receipt == "reminders_stopped":
+if receipt == "reminders_stopped":
     st.success(
         _(
             "Reminder emails are stopped. Your counselor will see this and can restart them "
@@ -186,7 +182,8 @@ elif page.reminders_stopped:
     st.caption(_("You stopped reminder emails. Ask your counselor if you want them back."))
 
 tab_names = [_("Your exercises"), _("Check-in")]
-if page.feedback_ask is not None and page.feedback_measure is not None:
+asks_feedback = page.feedback_ask is not None and page.feedback_measure is not None
+if asks_feedback or receipt == "feedback":
     tab_names.append(_("Session feedback"))
 if page.shows_own_progress:
     tab_names.append(_("My progress"))
@@ -246,7 +243,18 @@ with tabs[_("Your exercises")]:
                                 st.session_state.pop(RECEIPT, None)
                                 st.rerun()
 
-with tabs[_("Check-in")]:
+
+def checkin_saved(with_safety_message: bool) -> None:
+    """The answer to a saved check-in, where its form was; a new form only when asked for."""
+    st.success(_("Thank you. Your check-in is saved."))
+    if with_safety_message:
+        client_forms.safety_message(_, page.support_text)
+    if st.button(_("Start a new check-in"), key="new_checkin"):
+        st.session_state.pop(RECEIPT, None)
+        st.rerun()
+
+
+def checkin_form() -> None:
     measure = page.measure
     form_number = st.session_state.setdefault("checkin_form_number", 0)
     idempotency_key = st.session_state.setdefault("checkin_key", uuid.uuid4().hex)
@@ -300,6 +308,13 @@ with tabs[_("Check-in")]:
                 st.session_state["checkin_key"] = uuid.uuid4().hex
                 st.session_state["checkin_form_number"] = form_number + 1
                 st.rerun()
+
+
+with tabs[_("Check-in")]:
+    if receipt in ("checkin", "checkin_safety"):
+        checkin_saved(receipt == "checkin_safety")
+    else:
+        checkin_form()
     if page.share_scores is not None:
         with st.expander(_("Sharing my scores in joint sessions")):
             choice = st.toggle(
@@ -314,7 +329,11 @@ with tabs[_("Check-in")]:
                 else:
                     st.rerun()
 
-if page.feedback_ask is not None and page.feedback_measure is not None:
+if receipt == "feedback":
+    with tabs[_("Session feedback")]:
+        st.success(_("Thank you. Your feedback on the session is saved."))
+if asks_feedback:
+    # An earlier session of the last two weeks still without feedback is asked about next.
     with tabs[_("Session feedback")]:
         ask = page.feedback_ask
         st.subheader(_("Your session on {day}").format(day=i18n.day(ask.held_on, page.language)))

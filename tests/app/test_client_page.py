@@ -176,6 +176,19 @@ def test_submitting_a_check_in_stores_it_once_and_thanks_the_partner(rivera):
     assert checkins_stored(rivera["factory"]) == 1
 
 
+def test_a_saved_check_in_is_answered_in_place_and_a_new_one_starts_when_asked(rivera):
+    at = send(fill_checkin(confirm(client_app(rivera["token"]))))
+    assert "Thank you. Your check-in is saved." in [s.value for s in at.success]
+    assert "Send check-in" not in [b.label for b in at.button]
+    next(b for b in at.button if b.label == "Start a new check-in").click().run()
+    assert not at.exception
+    assert "Thank you. Your check-in is saved." not in [s.value for s in at.success]
+    assert "Send check-in" in [b.label for b in at.button]
+    # A new form: nothing of the last check-in is chosen in it.
+    assert all(radio.value is None for radio in at.radio)
+    assert checkins_stored(rivera["factory"]) == 1
+
+
 def test_consent_is_asked_at_the_first_check_in(rivera):
     at = fill_checkin(confirm(client_app(rivera["token"])), consent=None)
     send(at)

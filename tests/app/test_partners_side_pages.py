@@ -22,7 +22,7 @@ from tests.couple_parts import shown_alerts, shown_links
 from trustcare import i18n
 from trustcare.catalog import get_catalog
 from trustcare.identity import PartnerActor
-from trustcare.models import CheckIn, Couple, Partner, SessionFeedback
+from trustcare.models import CheckIn, CounselingSession, Couple, Partner, SessionFeedback
 from trustcare.persistence.uow import CounselorWork, PartnerWork, unscoped_work
 from trustcare.services import accounts, assignments, checkins, couples, links
 
@@ -230,6 +230,36 @@ def log_session_on_the_record(harbor: Harbor) -> None:
     next(a for a in at.text_area if a.label.startswith("Private notes (never")).input(SESSION_NOTE)
     next(b for b in at.button if b.label == "Save session").click().run()
     assert not at.exception
+
+
+def test_after_the_newest_session_an_earlier_one_without_feedback_is_asked_under_the_thanks(
+    harbor,
+):
+    log_session_on_the_record(harbor)
+    log_session_on_the_record(harbor)
+    with harbor.factory() as session:
+        first, newest = session.scalars(
+            select(CounselingSession)
+            .where(CounselingSession.couple_id == harbor.couple_id)
+            .order_by(CounselingSession.number)
+        ).all()
+        first.held_on = newest.held_on - dt.timedelta(days=7)
+        earlier = i18n.day(first.held_on, "en")
+        session.commit()
+    at = confirm(client_app(harbor.lena_token))
+    assert [h.value for h in at.subheader if h.value.startswith("Your session on")] == [
+        f"Your session on {i18n.day(newest.held_on, 'en')}"
+    ]
+    fill_feedback(at)
+    next(b for b in at.button if b.label == "Send feedback").click().run()
+    assert not at.exception
+    assert "Thank you. Your feedback on the session is saved." in [s.value for s in at.success]
+    assert [h.value for h in at.subheader if h.value.startswith("Your session on")] == [
+        f"Your session on {earlier}"
+    ]
+    assert "Send feedback" in [b.label for b in at.button]
+    [row] = stored(harbor.factory, SessionFeedback)
+    assert row.session_id == newest.id
 
 
 def test_session_feedback_goes_from_lenas_link_to_the_counselor_side_by_side(harbor):

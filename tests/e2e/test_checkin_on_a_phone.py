@@ -99,7 +99,13 @@ def test_a_partner_checks_in_from_a_phone_and_the_counselor_sees_it(server, brow
     whole_page(phone, "checkin-phone-form")
     send.click()
     wait_for_app(phone)
-    phone.get_by_text("Thank you. Your check-in is saved.").wait_for(timeout=30_000)
+    # The answer stands where the form was: Lena pressed "Send" at the bottom of a long form.
+    thanks = phone.get_by_text("Thank you. Your check-in is saved.")
+    thanks.wait_for(timeout=30_000)
+    expect(thanks).to_be_in_viewport()
+    expect(phone.get_by_role("tab", name="Check-in")).to_have_attribute("aria-selected", "true")
+    expect(phone.get_by_role("button", name="Send check-in")).to_have_count(0)
+    expect(phone.get_by_role("button", name="Start a new check-in")).to_be_in_viewport()
     screenshot(phone, "checkin-phone-sent")
 
     page.reload()
