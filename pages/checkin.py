@@ -110,7 +110,7 @@ name = escape_markdown(page.partner_name)
 confirmed_key = f"confirmed_{actor.partner_id}"
 # The answer to what the partner last sent: "checkin", "checkin_safety", "feedback",
 # "reminders_stopped" or "reminders_not_stopped".
-RECEIPT = f"receipt_{actor.partner_id}"
+receipt_key = f"receipt_{actor.partner_id}"
 
 st.title(_("Hello, {name}").format(name=name))
 if not st.session_state.get(confirmed_key):
@@ -156,7 +156,7 @@ if chosen != page.language:
 # second rerun must not take the "Thank you" (or the safety support text) away again. A sent
 # form is answered in its own tab, in its place: the partner pressed "Send" at the bottom of a
 # long form, and a thank-you at the top of the page would be out of sight.
-receipt = st.session_state.get(RECEIPT)
+receipt = st.session_state.get(receipt_key)
 if receipt == "reminders_stopped":
     st.success(
         _(
@@ -176,7 +176,7 @@ if page.has_schedule and not page.reminders_stopped:
             context.settings.secret_key,
             make_stop_token(context.settings.secret_key, actor.partner_id),
         )
-        st.session_state[RECEIPT] = "reminders_stopped" if stopped else "reminders_not_stopped"
+        st.session_state[receipt_key] = "reminders_stopped" if stopped else "reminders_not_stopped"
         st.rerun()
 elif page.reminders_stopped:
     st.caption(_("You stopped reminder emails. Ask your counselor if you want them back."))
@@ -240,7 +240,7 @@ with tabs[_("Your exercises")]:
                             except ServiceError as error:
                                 client_forms.show_problem(error, _)
                             else:
-                                st.session_state.pop(RECEIPT, None)
+                                st.session_state.pop(receipt_key, None)
                                 st.rerun()
 
 
@@ -250,7 +250,7 @@ def checkin_saved(with_safety_message: bool) -> None:
     if with_safety_message:
         client_forms.safety_message(_, page.support_text)
     if st.button(_("Start a new check-in"), key="new_checkin"):
-        st.session_state.pop(RECEIPT, None)
+        st.session_state.pop(receipt_key, None)
         st.rerun()
 
 
@@ -304,7 +304,8 @@ def checkin_form() -> None:
             except ServiceError as error:
                 client_forms.show_problem(error, _, unanswered)
             else:
-                st.session_state[RECEIPT] = "checkin_safety" if result.safety_flag else "checkin"
+                saved = "checkin_safety" if result.safety_flag else "checkin"
+                st.session_state[receipt_key] = saved
                 st.session_state["checkin_key"] = uuid.uuid4().hex
                 st.session_state["checkin_form_number"] = form_number + 1
                 st.rerun()
@@ -367,7 +368,7 @@ if asks_feedback:
             except ServiceError as error:
                 client_forms.show_problem(error, _, unanswered)
             else:
-                st.session_state[RECEIPT] = "feedback"
+                st.session_state[receipt_key] = "feedback"
                 st.rerun()
 
 if page.shows_own_progress and shown.progress is not None:
