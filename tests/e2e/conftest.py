@@ -244,15 +244,30 @@ def harbor_with_rivera(
     return Harbor(engine, factory, ada, rivera)
 
 
+def sign_in(
+    page, url: str, email: str = "ada@harbor.example", password: str = "long password 1"
+) -> None:
+    """Sign in with the password form (Ada of the tests' Harbor unless told) and wait for
+    the caseload."""
+    page.goto(url)
+    wait_for_app(page)
+    page.get_by_label("Email").fill(email)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("heading", name="Caseload").wait_for(timeout=30_000)
+    wait_for_app(page)
+
+
+def signed_in_on_a_desktop(browser, url: str):
+    """A new desktop-size page with Ada signed in."""
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(page, url)
+    return page
+
+
 def sign_in_to_demo(page, url: str) -> None:
     """Sign in as the demo practice's admin and wait for the caseload."""
     from trustcare.services import demo
 
-    page.goto(url)
-    wait_for_app(page)
     login = demo.DEMO_LOGINS[0]
-    page.get_by_label("Email").fill(login.email)
-    page.get_by_role("textbox", name="Password").fill(login.password)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Caseload").wait_for(timeout=30_000)
-    wait_for_app(page)
+    sign_in(page, url, login.email, login.password)

@@ -11,6 +11,7 @@ from tests.e2e.conftest import (
     harbor_with_rivera,
     hold_still,
     screenshot,
+    sign_in,
     wait_for_app,
     whole_page,
 )
@@ -27,16 +28,6 @@ def seed(database_url: str) -> int:
         )
     harbor.engine.dispose()
     return harbor.rivera
-
-
-def sign_in(page, url):
-    page.goto(url)
-    wait_for_app(page)
-    page.get_by_label("Email").fill("ada@harbor.example")
-    page.get_by_role("textbox", name="Password").fill("long password 1")
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Caseload").wait_for(timeout=30_000)
-    wait_for_app(page)
 
 
 def choose(page, question: str, answer: str) -> None:

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tests.e2e.conftest import harbor_with_rivera, hold_still, screenshot, wait_for_app
+from tests.e2e.conftest import (
+    harbor_with_rivera,
+    hold_still,
+    screenshot,
+    signed_in_on_a_desktop,
+    wait_for_app,
+)
 from trustcare.db import make_engine, make_session_factory
 from trustcare.models import Assignment, CounselingSession, Couple
 
@@ -24,18 +30,6 @@ def _count(database_url: str, model) -> int:
     return count
 
 
-def _signed_in(browser, url: str):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(url)
-    wait_for_app(page)
-    page.get_by_label("Email").fill("ada@harbor.example")
-    page.get_by_role("textbox", name="Password").fill("long password 1")
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Caseload").wait_for(timeout=30_000)
-    wait_for_app(page)
-    return page
-
-
 def _settle(page) -> None:
     wait_for_app(page)
     page.wait_for_timeout(800)
@@ -44,7 +38,7 @@ def _settle(page) -> None:
 
 def test_double_clicks_on_save_session_and_assign_make_one_record_each(server, browser):
     couple_id = _seed(server.database_url)
-    page = _signed_in(browser, server.url)
+    page = signed_in_on_a_desktop(browser, server.url)
     page.goto(f"{server.url}/couple?couple={couple_id}&tab=Sessions")
     wait_for_app(page)
     notes = page.get_by_label("Private notes (never shown to the couple)")
@@ -77,7 +71,7 @@ def test_double_clicks_on_save_session_and_assign_make_one_record_each(server, b
 
 def test_a_double_click_on_add_couple_adds_one_and_a_long_paste_is_named(server, browser):
     _seed(server.database_url)
-    page = _signed_in(browser, server.url)
+    page = signed_in_on_a_desktop(browser, server.url)
     page.get_by_text("Add a couple").click()
     label = page.get_by_label("Couple label (how you name them in your caseload)")
     label.wait_for(timeout=30_000)
@@ -104,7 +98,7 @@ def test_a_double_click_on_issue_a_link_shows_the_one_link_that_works(server, br
     from trustcare.models import CheckinLink
 
     couple_id = _seed(server.database_url)
-    page = _signed_in(browser, server.url)
+    page = signed_in_on_a_desktop(browser, server.url)
     page.goto(f"{server.url}/couple?couple={couple_id}&tab=Links")
     wait_for_app(page)
     issue = page.get_by_role("button", name="Issue a link").first

@@ -12,7 +12,14 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select, update
 
-from tests.e2e.conftest import PHONE, hold_still, screenshot, wait_for_app, whole_page
+from tests.e2e.conftest import (
+    PHONE,
+    hold_still,
+    screenshot,
+    signed_in_on_a_desktop,
+    wait_for_app,
+    whole_page,
+)
 from trustcare import i18n
 from trustcare.catalog import get_catalog
 from trustcare.db import make_engine, make_session_factory, upgrade
@@ -371,18 +378,6 @@ def test_the_spanish_page_at_200_percent_text_on_a_phone(server, browser):
     assert phone.evaluate("document.documentElement.lang") == "es"
 
 
-def sign_in_as_ada(browser, url: str):
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(url)
-    wait_for_app(page)
-    page.get_by_label("Email").fill("ada@harbor.example")
-    page.get_by_role("textbox", name="Password").fill("long password 1")
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Caseload").wait_for(timeout=30_000)
-    wait_for_app(page)
-    return page
-
-
 def test_the_counselor_enters_marcos_feedback_in_the_room_and_sees_both_side_by_side(
     server, browser
 ):
@@ -396,7 +391,7 @@ def test_the_counselor_enters_marcos_feedback_in_the_room_and_sees_both_side_by_
     expect(phone.get_by_text(FEEDBACK_THANKS)).to_be_visible(timeout=30_000)
 
     # Marco has no phone with him: the counselor turns the screen to him.
-    page = sign_in_as_ada(browser, server.url)
+    page = signed_in_on_a_desktop(browser, server.url)
     page.goto(f"{server.url}/couple?couple={riveras.couple_id}&tab=Session+feedback")
     wait_for_app(page)
     page.get_by_role("heading", name="Rivera").wait_for(timeout=30_000)

@@ -12,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.e2e.conftest import PHONE, harbor_with_rivera, screenshot, wait_for_app
+from tests.e2e.conftest import PHONE, harbor_with_rivera, screenshot, sign_in, wait_for_app
 from trustcare.db import make_engine, make_session_factory
 from trustcare.models import Couple, Partner, Practice
 from trustcare.persistence.uow import CounselorWork
@@ -50,16 +50,6 @@ def seed(database_url: str, base_url: str) -> tuple[int, str]:
         issued = links.issue_link(uow, rivera, lena_id, base_url)
     engine.dispose()
     return rivera, issued.url
-
-
-def sign_in(page, url):
-    page.goto(url)
-    wait_for_app(page)
-    page.get_by_label("Email").fill("ada@harbor.example")
-    page.get_by_role("textbox", name="Password").fill("long password 1")
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_role("heading", name="Caseload").wait_for(timeout=30_000)
-    wait_for_app(page)
 
 
 def test_a_schedule_and_next_session_are_set_and_a_partner_stops_reminders(server, browser):

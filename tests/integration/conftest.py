@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import event
 
 from trustcare.catalog import get_catalog
-from trustcare.identity import Actor
-from trustcare.persistence.uow import CounselorWork, unscoped_work
+from trustcare.identity import Actor, PartnerActor
+from trustcare.persistence.uow import CounselorWork, PartnerWork, unscoped_work
 from trustcare.services import accounts, couples
 from trustcare.services.standings import keep_standings
 
@@ -27,6 +27,16 @@ class Practice:
         """A counselor's unit of work as the app opens it: it stores the caseload rows of the
         couples it wrote on commit (AppContext.work)."""
         return CounselorWork(self.factory, actor, on_commit=keep_standings(get_catalog))
+
+    def partner_work(self, actor: PartnerActor) -> PartnerWork:
+        """A partner's unit of work as the app opens it (caseload rows kept on commit)."""
+        return PartnerWork(self.factory, actor, keep_standings(get_catalog))
+
+
+@pytest.fixture
+def catalog():
+    """The shipped content library."""
+    return get_catalog()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from plotly.offline import get_plotlyjs
 from sqlalchemy import select
 
 from tests.couple_parts import shown_checkins
-from trustcare.catalog import get_catalog
 from trustcare.errors import CoupleNotFound
 from trustcare.models import AuditEvent, CheckIn, Partner
 from trustcare.persistence.uow import PartnerWork, unscoped_work
@@ -130,12 +129,6 @@ class ReportParser(HTMLParser):
         self.text.append(data)
         if self._cell is not None:
             self._cell.append(data)
-
-
-@pytest.fixture
-def catalog():
-    """The shipped content library."""
-    return get_catalog()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select, update
 
 from tests.couple_parts import shown_assignments, shown_checkins, shown_links
-from trustcare.catalog import get_catalog
 from trustcare.errors import (
     AssignmentNotFound,
     CoupleNotFound,
@@ -53,12 +52,6 @@ class NoWait:
 def unscoped(practice):
     """Opens an unscoped unit of work on the practice's database, as link entry points take."""
     return partial(unscoped_work, practice.factory)
-
-
-@pytest.fixture
-def catalog():
-    """The shipped content library."""
-    return get_catalog()
 
 
 @pytest.fixture

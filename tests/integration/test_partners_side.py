@@ -15,17 +15,13 @@ from sqlalchemy import func, select
 
 from tests.couple_parts import shown_checkins, shown_links
 from tests.linked_couple import LinkedCouple, link_actor, linked_rivera
-from trustcare.catalog import get_catalog
 from trustcare.errors import CoupleNotFound, InvalidInput, PartnerNotFound
-from trustcare.identity import PartnerActor
 from trustcare.models import AuditEvent, CheckIn, Partner, SessionFeedback
-from trustcare.persistence.uow import PartnerWork
 from trustcare.practice_settings import PracticeSettings
 from trustcare.scoring import reliable_change_threshold
 from trustcare.services import admin, assignments, checkins, couples, export
 from trustcare.services import session_feedback as feedback
 from trustcare.services.own_progress import DoneModule, OwnProgressOff, own_progress
-from trustcare.services.standings import keep_standings
 
 # The trust pulse's eight scored items in order; these three are reverse-keyed (4 - answer).
 PULSE_ITEMS = (
@@ -61,12 +57,6 @@ def pulse(total: int, overall: int = 5, felt_unsafe: int | None = 0) -> dict[str
 
 
 @pytest.fixture
-def catalog():
-    """The shipped content library."""
-    return get_catalog()
-
-
-@pytest.fixture
 def rivera(practice) -> LinkedCouple:
     """Ada's couple Rivera, each partner behind their own opened link: Lena and Marco."""
     return linked_rivera(practice)
@@ -79,25 +69,20 @@ def okafor_partner(practice) -> int:
         return shown_links(uow, practice.counselors_couple)[0].partner_id
 
 
-def as_partner(practice, actor: PartnerActor) -> PartnerWork:
-    """A partner's unit of work as the app opens it (caseload rows kept on commit)."""
-    return PartnerWork(practice.factory, actor, keep_standings(get_catalog))
-
-
 def check_in(practice, actor, catalog, key, answers, reflection="", share_reflection=False, **kw):
-    with as_partner(practice, actor) as uow:
+    with practice.partner_work(actor) as uow:
         return checkins.submit_checkin(
             uow, catalog, answers, reflection, share_reflection, kw.get("share_scores", True), key
         )
 
 
 def progress_of(practice, actor, catalog):
-    with as_partner(practice, actor) as uow:
+    with practice.partner_work(actor) as uow:
         return own_progress(uow, catalog)
 
 
 def page_of(practice, actor, catalog) -> checkins.ClientPage:
-    with as_partner(practice, actor) as uow:
+    with practice.partner_work(actor) as uow:
         return checkins.client_page(uow, catalog)
 
 
@@ -173,12 +158,12 @@ def test_own_progress_holds_only_the_partners_own_scores_whatever_either_agreed_
             reflections_shared,
             share_scores=marco_shares,
         )
-    with as_partner(practice, rivera.marco) as uow:
+    with practice.partner_work(rivera.marco) as uow:
         exercise = catalog.module("past-hurts").exercises[0].id
         checkins.mark_exercise_done(
             uow, catalog, marcos, exercise, MARCO_EXERCISE_NOTE, reflections_shared
         )
-    with as_partner(practice, rivera.lena) as uow:
+    with practice.partner_work(rivera.lena) as uow:
         exercise = catalog.module("open-communication").exercises[0].id
         checkins.mark_exercise_done(uow, catalog, both, exercise, LENA_REFLECTION, False)
 
@@ -309,14 +294,14 @@ def test_own_progress_names_only_a_reliable_change_better_or_worse(
 
 
 def test_modules_done_show_with_their_title_in_each_partners_language(practice, rivera, catalog):
-    with as_partner(practice, rivera.lena) as uow:
+    with practice.partner_work(rivera.lena) as uow:
         checkins.set_language(uow, "es")
     with practice.work(practice.admin) as uow:
         both = assignments.assign_module(uow, catalog, rivera.couple_id, "open-communication")
     module = catalog.module("open-communication")
     for actor, done in ((rivera.lena, module.exercises[:2]), (rivera.marco, module.exercises[:1])):
         for exercise in done:
-            with as_partner(practice, actor) as uow:
+            with practice.partner_work(actor) as uow:
                 checkins.mark_exercise_done(uow, catalog, both, exercise.id, "", False)
     spanish = module.in_language("es").title
     assert spanish == "Comunicación abierta y sincera" and spanish != module.title
@@ -350,7 +335,7 @@ def enter(practice, couple_id, partner_id, catalog, key, answers, counselor=None
 def test_a_check_in_entered_in_the_room_names_the_counselor_and_the_partners_language(
     practice, rivera, catalog
 ):
-    with as_partner(practice, rivera.lena) as uow:
+    with practice.partner_work(rivera.lena) as uow:
         checkins.set_language(uow, "es")
     receipt = enter(
         practice, rivera.couple_id, rivera.lena.partner_id, catalog, "room-1", pulse(17)
@@ -443,7 +428,7 @@ def test_a_partner_who_is_not_of_this_couple_is_not_found_in_the_room(
 def test_a_safety_yes_entered_in_the_room_gives_support_text_in_the_partners_language(
     practice, rivera, catalog
 ):
-    with as_partner(practice, rivera.lena) as uow:
+    with practice.partner_work(rivera.lena) as uow:
         checkins.set_language(uow, "es")
     defaults = PracticeSettings()
     lena = enter(
@@ -481,7 +466,7 @@ def language_of(practice, partner_id: int) -> str:
 
 
 def test_a_partner_chooses_spanish_on_their_own_link_and_it_is_audited(practice, rivera):
-    with as_partner(practice, rivera.lena) as uow:
+    with practice.partner_work(rivera.lena) as uow:
         checkins.set_language(uow, "es")
     assert language_of(practice, rivera.lena.partner_id) == "es"
     assert language_of(practice, rivera.marco.partner_id) == "en"
@@ -498,7 +483,7 @@ def test_a_partner_chooses_spanish_on_their_own_link_and_it_is_audited(practice,
 def test_a_language_the_app_does_not_have_is_refused_and_nothing_changes(
     practice, rivera, language
 ):
-    with as_partner(practice, rivera.lena) as uow, pytest.raises(InvalidInput):
+    with practice.partner_work(rivera.lena) as uow, pytest.raises(InvalidInput):
         checkins.set_language(uow, language)
     assert language_of(practice, rivera.lena.partner_id) == "en"
     with practice.factory() as session:
@@ -514,7 +499,7 @@ def test_a_check_in_after_choosing_spanish_is_stored_as_answered_in_spanish(
     practice, rivera, catalog
 ):
     check_in(practice, rivera.lena, catalog, "before", pulse(10))
-    with as_partner(practice, rivera.lena) as uow:
+    with practice.partner_work(rivera.lena) as uow:
         checkins.set_language(uow, "es")
     check_in(practice, rivera.lena, catalog, "after", pulse(10))
     check_in(practice, rivera.marco, catalog, "marco", pulse(10))
@@ -528,7 +513,7 @@ def test_a_check_in_after_choosing_spanish_is_stored_as_answered_in_spanish(
 def test_the_client_page_of_a_spanish_partner_is_in_spanish(practice, rivera, catalog):
     with practice.work(practice.admin) as uow:
         assignments.assign_module(uow, catalog, rivera.couple_id, "open-communication")
-    with as_partner(practice, rivera.lena) as uow:
+    with practice.partner_work(rivera.lena) as uow:
         checkins.set_language(uow, "es")
     spanish = catalog.measure(checkins.MEASURE_ID).in_language("es")
     english = catalog.measure(checkins.MEASURE_ID)
@@ -546,7 +531,7 @@ def test_the_client_page_of_a_spanish_partner_is_in_spanish(practice, rivera, ca
 def test_the_csv_export_says_which_language_a_check_in_was_answered_in_and_who_entered_it(
     practice, rivera, catalog
 ):
-    with as_partner(practice, rivera.lena) as uow:
+    with practice.partner_work(rivera.lena) as uow:
         checkins.set_language(uow, "es")
     check_in(practice, rivera.lena, catalog, "lena-own", pulse(15))
     enter(practice, rivera.couple_id, rivera.marco.partner_id, catalog, "marco-room", pulse(21))

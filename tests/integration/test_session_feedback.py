@@ -20,12 +20,10 @@ from trustcare.catalog import get_catalog
 from trustcare.errors import CoupleNotFound, InvalidInput, SessionNotFound, StorageUnavailable
 from trustcare.identity import PartnerActor
 from trustcare.models import AuditEvent, SessionFeedback
-from trustcare.persistence.uow import PartnerWork
 from trustcare.services import agendas, caseloads, checkins, couples, session_screen
 from trustcare.services import session_feedback as feedback
 from trustcare.services.derived import derived
 from trustcare.services.own_progress import own_progress
-from trustcare.services.standings import keep_standings
 
 # Private words about a session: the counselor reads them; Lena, Marco's partner, never does,
 # and neither does the shared screen.
@@ -36,12 +34,6 @@ LENA_COMMENT = "First session where I could say the word 'affair' out loud witho
 def rated(heard: int, mattered: int, approach: int, overall: int) -> dict[str, int | None]:
     """Session-feedback answers, each 0-10; the total is their sum (0-40)."""
     return {"heard": heard, "mattered": mattered, "approach": approach, "overall": overall}
-
-
-@pytest.fixture
-def catalog():
-    """The shipped content library."""
-    return get_catalog()
 
 
 @pytest.fixture
@@ -68,18 +60,13 @@ def log_session(practice, couple_id: int, days_ago: int, notes: str = "", counse
         return couples.log_session(uow, couple_id, utc_today() - dt.timedelta(days=days_ago), notes)
 
 
-def as_partner(practice, actor: PartnerActor) -> PartnerWork:
-    """A partner's unit of work as the app opens it (caseload rows kept on commit)."""
-    return PartnerWork(practice.factory, actor, keep_standings(get_catalog))
-
-
 def send(practice, actor, catalog, session_id, answers, key, comment=""):
-    with as_partner(practice, actor) as uow:
+    with practice.partner_work(actor) as uow:
         return feedback.submit_feedback(uow, catalog, session_id, answers, comment, key)
 
 
 def ask_of(practice, actor, catalog):
-    with as_partner(practice, actor) as uow:
+    with practice.partner_work(actor) as uow:
         return checkins.client_page(uow, catalog).feedback_ask
 
 
@@ -134,7 +121,7 @@ def test_the_link_asks_about_the_newest_session_of_the_last_fourteen_days(
         2,
         utc_today() - dt.timedelta(days=3),
     )
-    with as_partner(practice, rivera.lena) as uow:
+    with practice.partner_work(rivera.lena) as uow:
         page = checkins.client_page(uow, catalog)
     assert page.feedback_measure.id == checkins.FEEDBACK_MEASURE_ID
 
@@ -271,7 +258,7 @@ def test_a_partner_never_reads_the_other_partners_feedback(practice, rivera, cat
     marcos = send(
         practice, rivera.marco, catalog, session_id, rated(2, 3, 2, 3), "marco-key", MARCO_COMMENT
     )
-    with as_partner(practice, rivera.lena) as uow:
+    with practice.partner_work(rivera.lena) as uow:
         page = checkins.client_page(uow, catalog)
         progress = own_progress(uow, catalog)
         by_key = uow.checkins.own_feedback_with_key("marco-key")
@@ -347,7 +334,7 @@ def test_feedback_entered_in_the_room_says_so_and_is_not_asked_again_on_the_link
     practice, rivera, catalog
 ):
     session_id = log_session(practice, rivera.couple_id, 1)
-    with as_partner(practice, rivera.marco) as uow:
+    with practice.partner_work(rivera.marco) as uow:
         checkins.set_language(uow, "es")
     with practice.work(practice.admin) as uow:
         room = checkins.room_partner(uow, catalog, rivera.couple_id, rivera.marco.partner_id)
@@ -505,7 +492,7 @@ def screen_of(practice, couple_id: int) -> session_screen.SharedScreen:
 def test_the_shared_screen_shows_nothing_of_session_feedback(practice, rivera, catalog):
     session_id = log_session(practice, rivera.couple_id, 1)
     for actor, key in ((rivera.lena, "lena-c"), (rivera.marco, "marco-c")):
-        with as_partner(practice, actor) as uow:
+        with practice.partner_work(actor) as uow:
             checkins.submit_checkin(uow, catalog, CALM, f"{key} shared", True, True, key)
     before = screen_of(practice, rivera.couple_id)
     send(practice, rivera.lena, catalog, session_id, rated(3, 2, 1, 3), "lena", LENA_COMMENT)
